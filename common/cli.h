@@ -1,0 +1,124 @@
+/*
+ * cli: what only programs do, shared by every program of the suite: the
+ * option vocabulary (one set of flags for every family, like nc's), usage
+ * and errors printed as one line "PROGRAM: what failed: why", and exits with
+ * <sysexits.h> codes.  Linked as sockfam_cli, never into the library.
+ *
+ * Option values are checked here with ranges, so each program's main()
+ * starts from a complete, valid struct and reads like the textbook sequence.
+ */
+#ifndef SF_CLI_H
+#define SF_CLI_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "err.h"
+#include "proto.h"
+
+/* Options a program accepts beyond the common set (a bit mask). */
+enum sf_cli_extra {
+    SF_OPT_INET = 1 << 0,      /* -4, -6, -p PORT */
+    SF_OPT_RETRIES = 1 << 1,   /* --retries N */
+    SF_OPT_CONNECT = 1 << 2,   /* --connect (a connected UDP socket) */
+    SF_OPT_RECV_SIZE = 1 << 3, /* --recv-size BYTES (the client side) */
+    SF_OPT_UNIX = 1 << 4,      /* --type stream|dgram|seqpacket */
+};
+
+/* What a program is, for --help and for which options it takes. */
+struct sf_cli_spec {
+    const char *name;    /* "tcp-client" */
+    const char *summary; /* one line under the usage line */
+    const char *usage;   /* "[OPTIONS] [HOST[:PORT] [MESSAGE...]]" */
+    unsigned extras;     /* enum sf_cli_extra bits */
+};
+
+struct sf_client_opts {
+    enum sf_family family;
+    enum sf_mode mode;
+    const char *target; /* HOST, HOST:PORT, [V6]:PORT, unix:/path, @name; NULL if not given */
+    const char *port;   /* -p PORT, or NULL */
+    char **messages;    /* MESSAGE... (NULL when none given) */
+    int nmessages;
+    uint64_t count;     /* send each message this many times */
+    uint64_t size;      /* --size: a generated payload of this many bytes (0 = off) */
+    int64_t delay_ms;   /* wait before sending */
+    int64_t timeout_ms; /* connect and reply deadline */
+    uint64_t retries;   /* datagram: resend a lost message this many times */
+    uint64_t recv_size; /* receive buffer per read (0 = the default) */
+    int connect_udp;    /* --connect */
+    int socktype;       /* --type (AF_UNIX) */
+    int json, quiet;
+};
+
+struct sf_server_opts {
+    enum sf_family family;
+    enum sf_mode mode;
+    const char *bind;   /* --bind ADDR, or NULL for loopback */
+    const char *port;   /* -p PORT, or NULL for the mode's default */
+    int64_t timeout_ms; /* welcome: wait this long for the message */
+    uint64_t recv_size; /* bytes per recv() */
+    int socktype;       /* --type (AF_UNIX) */
+    int backlog;        /* listen() backlog */
+    int once, quiet;
+};
+
+/* Name the program for messages, ignore SIGPIPE, line-buffer stdout. */
+void sf_cli_init(const char *name);
+
+/* Parse a client's or a server's command line, or exit 64 (0 for --help). */
+void sf_cli_client_parse(int argc, char **argv, const struct sf_cli_spec *spec,
+                         struct sf_client_opts *o);
+void sf_cli_server_parse(int argc, char **argv, const struct sf_cli_spec *spec,
+                         struct sf_server_opts *o);
+
+/*
+ * The client's server address: o->target (or default_target) with -p or the
+ * mode's default port.  Exits 64 on a bad address or a port given twice.
+ */
+void sf_cli_client_addr(const struct sf_client_opts *o, const char *default_target,
+                        struct sf_addr *addr);
+
+/*
+ * The server's listening address: --bind (or loopback for the chosen
+ * family) with -p or the mode's default port.  Exits 64 like the above.
+ */
+void sf_cli_server_addr(const struct sf_server_opts *o, struct sf_addr *addr);
+
+struct sf_message {
+    const char *data;
+    size_t len;
+};
+
+struct sf_messages {
+    struct sf_message *v;
+    size_t n;
+    char *payload; /* the --size payload, owned */
+};
+
+/*
+ * The messages a client sends: the --size payload, the MESSAGE arguments,
+ * or the tutorial's: "1" in welcome mode, "Hello network World" otherwise.  Without allow_empty
+ * (streams, where sending nothing sends nothing), an empty MESSAGE exits 64.
+ */
+void sf_cli_messages(const struct sf_client_opts *o, int allow_empty, struct sf_messages *m);
+void sf_cli_messages_free(struct sf_messages *m);
+
+/* "PROGRAM: message (see --help)" and exit 64. */
+_Noreturn void sf_cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* "PROGRAM: err->msg" and exit with sf_err_exit_code(err). */
+_Noreturn void sf_cli_fail(const struct sf_err *err);
+
+/* "PROGRAM: message" on stderr, no exit. */
+void sf_cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Block SIGINT and SIGTERM, catch them into a flag, and fill *waitmask with
+ * the mask to wait under (the old one, with both unblocked): a loop that
+ * waits only with epoll_pwait(..., waitmask) never misses them.
+ */
+volatile sig_atomic_t *sf_cli_catch_stop(sigset_t *waitmask);
+
+#endif

@@ -1,0 +1,134 @@
+/* io: deadlines and complete sends/receives; see io.h. */
+#include "io.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <time.h>
+
+int64_t sf_now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int64_t sf_deadline_after_ms(int64_t ms)
+{
+    if (ms < 0)
+        return SF_NO_DEADLINE;
+    return sf_now_ns() + ms * 1000000;
+}
+
+int sf_deadline_poll_ms(int64_t deadline)
+{
+    int64_t left;
+
+    if (deadline == SF_NO_DEADLINE)
+        return -1;
+    left = deadline - sf_now_ns();
+    if (left <= 0)
+        return 0;
+    /* Round up, so a wait never ends just before its deadline. */
+    left = (left + 999999) / 1000000;
+    return left > 1000000000 ? 1000000000 : (int)left;
+}
+
+int sf_wait_fd(struct sf_err *err, int fd, short events, int64_t deadline)
+{
+    struct pollfd pfd = {.fd = fd, .events = events};
+
+    for (;;) {
+        int ms = sf_deadline_poll_ms(deadline);
+        int n = poll(&pfd, 1, ms);
+        if (n > 0)
+            return 1;
+        if (n == 0 && ms == 0)
+            return 0;
+        if (n < 0 && errno != EINTR)
+            return sf_err_sys(err, errno, "poll", NULL);
+        /* EINTR, or poll woke a little early: recompute what is left. */
+    }
+}
+
+static int timed_out(struct sf_err *err, const char *op)
+{
+    return sf_err_set(err, SF_ERR_TIMEOUT, ETIMEDOUT, op, "timed out");
+}
+
+int sf_send_all(struct sf_err *err, int fd, const void *buf, size_t len, int64_t deadline)
+{
+    const char *p = buf;
+
+    while (len > 0) {
+        ssize_t n = send(fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0) {
+            p += n;
+            len -= (size_t)n;
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+            return sf_err_sys(err, errno, "send", NULL);
+        int ready = sf_wait_fd(err, fd, POLLOUT, deadline);
+        if (ready <= 0)
+            return ready < 0 ? -1 : timed_out(err, "send");
+    }
+    return 0;
+}
+
+ssize_t sf_recv_some(struct sf_err *err, int fd, void *buf, size_t cap, int64_t deadline)
+{
+    for (;;) {
+        ssize_t n = recv(fd, buf, cap, MSG_DONTWAIT);
+        if (n >= 0)
+            return n;
+        if (errno == EINTR)
+            continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK)
+            return sf_err_sys(err, errno, "recv", NULL);
+        int ready = sf_wait_fd(err, fd, POLLIN, deadline);
+        if (ready <= 0)
+            return ready < 0 ? -1 : timed_out(err, "recv");
+    }
+}
+
+ssize_t sf_recv_dgram(struct sf_err *err, int fd, void *buf, size_t cap, int64_t deadline,
+                      size_t *full, struct sockaddr_storage *from, socklen_t *fromlen)
+{
+    for (;;) {
+        socklen_t len = sizeof(struct sockaddr_storage);
+        /* MSG_TRUNC makes recvfrom return the datagram's real length. */
+        ssize_t n = recvfrom(fd, buf, cap, MSG_DONTWAIT | MSG_TRUNC, (struct sockaddr *)from,
+                             from ? &len : NULL);
+        if (n >= 0) {
+            *full = (size_t)n;
+            if (fromlen)
+                *fromlen = len;
+            return (size_t)n > cap ? (ssize_t)cap : n;
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK)
+            return sf_err_sys(err, errno, "recv", NULL);
+        int ready = sf_wait_fd(err, fd, POLLIN, deadline);
+        if (ready <= 0)
+            return ready < 0 ? -1 : timed_out(err, "recv");
+    }
+}
+
+void sf_sleep_ms(int64_t ms)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ts.tv_sec += ms / 1000;
+    ts.tv_nsec += (ms % 1000) * 1000000;
+    if (ts.tv_nsec >= 1000000000) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000;
+    }
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+        ;
+}

@@ -1,0 +1,153 @@
+/* loop: a small epoll event loop with per-fd deadlines; see loop.h. */
+#include "loop.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "io.h"
+
+struct watcher {
+    int active;
+    int64_t deadline;
+    sf_loop_fn fn;
+    void *ctx;
+};
+
+struct sf_loop {
+    int epfd;
+    struct watcher *w; /* indexed by fd */
+    int cap;
+    unsigned count;
+};
+
+struct sf_loop *sf_loop_new(struct sf_err *err)
+{
+    struct sf_loop *loop = calloc(1, sizeof(*loop));
+
+    if (!loop) {
+        sf_err_sys(err, ENOMEM, "calloc", "event loop");
+        return NULL;
+    }
+    loop->epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (loop->epfd < 0) {
+        sf_err_sys(err, errno, "epoll_create1", NULL);
+        free(loop);
+        return NULL;
+    }
+    return loop;
+}
+
+void sf_loop_free(struct sf_loop *loop)
+{
+    if (!loop)
+        return;
+    close(loop->epfd);
+    free(loop->w);
+    free(loop);
+}
+
+static int grow(struct sf_err *err, struct sf_loop *loop, int fd)
+{
+    int cap = loop->cap ? loop->cap : 64;
+    struct watcher *w;
+
+    while (cap <= fd)
+        cap *= 2;
+    if (cap == loop->cap)
+        return 0;
+    w = realloc(loop->w, (size_t)cap * sizeof(*w));
+    if (!w)
+        return sf_err_sys(err, ENOMEM, "realloc", "event loop");
+    memset(w + loop->cap, 0, (size_t)(cap - loop->cap) * sizeof(*w));
+    loop->w = w;
+    loop->cap = cap;
+    return 0;
+}
+
+int sf_loop_add(struct sf_err *err, struct sf_loop *loop, int fd, unsigned events, sf_loop_fn fn,
+                void *ctx)
+{
+    struct epoll_event ev = {.events = events, .data.fd = fd};
+
+    if (fd < 0 || grow(err, loop, fd) < 0)
+        return fd < 0 ? sf_err_sys(err, EBADF, "epoll_ctl", NULL) : -1;
+    if (epoll_ctl(loop->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
+        return sf_err_sys(err, errno, "epoll_ctl(ADD)", NULL);
+    loop->w[fd] = (struct watcher){1, SF_NO_DEADLINE, fn, ctx};
+    loop->count++;
+    return 0;
+}
+
+int sf_loop_modify(struct sf_err *err, struct sf_loop *loop, int fd, unsigned events)
+{
+    struct epoll_event ev = {.events = events, .data.fd = fd};
+
+    if (epoll_ctl(loop->epfd, EPOLL_CTL_MOD, fd, &ev) < 0)
+        return sf_err_sys(err, errno, "epoll_ctl(MOD)", NULL);
+    return 0;
+}
+
+void sf_loop_remove(struct sf_loop *loop, int fd)
+{
+    if (fd < 0 || fd >= loop->cap || !loop->w[fd].active)
+        return;
+    epoll_ctl(loop->epfd, EPOLL_CTL_DEL, fd, NULL);
+    loop->w[fd].active = 0;
+    loop->count--;
+}
+
+void sf_loop_set_deadline(struct sf_loop *loop, int fd, int64_t deadline)
+{
+    if (fd >= 0 && fd < loop->cap && loop->w[fd].active)
+        loop->w[fd].deadline = deadline;
+}
+
+unsigned sf_loop_count(const struct sf_loop *loop)
+{
+    return loop->count;
+}
+
+static int64_t earliest_deadline(const struct sf_loop *loop)
+{
+    int64_t min = SF_NO_DEADLINE;
+
+    for (int fd = 0; fd < loop->cap; fd++)
+        if (loop->w[fd].active && loop->w[fd].deadline < min)
+            min = loop->w[fd].deadline;
+    return min;
+}
+
+static void fire_timeouts(struct sf_loop *loop)
+{
+    int64_t now = sf_now_ns();
+
+    for (int fd = 0; fd < loop->cap; fd++) {
+        struct watcher *w = &loop->w[fd];
+        if (w->active && w->deadline <= now) {
+            w->deadline = SF_NO_DEADLINE;
+            w->fn(loop, fd, SF_EV_TIMEOUT, w->ctx);
+        }
+    }
+}
+
+int sf_loop_run(struct sf_err *err, struct sf_loop *loop, volatile sig_atomic_t *stop,
+                const sigset_t *waitmask)
+{
+    struct epoll_event evs[64];
+
+    while (!(stop && *stop) && loop->count > 0) {
+        int timeout = sf_deadline_poll_ms(earliest_deadline(loop));
+        int n = epoll_pwait(loop->epfd, evs, 64, timeout, waitmask);
+        if (n < 0 && errno != EINTR)
+            return sf_err_sys(err, errno, "epoll_wait", NULL);
+        for (int i = 0; i < n; i++) {
+            int fd = evs[i].data.fd;
+            if (fd < loop->cap && loop->w[fd].active)
+                loop->w[fd].fn(loop, fd, evs[i].events, loop->w[fd].ctx);
+        }
+        fire_timeouts(loop);
+    }
+    return 0;
+}

@@ -1,0 +1,61 @@
+/*
+ * sserv: the connection-oriented server, shared by TCP and AF_UNIX stream
+ * and seqpacket: accept, then per connection recv, reply (proto), send,
+ * close, all on one epoll loop so an idle client never delays another.
+ *
+ * What a textbook server leaves out is here: accept retries ECONNABORTED
+ * and pauses (instead of spinning) on EMFILE/ENFILE; replies that do not fit
+ * the socket wait in a per-connection buffer while reading from that client
+ * stops, so a client that never reads holds at most one reply in memory;
+ * the welcome mode's receive timeout is a loop deadline; a client's half
+ * close still gets its pending replies before the close.
+ *
+ * The module never prints: it reports connections and events through the
+ * caller's callbacks, and counts everything in struct sf_sserv_counters.
+ * The caller owns the listening fd; the module owns and closes accepted ones.
+ */
+#ifndef SF_SSERV_H
+#define SF_SSERV_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "err.h"
+#include "proto.h"
+
+enum sf_sserv_event {
+    SF_SSERV_TIMEOUT,       /* welcome: no message before the timeout ("Time Out") */
+    SF_SSERV_CLOSED,        /* a conversation ended normally */
+    SF_SSERV_CONN_ERROR,    /* a conversation ended on an error (errnum) */
+    SF_SSERV_ACCEPT_PAUSED, /* accept failed for lack of descriptors (errnum) */
+};
+
+struct sf_sserv_config {
+    enum sf_mode mode;
+    int64_t timeout_ms; /* welcome: how long to wait for the message */
+    size_t recv_size;   /* bytes per recv(), the tutorial's 1024 by default */
+    int once;           /* stop after the first conversation ends */
+    /* A new connection, with the peer's address (the fd stays the module's). */
+    void (*on_connect)(void *ctx, int fd, const struct sockaddr *peer, socklen_t len);
+    /* Something happened to the conversation with `peer` (numeric text). */
+    void (*on_event)(void *ctx, enum sf_sserv_event ev, const char *peer, int errnum);
+    void *ctx;
+};
+
+struct sf_sserv_counters {
+    uint64_t accepted, closed, timeouts, errors;
+    uint64_t bytes_in, bytes_out, replies;
+};
+
+/*
+ * Serve listen_fd until *stop is set (by a signal handler) or, with
+ * cfg->once, after the first conversation.  waitmask: see sf_loop_run().
+ * Counters are filled as it goes.  Returns 0, or -1 if the loop failed.
+ */
+int sf_sserv_run(struct sf_err *err, int listen_fd, const struct sf_sserv_config *cfg,
+                 volatile sig_atomic_t *stop, const sigset_t *waitmask,
+                 struct sf_sserv_counters *counters);
+
+#endif

@@ -1,0 +1,41 @@
+/*
+ * stats: latency samples and what is reported about them.
+ *
+ * Samples are kept whole (not binned), so percentiles are exact: the
+ * nearest-rank p50/p99 of the values seen.  The caller owns the struct and
+ * frees it with sf_stats_free(); an allocation failure is an SF_ERR_SYS.
+ */
+#ifndef SF_STATS_H
+#define SF_STATS_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+struct sf_stats {
+    double *v; /* samples, in the caller's unit (microseconds, say) */
+    size_t n, cap;
+    int sorted;
+};
+
+struct sf_summary {
+    size_t n;
+    double min, max, mean, mdev, p50, p99;
+};
+
+void sf_stats_init(struct sf_stats *s);
+void sf_stats_free(struct sf_stats *s);
+
+/* Add one sample.  Returns 0 or -1 (out of memory). */
+int sf_stats_add(struct sf_err *err, struct sf_stats *s, double value);
+
+/*
+ * Summarise: min, max, mean, mdev (the standard deviation, as ping's
+ * "mdev"), and the nearest-rank p50 and p99.  All zero when empty.
+ */
+struct sf_summary sf_stats_summary(struct sf_stats *s);
+
+/* The nearest-rank percentile p (0 < p <= 100) of the samples; 0 if none. */
+double sf_stats_percentile(struct sf_stats *s, double p);
+
+#endif

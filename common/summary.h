@@ -1,0 +1,39 @@
+/*
+ * summary: what a client reports at the end of a run, as one text line or
+ * one JSON object (--json).  The field names are stable and documented in
+ * docs/json.md; scripts and `sockfam compare` read them.
+ */
+#ifndef SF_SUMMARY_H
+#define SF_SUMMARY_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "stats.h"
+
+struct sf_run {
+    const char *program;   /* "tcp-client" */
+    const char *family;    /* "tcp", "udp", "unix-stream", ... */
+    const char *mode;      /* "echo", ... */
+    const char *server;    /* the address as the user wrote it */
+    const char *connected; /* the numeric address actually used, or NULL */
+    uint64_t sent, answered, lost, truncated, retries;
+    uint64_t bytes_sent, bytes_received;
+    struct sf_stats rtt_us; /* one sample per answered message */
+    int64_t elapsed_ns;
+    const char *error; /* the error that ended the run early, or NULL */
+};
+
+/* One JSON object on one line. */
+void sf_run_print_json(FILE *f, struct sf_run *run);
+
+/* "N sent, N answered, N lost; rtt min/avg/max/mdev = a/b/c/d us". */
+void sf_run_print_text(FILE *f, struct sf_run *run);
+
+/* "Client received: 'echo=> ...'", the bytes through sf_repr (never raw). */
+void sf_print_received(FILE *f, const void *data, size_t len);
+
+/* A JSON string literal for s (escaping quotes, backslashes, controls). */
+void sf_json_string(FILE *f, const char *s);
+
+#endif

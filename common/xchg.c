@@ -1,0 +1,104 @@
+/* xchg: one message and its reply; see xchg.h. */
+#include "xchg.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+
+#include "io.h"
+#include "repr.h"
+
+void sf_buf_free(struct sf_buf *b)
+{
+    free(b->p);
+    b->p = NULL;
+    b->len = b->cap = 0;
+}
+
+/* Make room for at least 4 KiB more, within limit bytes in all. */
+static int buf_room(struct sf_err *err, struct sf_buf *b, size_t limit)
+{
+    size_t cap;
+    char *p;
+
+    if (b->cap - b->len >= 4096 || b->cap >= limit)
+        return 0;
+    cap = b->cap ? b->cap * 2 : 8192;
+    if (cap > limit)
+        cap = limit;
+    p = realloc(b->p, cap);
+    if (!p)
+        return sf_err_sys(err, ENOMEM, "realloc", "reply buffer");
+    b->p = p;
+    b->cap = cap;
+    return 0;
+}
+
+static int timed_out(struct sf_err *err, int64_t timeout_ms, const char *what)
+{
+    return sf_err_set(err, SF_ERR_TIMEOUT, ETIMEDOUT, "recv", "no %s within %.3g s", what,
+                      (double)timeout_ms / 1000);
+}
+
+static int wrong_reply(struct sf_err *err, enum sf_mode mode, const struct sf_buf *reply)
+{
+    char start[SF_REPR_MAX(24)];
+
+    sf_repr(reply->p, reply->len < 24 ? reply->len : 24, start, sizeof(start));
+    return sf_err_set(err, SF_ERR_PEER, 0, "recv",
+                      "unexpected reply (%zu bytes, starting %s%s); is the server in %s mode?",
+                      reply->len, start, reply->len > 24 ? "..." : "", sf_mode_name(mode));
+}
+
+int sf_xchg_stream(struct sf_err *err, int fd, enum sf_mode mode, const void *msg, size_t mlen,
+                   int64_t timeout_ms, struct sf_buf *reply)
+{
+    int64_t deadline = sf_deadline_after_ms(timeout_ms);
+    /* Each server chunk is at least one byte, so at most mlen prefixes. */
+    size_t limit = sf_proto_reply_max(mode, mlen) + SF_ECHO_PREFIX_LEN * mlen + 1;
+    enum sf_reply_state st = SF_REPLY_PARTIAL;
+
+    reply->len = 0;
+    if (sf_send_all(err, fd, msg, mlen, deadline) < 0)
+        return -1;
+    while (mode == SF_MODE_WELCOME || st == SF_REPLY_PARTIAL) {
+        if (buf_room(err, reply, limit) < 0)
+            return -1;
+        ssize_t n = sf_recv_some(err, fd, reply->p + reply->len, reply->cap - reply->len, deadline);
+        if (n < 0 && err && err->kind == SF_ERR_TIMEOUT)
+            return timed_out(err, timeout_ms, "reply");
+        if (n < 0)
+            return -1;
+        if (n == 0)
+            break;
+        reply->len += (size_t)n;
+        st = sf_proto_check_reply(mode, msg, mlen, reply->p, reply->len);
+        if (st == SF_REPLY_WRONG || reply->len >= limit)
+            return wrong_reply(err, mode, reply);
+    }
+    if (reply->len == 0)
+        return sf_err_set(err, SF_ERR_PEER, 0, "recv",
+                          "the server closed the connection without replying");
+    if (sf_proto_check_reply(mode, msg, mlen, reply->p, reply->len) != SF_REPLY_COMPLETE)
+        return sf_err_set(err, SF_ERR_PEER, 0, "recv",
+                          "the server closed the connection mid-reply (%zu bytes)", reply->len);
+    return 0;
+}
+
+int sf_xchg_finish(struct sf_err *err, int fd, int64_t timeout_ms)
+{
+    int64_t deadline = sf_deadline_after_ms(timeout_ms);
+    char sink[512];
+
+    if (shutdown(fd, SHUT_WR) < 0)
+        return sf_err_sys(err, errno, "shutdown", NULL);
+    for (;;) {
+        ssize_t n = sf_recv_some(err, fd, sink, sizeof(sink), deadline);
+        if (n == 0)
+            return 0;
+        if (n < 0 && err && err->kind == SF_ERR_TIMEOUT)
+            return timed_out(err, timeout_ms, "close from the server");
+        if (n < 0)
+            return -1;
+    }
+}
