@@ -1,0 +1,381 @@
+/*
+ * Pair tests for stream/: real tcp-server and tcp-client processes on port
+ * 0 over loopback, asserting the tutorial's transcripts, exit codes and the
+ * one-line errors of bad input.
+ */
+#include <criterion/criterion.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "proc.h"
+
+TestSuite(tcp, .timeout = 30);
+
+#define WAIT_MS 10000
+
+struct server {
+    struct proc p;
+    int port;
+    char addr[128], portstr[16];
+};
+
+/* Start tcp-server on port 0 with extra args and wait for its readiness line. */
+static void server_start(struct server *s, const char *const extra[])
+{
+    const char *argv[16] = {"tcp-server", "-p", "0"};
+    int n = 3;
+
+    for (; extra && *extra; extra++)
+        argv[n++] = *extra;
+    argv[n] = NULL;
+    cr_assert_eq(proc_start(&s->p, argv), 0);
+    s->port = proc_wait_listening(&s->p, WAIT_MS, s->addr, sizeof(s->addr));
+    cr_assert_gt(s->port, 0, "no readiness line; stderr: %s", s->p.err);
+    snprintf(s->portstr, sizeof(s->portstr), "%d", s->port);
+}
+
+static void server_stop(struct server *s)
+{
+    cr_expect_eq(proc_signal_wait(&s->p, SIGTERM, WAIT_MS), 0, "server stderr: %s", s->p.err);
+}
+
+static int ipv6_available(void)
+{
+    struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+    int fd = socket(AF_INET6, SOCK_STREAM, 0);
+    int ok = fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+    if (fd >= 0)
+        close(fd);
+    return ok;
+}
+
+/* The tutorial's echo transcript, exactly, on both sides. */
+Test(tcp, echo_default_message_transcript)
+{
+    struct server s;
+    struct proc c;
+
+    server_start(&s, NULL);
+    const char *argv[] = {"tcp-client", "-p", s.portstr, NULL};
+    cr_assert_eq(proc_run(&c, WAIT_MS, argv), 0, "stderr: %s", c.err);
+    cr_expect_str_eq(c.out, "Client received: 'echo=> Hello network World'\n");
+    cr_expect(proc_wait_output(&s.p, 1, "Server connected by ('127.0.0.1', ", WAIT_MS), "%s",
+              s.p.out);
+    server_stop(&s);
+}
+
+/* HOST:PORT and several messages, one reply line each, bytes shown through repr. */
+Test(tcp, echo_messages_and_repr)
+{
+    struct server s;
+    struct proc c;
+    char target[64];
+
+    server_start(&s, NULL);
+    snprintf(target, sizeof(target), "127.0.0.1:%d", s.port);
+    const char *argv[] = {"tcp-client", target, "one", "it's", "bell\a\xff", NULL};
+    cr_assert_eq(proc_run(&c, WAIT_MS, argv), 0, "stderr: %s", c.err);
+    cr_expect(strstr(c.out, "Client received: 'echo=> one'\n"), "%s", c.out);
+    cr_expect(strstr(c.out, "Client received: \"echo=> it's\"\n"), "%s", c.out);
+    cr_expect(strstr(c.out, "Client received: 'echo=> bell\\x07\\xff'\n"), "%s", c.out);
+    cr_expect(strstr(c.out, "3 sent, 3 answered, 0 lost"), "%s", c.out);
+    server_stop(&s);
+}
+
+/* IPv6: the server on ::1, the client to [::1]:PORT, Python's 4-tuple for the peer. */
+Test(tcp, echo_roundtrip_v6)
+{
+    struct server s;
+    struct proc c;
+    char target[64];
+
+    if (!ipv6_available())
+        cr_skip_test("IPv6 loopback (::1) is not available here");
+    const char *extra[] = {"-6", NULL};
+    server_start(&s, extra);
+    cr_expect(strncmp(s.addr, "[::1]:", 6) == 0, "%s", s.addr);
+    snprintf(target, sizeof(target), "[::1]:%d", s.port);
+    const char *argv[] = {"tcp-client", target, NULL};
+    cr_assert_eq(proc_run(&c, WAIT_MS, argv), 0, "stderr: %s", c.err);
+    cr_expect_str_eq(c.out, "Client received: 'echo=> Hello network World'\n");
+    cr_expect(proc_wait_output(&s.p, 1, "Server connected by ('::1', ", WAIT_MS));
+    server_stop(&s);
+}
+
+/* Welcome: '1' is welcomed, anything else sent away. */
+Test(tcp, welcome_answers)
+{
+    struct server s;
+    struct proc c;
+    const char *extra[] = {"--mode", "welcome", NULL};
+
+    server_start(&s, extra);
+    const char *one[] = {"tcp-client", "--mode", "welcome", "-p", s.portstr, NULL};
+    cr_assert_eq(proc_run(&c, WAIT_MS, one), 0, "stderr: %s", c.err);
+    cr_expect_str_eq(c.out, "Welcome to server!\n");
+    const char *two[] = {"tcp-client", "--mode",    "welcome", "-p",
+                         s.portstr,    "localhost", "2",       NULL};
+    cr_assert_eq(proc_run(&c, WAIT_MS, two), 0, "stderr: %s", c.err);
+    cr_expect_str_eq(c.out, "Please go out!\n");
+    server_stop(&s);
+}
+
+/* A client slower than the server's timeout: "Time Out", and the server keeps serving. */
+Test(tcp, welcome_timeout_then_keeps_serving)
+{
+    struct server s;
+    struct proc c;
+    const char *extra[] = {"--mode", "welcome", "--timeout", "0.2", NULL};
+
+    server_start(&s, extra);
+    const char *slow[] = {"tcp-client", "--mode", "welcome", "--delay",
+                          "0.6",        "-p",     s.portstr, NULL};
+    cr_expect_eq(proc_run(&c, WAIT_MS, slow), 69, "stdout: %s stderr: %s", c.out, c.err);
+    cr_expect(strstr(c.err, "closed the connection without replying"), "%s", c.err);
+    cr_expect(proc_wait_output(&s.p, 1, "Time Out\n", WAIT_MS), "%s", s.p.out);
+    const char *fast[] = {"tcp-client", "--mode", "welcome", "-p", s.portstr, NULL};
+    cr_expect_eq(proc_run(&c, WAIT_MS, fast), 0, "stderr: %s", c.err);
+    cr_expect_str_eq(c.out, "Welcome to server!\n");
+    server_stop(&s);
+}
+
+/* An idle client never delays another: both in echo and in welcome mode. */
+Test(tcp, idle_client_does_not_block_others)
+{
+    const char *modes[] = {"echo", "welcome"};
+
+    for (int i = 0; i < 2; i++) {
+        struct server s;
+        struct proc c;
+        const char *extra[] = {"--mode", modes[i], "--timeout", "60", NULL};
+        server_start(&s, extra);
+        struct sockaddr_in a = {.sin_family = AF_INET,
+                                .sin_port = htons((uint16_t)s.port),
+                                .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        int idle = socket(AF_INET, SOCK_STREAM, 0);
+        cr_assert_eq(connect(idle, (struct sockaddr *)&a, sizeof(a)), 0);
+        /* The idle client holds its connection; the next must be served at once. */
+        const char *argv[] = {"tcp-client", "--mode", modes[i],  "--timeout",
+                              "3",          "-p",     s.portstr, NULL};
+        cr_expect_eq(proc_run(&c, WAIT_MS, argv), 0, "%s: %s", modes[i], c.err);
+        close(idle);
+        server_stop(&s);
+    }
+}
+
+/* Several clients at once, each with many messages, all answered. */
+Test(tcp, concurrent_clients_all_answered)
+{
+    struct server s;
+    struct proc c[4];
+
+    server_start(&s, NULL);
+    const char *argv[] = {"tcp-client", "-q", "--count", "200", "--size",
+                          "3000",       "-p", s.portstr, NULL};
+    for (int i = 0; i < 4; i++)
+        cr_assert_eq(proc_start(&c[i], argv), 0);
+    for (int i = 0; i < 4; i++)
+        cr_expect_eq(proc_wait_exit(&c[i], WAIT_MS), 0, "client %d: %s", i, c[i].err);
+    server_stop(&s);
+    cr_expect(strstr(s.p.err, "clients 4, replies "), "%s", s.p.err);
+}
+
+/* Mirror and discard modes: exact bytes back; everything read before the close. */
+Test(tcp, mirror_and_discard_modes)
+{
+    struct server s;
+    struct proc c;
+    const char *mirror[] = {"--mode", "mirror", NULL};
+
+    server_start(&s, mirror);
+    const char *m[] = {"tcp-client", "--mode", "mirror", "--json",  "-c", "50",
+                       "--size",     "100000", "-p",     s.portstr, NULL};
+    cr_assert_eq(proc_run(&c, WAIT_MS, m), 0, "%s", c.err);
+    cr_expect(strstr(c.out, "\"sent\":50,\"answered\":50,\"lost\":0"), "%s", c.out);
+    cr_expect(strstr(c.out, "\"bytes_received\":5000000"), "%s", c.out);
+    server_stop(&s);
+
+    const char *discard[] = {"--mode", "discard", NULL};
+    server_start(&s, discard);
+    const char *d[] = {"tcp-client", "--mode", "discard", "-c",      "100",
+                       "--size",     "65536",  "-p",      s.portstr, NULL};
+    cr_assert_eq(proc_run(&c, WAIT_MS, d), 0, "%s", c.err);
+    server_stop(&s);
+    cr_expect(strstr(s.p.err, "bytes in 6553600, bytes out 0"), "%s", s.p.err);
+}
+
+/* --json: one object with the documented fields. */
+Test(tcp, json_summary_fields)
+{
+    struct server s;
+    struct proc c;
+
+    server_start(&s, NULL);
+    const char *argv[] = {"tcp-client", "--json", "-c", "3", "-p", s.portstr, NULL};
+    cr_assert_eq(proc_run(&c, WAIT_MS, argv), 0, "%s", c.err);
+    const char *fields[] = {"\"program\":\"tcp-client\"",
+                            "\"family\":\"tcp\"",
+                            "\"mode\":\"echo\"",
+                            "\"sent\":3",
+                            "\"answered\":3",
+                            "\"bytes_sent\":57",
+                            "\"bytes_received\":78",
+                            "\"rtt_us\":{\"n\":3,",
+                            "\"p99\":",
+                            "\"error\":null}"};
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+        cr_expect(strstr(c.out, fields[i]), "missing %s in %s", fields[i], c.out);
+    cr_expect_eq(strchr(c.out, '\n'), c.out + strlen(c.out) - 1, "one line: %s", c.out);
+    server_stop(&s);
+}
+
+/* --once: the server exits 0 by itself after its first client. */
+Test(tcp, server_once_exits_after_one_client)
+{
+    struct server s;
+    struct proc c;
+    const char *extra[] = {"--once", NULL};
+
+    server_start(&s, extra);
+    const char *argv[] = {"tcp-client", "-p", s.portstr, NULL};
+    cr_assert_eq(proc_run(&c, WAIT_MS, argv), 0, "%s", c.err);
+    cr_expect_eq(proc_wait_exit(&s.p, WAIT_MS), 0, "%s", s.p.err);
+    cr_expect(strstr(s.p.err, "clients 1, replies 1"), "%s", s.p.err);
+}
+
+/* SIGINT and SIGTERM end the server cleanly, with its counters. */
+Test(tcp, server_signals_end_cleanly)
+{
+    int sigs[] = {SIGINT, SIGTERM};
+
+    for (int i = 0; i < 2; i++) {
+        struct server s;
+        server_start(&s, NULL);
+        cr_expect_eq(proc_signal_wait(&s.p, sigs[i], WAIT_MS), 0);
+        cr_expect(strstr(s.p.err, "tcp-server: clients 0"), "%s", s.p.err);
+    }
+}
+
+struct bad_case {
+    const char *argv[8];
+    int code;
+    const char *msg; /* expected in the one stderr line */
+};
+
+/* Bad input: one clear line on stderr, the right exit code, nothing on stdout. */
+Test(tcp, bad_input_table)
+{
+    static const struct bad_case cases[] = {
+        {{"tcp-client", "-p", "0", NULL}, 64, "invalid port '0' (expected 1-65535)"},
+        {{"tcp-client", "-p", "70000", NULL}, 64, "invalid port '70000'"},
+        {{"tcp-client", "-p", "abc", NULL}, 64, "invalid port 'abc'"},
+        {{"tcp-client", "localhost:70000", NULL}, 64, "invalid port '70000'"},
+        {{"tcp-client", "localhost:1", "-p", "2", NULL}, 64, "port given twice"},
+        {{"tcp-client", "--bogus", NULL}, 64, "unknown option '--bogus'"},
+        {{"tcp-client", "-x", NULL}, 64, "unknown option '-x'"},
+        {{"tcp-client", "--count", NULL}, 64, "option '--count' needs a value"},
+        {{"tcp-client", "--count", "0", NULL}, 64, "invalid --count '0'"},
+        {{"tcp-client", "--timeout", "soon", NULL}, 64, "invalid --timeout 'soon'"},
+        {{"tcp-client", "--mode", "shout", NULL}, 64, "invalid --mode 'shout'"},
+        {{"tcp-client", "-4", "-6", NULL}, 64, "-4 and -6 cannot be used together"},
+        {{"tcp-client", "localhost", "", NULL}, 64, "empty MESSAGE"},
+        {{"tcp-client", "--size", "10", "localhost", "x", NULL}, 64, "not both"},
+        /* a malformed name fails locally: a real lookup would leave this machine */
+        {{"tcp-client", "no..such.host", NULL}, 68, "getaddrinfo(no..such.host:50007)"},
+        {{"tcp-server", "-p", "70000", NULL}, 64, "invalid port '70000'"},
+        {{"tcp-server", "extra", NULL}, 64, "unexpected argument 'extra'"},
+        {{"tcp-server", "--bind", "no..such.host", NULL}, 68, "getaddrinfo(no..such.host:50007)"},
+    };
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct proc c;
+        const struct bad_case *b = &cases[i];
+        cr_expect_eq(proc_run(&c, WAIT_MS, b->argv), b->code, "case %zu: %s", i, c.err);
+        cr_expect(strstr(c.err, b->msg), "case %zu: '%s' lacks '%s'", i, c.err, b->msg);
+        cr_expect(strchr(c.err, '\n') == c.err + strlen(c.err) - 1, "case %zu: not one line: %s", i,
+                  c.err);
+        cr_expect_eq(c.out_len, 0, "case %zu: stdout: %s", i, c.out);
+    }
+}
+
+/* Nothing listening: connection refused, exit 69. */
+Test(tcp, connect_refused_exits_69)
+{
+    struct proc c;
+    char port[16];
+
+    snprintf(port, sizeof(port), "%d", free_tcp_port());
+    const char *argv[] = {"tcp-client", "-p", port, "127.0.0.1", NULL};
+    cr_expect_eq(proc_run(&c, WAIT_MS, argv), 69, "%s", c.err);
+    cr_expect(strstr(c.err, "tcp-client: connect(127.0.0.1:"), "%s", c.err);
+    cr_expect(strstr(c.err, "Connection refused"), "%s", c.err);
+}
+
+/* A second server on a busy address: exit 71 naming the address. */
+Test(tcp, server_address_in_use_names_it)
+{
+    struct server s;
+    struct proc c;
+    char want[64];
+
+    server_start(&s, NULL);
+    const char *argv[] = {"tcp-server", "-p", s.portstr, NULL};
+    cr_expect_eq(proc_run(&c, WAIT_MS, argv), 71, "%s", c.err);
+    snprintf(want, sizeof(want), "bind(127.0.0.1:%d): Address already in use", s.port);
+    cr_expect(strstr(c.err, want), "'%s' lacks '%s'", c.err, want);
+    server_stop(&s);
+}
+
+/* A peer that accepts and then closes, or never answers: clear errors, exit 69. */
+Test(tcp, peer_closes_or_never_replies)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof(a);
+    int lfd = socket(AF_INET, SOCK_STREAM, 0);
+    struct proc c;
+    char port[16];
+
+    cr_assert_eq(bind(lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+    cr_assert_eq(listen(lfd, 4), 0);
+    getsockname(lfd, (struct sockaddr *)&a, &len);
+    snprintf(port, sizeof(port), "%d", ntohs(a.sin_port));
+
+    /* never replies: the client's deadline ends it */
+    const char *slow[] = {"tcp-client", "--timeout", "0.3", "-p", port, NULL};
+    cr_expect_eq(proc_run(&c, WAIT_MS, slow), 69, "%s", c.err);
+    cr_expect(strstr(c.err, "no reply within 0.3 s"), "%s", c.err);
+    close(accept(lfd, NULL, NULL));
+
+    /* closes mid-conversation: accepted, read, closed without a reply */
+    const char *argv[] = {"tcp-client", "-p", port, NULL};
+    cr_assert_eq(proc_start(&c, argv), 0);
+    int fd = accept(lfd, NULL, NULL);
+    char buf[64];
+    cr_expect_gt(read(fd, buf, sizeof(buf)), 0);
+    cr_assert_eq(write(fd, "echo=> Hel", 10), 10);
+    close(fd);
+    cr_expect_eq(proc_wait_exit(&c, WAIT_MS), 69, "%s", c.err);
+    cr_expect(strstr(c.err, "closed the connection mid-reply"), "%s", c.err);
+    close(lfd);
+}
+
+/* --help: usage on stdout, exit 0, naming every option the contract promises. */
+Test(tcp, help_exits_0)
+{
+    struct proc c;
+    const char *argv[] = {"tcp-client", "--help", NULL};
+    const char *opts[] = {"--count", "--size", "--delay", "--timeout",
+                          "--json",  "--mode", "-4",      "-6"};
+
+    cr_assert_eq(proc_run(&c, WAIT_MS, argv), 0);
+    cr_expect(strstr(c.out, "Usage: tcp-client [OPTIONS] [HOST [MESSAGE...]]"), "%s", c.out);
+    for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
+        cr_expect(strstr(c.out, opts[i]), "help lacks %s", opts[i]);
+    const char *sargv[] = {"tcp-server", "--help", NULL};
+    cr_assert_eq(proc_run(&c, WAIT_MS, sargv), 0);
+    cr_expect(strstr(c.out, "--bind") && strstr(c.out, "--once"), "%s", c.out);
+}

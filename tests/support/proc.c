@@ -1,0 +1,171 @@
+/* proc: run the suite's programs from tests; see proc.h. */
+#include "proc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef SF_BIN_DIR
+#error "SF_BIN_DIR must name the directory of the built programs"
+#endif
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int proc_start(struct proc *p, const char *const argv[])
+{
+    int out[2], err[2];
+    char path[512];
+    pid_t parent = getpid();
+
+    memset(p, 0, sizeof(*p));
+    p->status = -1;
+    snprintf(path, sizeof(path), "%s/%s", SF_BIN_DIR, argv[0]);
+    if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0)
+        return -1;
+    p->pid = fork();
+    if (p->pid < 0)
+        return -1;
+    if (p->pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+            _exit(127);
+        dup2(out[1], 1);
+        dup2(err[1], 2);
+        execv(path, (char *const *)argv);
+        fprintf(stderr, "exec %s: %s\n", path, strerror(errno));
+        _exit(127);
+    }
+    close(out[1]);
+    close(err[1]);
+    p->out_fd = out[0];
+    p->err_fd = err[0];
+    return 0;
+}
+
+static void drain(int *fd, char *buf, size_t *len, size_t cap)
+{
+    ssize_t n = read(*fd, buf + *len, cap - 1 - *len);
+    if (n <= 0) {
+        close(*fd);
+        *fd = -1;
+        return;
+    }
+    *len += (size_t)n;
+    buf[*len] = '\0';
+}
+
+/* Read whatever arrives within ms; 0 when both pipes are closed. */
+static int pump(struct proc *p, int ms)
+{
+    struct pollfd pf[2] = {{p->out_fd, POLLIN, 0}, {p->err_fd, POLLIN, 0}};
+
+    if (p->out_fd < 0 && p->err_fd < 0)
+        return 0;
+    if (poll(pf, 2, ms) <= 0)
+        return 1;
+    if (pf[0].revents)
+        drain(&p->out_fd, p->out, &p->out_len, sizeof(p->out));
+    if (pf[1].revents)
+        drain(&p->err_fd, p->err, &p->err_len, sizeof(p->err));
+    return 1;
+}
+
+int proc_wait_output(struct proc *p, int which, const char *needle, int timeout_ms)
+{
+    long long end = now_ms() + timeout_ms;
+
+    for (;;) {
+        const char *buf = which == 1 ? p->out : p->err;
+        if (strstr(buf, needle))
+            return 1;
+        long long left = end - now_ms();
+        if (left <= 0 || !pump(p, (int)left))
+            return strstr(which == 1 ? p->out : p->err, needle) != NULL;
+    }
+}
+
+int proc_wait_listening(struct proc *p, int timeout_ms, char *addr, size_t cap)
+{
+    const char *line, *colon, *nl;
+
+    if (!proc_wait_output(p, 2, "listening on ", timeout_ms) ||
+        !proc_wait_output(p, 2, "\n", timeout_ms))
+        return -1;
+    line = strstr(p->err, "listening on ") + strlen("listening on ");
+    nl = strchr(line, '\n');
+    colon = memrchr(line, ':', (size_t)(nl - line));
+    if (!nl || !colon)
+        return -1;
+    snprintf(addr, cap, "%.*s", (int)(nl - line), line);
+    return atoi(colon + 1);
+}
+
+int proc_wait_exit(struct proc *p, int timeout_ms)
+{
+    long long end = now_ms() + timeout_ms;
+    int st;
+
+    while (now_ms() < end && pump(p, (int)(end - now_ms())))
+        ;
+    /* Both pipes are closed; wait for the exit itself on a pidfd, bounded. */
+    int pidfd = (int)syscall(SYS_pidfd_open, p->pid, 0);
+    struct pollfd pf = {pidfd, POLLIN, 0};
+    long long left = end - now_ms();
+    if (pidfd >= 0 && left > 0)
+        poll(&pf, 1, (int)left);
+    if (pidfd >= 0)
+        close(pidfd);
+    if (waitpid(p->pid, &st, WNOHANG) != p->pid) {
+        kill(p->pid, SIGKILL);
+        waitpid(p->pid, &st, 0);
+        p->status = -1;
+        return -1;
+    }
+    p->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    return p->status;
+}
+
+int proc_signal_wait(struct proc *p, int sig, int timeout_ms)
+{
+    kill(p->pid, sig);
+    return proc_wait_exit(p, timeout_ms);
+}
+
+int proc_run(struct proc *p, int timeout_ms, const char *const argv[])
+{
+    if (proc_start(p, argv) < 0)
+        return -1;
+    return proc_wait_exit(p, timeout_ms);
+}
+
+int free_tcp_port(void)
+{
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof(sin);
+    int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+
+    if (fd < 0 || bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
+        getsockname(fd, (struct sockaddr *)&sin, &len) < 0)
+        port = -1;
+    else
+        port = ntohs(sin.sin_port);
+    if (fd >= 0)
+        close(fd);
+    return port;
+}

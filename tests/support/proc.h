@@ -1,0 +1,48 @@
+/*
+ * proc: run the suite's real programs from a test and read what they say.
+ *
+ * A child gets its stdout and stderr on pipes that the test reads with
+ * poll() and a deadline; no sleeps anywhere.  Servers are started on port 0
+ * and the test waits for their readiness line ("listening on ADDR:PORT").
+ * Every child dies with the test process (PR_SET_PDEATHSIG), so a failed
+ * or timed-out test leaves nothing running.
+ */
+#ifndef SF_TEST_PROC_H
+#define SF_TEST_PROC_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct proc {
+    pid_t pid;
+    int out_fd, err_fd; /* -1 once at EOF */
+    char out[65536], err[65536];
+    size_t out_len, err_len;
+    int status; /* exit code, or 128 + signal; -1 while running */
+};
+
+/* Start bin/NAME with argv (NULL-terminated, argv[0] included). 0 or -1. */
+int proc_start(struct proc *p, const char *const argv[]);
+
+/*
+ * Wait until the child's stderr holds a "listening on ADDR" line; copy ADDR
+ * and return its port, or -1 on deadline or exit.
+ */
+int proc_wait_listening(struct proc *p, int timeout_ms, char *addr, size_t cap);
+
+/* Wait until stdout (which=1) or stderr (2) contains needle.  1 found, 0 not. */
+int proc_wait_output(struct proc *p, int which, const char *needle, int timeout_ms);
+
+/* Read everything until the child exits; its exit code, or -1 (killed) on deadline. */
+int proc_wait_exit(struct proc *p, int timeout_ms);
+
+/* Send sig, then wait for the exit as proc_wait_exit() does. */
+int proc_signal_wait(struct proc *p, int sig, int timeout_ms);
+
+/* Start, wait for the exit, return the exit code (-1 on failure or deadline). */
+int proc_run(struct proc *p, int timeout_ms, const char *const argv[]);
+
+/* A free TCP port on 127.0.0.1 with nothing listening (for "refused"). */
+int free_tcp_port(void);
+
+#endif
