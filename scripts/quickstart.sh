@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Set up a fresh Debian 12 machine (as root), build sockfam, then either run
+# the demo or the whole test suite.  The README's Quick start and .ci/run
+# call this script; it installs only the Debian packages that are missing.
+#
+#   bash scripts/quickstart.sh demo   build and run the tutorial's TCP echo demo
+#   bash scripts/quickstart.sh test   build (normal and ASan+UBSan) and run every test
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(build-essential cmake pkg-config libpcap-dev libcriterion-dev iproute2)
+
+install_missing() {
+    local missing=() p
+    for p in "${packages[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+            missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    echo "quickstart: installing ${missing[*]}"
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "quickstart: missing packages and not root; run as root or install: ${missing[*]}" >&2
+        exit 77
+    fi
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+build() { # build DIR [cmake options...]: quiet unless it fails
+    local dir=$1
+    shift
+    echo "quickstart: building in $dir/"
+    if ! { cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" &&
+        cmake --build "$dir" -j"$(nproc)"; } >"$dir.log" 2>&1; then
+        cat "$dir.log" >&2
+        echo "quickstart: the build failed (log above, also in $dir.log)" >&2
+        exit 1
+    fi
+}
+
+run_tests() { # run_tests DIR
+    (cd "$1" && ctest --output-on-failure -j2)
+}
+
+tmp=
+spid=
+cleanup() {
+    if [ -n "$spid" ]; then kill "$spid" 2>/dev/null || true; fi
+    if [ -n "$tmp" ]; then rm -rf "$tmp"; fi
+}
+trap cleanup EXIT
+
+demo() {
+    local line port
+    tmp=$(mktemp -d)
+    mkfifo "$tmp/server.err"
+    echo "\$ build/bin/tcp-server --once -p 0 &"
+    build/bin/tcp-server --once -p 0 2>"$tmp/server.err" &
+    spid=$!
+    exec 3<"$tmp/server.err"
+    read -r -t 10 -u 3 line || { echo "quickstart: tcp-server did not start" >&2; exit 1; }
+    echo "$line"
+    port=${line##*:}
+    echo "\$ build/bin/tcp-client localhost:$port"
+    build/bin/tcp-client "localhost:$port"
+    wait "$spid"
+    spid=
+    cat <&3
+}
+
+case "${1:-}" in
+demo)
+    install_missing
+    build build
+    demo
+    ;;
+test)
+    install_missing
+    build build
+    run_tests build
+    echo "quickstart: the same suite under AddressSanitizer and UndefinedBehaviorSanitizer"
+    build build-sanitize -DSOCKFAM_SANITIZE=ON
+    run_tests build-sanitize
+    ;;
+*)
+    echo "usage: bash scripts/quickstart.sh demo|test" >&2
+    exit 64
+    ;;
+esac
