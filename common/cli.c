@@ -277,8 +277,31 @@ static int common_option(int c, const char *arg, enum sf_family *family, enum sf
     return 0;
 }
 
-static void client_option(int c, struct sf_client_opts *o, char **argv)
+typedef void (*option_fn)(int c, void *opts, char **argv);
+
+/* The getopt loop both roles share: --help exits 0, anything else goes to fn. */
+static void parse_options(int argc, char **argv, const struct sf_cli_spec *spec, int role,
+                          option_fn fn, void *opts)
 {
+    struct option longs[NOPTS + 1];
+    char shorts[2 * NOPTS + 2];
+    int c;
+
+    build_getopt(spec, role, longs, shorts);
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+        if (c == 'h') {
+            print_help(spec, role);
+            exit(EX_OK);
+        }
+        fn(c, opts, argv);
+    }
+}
+
+static void client_option(int c, void *opts, char **argv)
+{
+    struct sf_client_opts *o = opts;
+
     if (common_option(c, optarg, &o->family, &o->mode, &o->socktype, &o->quiet))
         return;
     switch (c) {
@@ -318,24 +341,12 @@ static void client_option(int c, struct sf_client_opts *o, char **argv)
 void sf_cli_client_parse(int argc, char **argv, const struct sf_cli_spec *spec,
                          struct sf_client_opts *o)
 {
-    struct option longs[NOPTS + 1];
-    char shorts[2 * NOPTS + 2];
-    int c;
-
     memset(o, 0, sizeof(*o));
     o->mode = SF_MODE_ECHO;
     o->count = 1;
     o->timeout_ms = 5000;
     o->socktype = SOCK_STREAM;
-    build_getopt(spec, ROLE_CLIENT, longs, shorts);
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
-        if (c == 'h') {
-            print_help(spec, ROLE_CLIENT);
-            exit(EX_OK);
-        }
-        client_option(c, o, argv);
-    }
+    parse_options(argc, argv, spec, ROLE_CLIENT, client_option, o);
     if (optind < argc)
         o->target = argv[optind++];
     if (optind < argc) {
@@ -348,8 +359,10 @@ void sf_cli_client_parse(int argc, char **argv, const struct sf_cli_spec *spec,
         sf_cli_usage_error("welcome mode sends one message of at most 1024 bytes");
 }
 
-static void server_option(int c, struct sf_server_opts *o, char **argv)
+static void server_option(int c, void *opts, char **argv)
 {
+    struct sf_server_opts *o = opts;
+
     if (common_option(c, optarg, &o->family, &o->mode, &o->socktype, &o->quiet))
         return;
     switch (c) {
@@ -380,24 +393,12 @@ static void server_option(int c, struct sf_server_opts *o, char **argv)
 void sf_cli_server_parse(int argc, char **argv, const struct sf_cli_spec *spec,
                          struct sf_server_opts *o)
 {
-    struct option longs[NOPTS + 1];
-    char shorts[2 * NOPTS + 2];
-    int c;
-
     memset(o, 0, sizeof(*o));
     o->mode = SF_MODE_ECHO;
     o->timeout_ms = 5000;
     o->socktype = SOCK_STREAM;
     o->backlog = 128;
-    build_getopt(spec, ROLE_SERVER, longs, shorts);
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
-        if (c == 'h') {
-            print_help(spec, ROLE_SERVER);
-            exit(EX_OK);
-        }
-        server_option(c, o, argv);
-    }
+    parse_options(argc, argv, spec, ROLE_SERVER, server_option, o);
     if (optind < argc)
         sf_cli_usage_error("unexpected argument '%s'", argv[optind]);
     if (!o->recv_size)
@@ -418,6 +419,10 @@ static void parse_addr(const char *text, const char *port_opt, const char *mode_
 void sf_cli_client_addr(const struct sf_client_opts *o, const char *default_target,
                         struct sf_addr *addr)
 {
+    /* -6 alone means the IPv6 loopback: "localhost" need not resolve to ::1
+     * (Debian's /etc/hosts may lack it) and would then go to DNS. */
+    if (!o->target && o->family == SF_FAMILY_V6 && strcmp(default_target, "localhost") == 0)
+        default_target = "::1";
     parse_addr(o->target ? o->target : default_target, o->port, sf_mode_default_port(o->mode), 0,
                addr);
 }

@@ -56,24 +56,34 @@ static int timed_out(struct sf_err *err, const char *op)
     return sf_err_set(err, SF_ERR_TIMEOUT, ETIMEDOUT, op, "timed out");
 }
 
+/*
+ * After a non-blocking call failed with errno: 0 to try it again (EINTR, or
+ * the fd became ready before the deadline), or -1 with err set.
+ */
+static int wait_again(struct sf_err *err, int fd, short events, int64_t deadline, const char *op)
+{
+    if (errno == EINTR)
+        return 0;
+    if (errno != EAGAIN && errno != EWOULDBLOCK)
+        return sf_err_sys(err, errno, op, NULL);
+    int ready = sf_wait_fd(err, fd, events, deadline);
+    if (ready < 0)
+        return -1;
+    return ready ? 0 : timed_out(err, op);
+}
+
 int sf_send_all(struct sf_err *err, int fd, const void *buf, size_t len, int64_t deadline)
 {
     const char *p = buf;
 
     while (len > 0) {
         ssize_t n = send(fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (n > 0) {
+        if (n >= 0) {
             p += n;
             len -= (size_t)n;
-            continue;
+        } else if (wait_again(err, fd, POLLOUT, deadline, "send") < 0) {
+            return -1;
         }
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
-            return sf_err_sys(err, errno, "send", NULL);
-        int ready = sf_wait_fd(err, fd, POLLOUT, deadline);
-        if (ready <= 0)
-            return ready < 0 ? -1 : timed_out(err, "send");
     }
     return 0;
 }
@@ -84,13 +94,8 @@ ssize_t sf_recv_some(struct sf_err *err, int fd, void *buf, size_t cap, int64_t 
         ssize_t n = recv(fd, buf, cap, MSG_DONTWAIT);
         if (n >= 0)
             return n;
-        if (errno == EINTR)
-            continue;
-        if (errno != EAGAIN && errno != EWOULDBLOCK)
-            return sf_err_sys(err, errno, "recv", NULL);
-        int ready = sf_wait_fd(err, fd, POLLIN, deadline);
-        if (ready <= 0)
-            return ready < 0 ? -1 : timed_out(err, "recv");
+        if (wait_again(err, fd, POLLIN, deadline, "recv") < 0)
+            return -1;
     }
 }
 
@@ -108,13 +113,8 @@ ssize_t sf_recv_dgram(struct sf_err *err, int fd, void *buf, size_t cap, int64_t
                 *fromlen = len;
             return (size_t)n > cap ? (ssize_t)cap : n;
         }
-        if (errno == EINTR)
-            continue;
-        if (errno != EAGAIN && errno != EWOULDBLOCK)
-            return sf_err_sys(err, errno, "recv", NULL);
-        int ready = sf_wait_fd(err, fd, POLLIN, deadline);
-        if (ready <= 0)
-            return ready < 0 ? -1 : timed_out(err, "recv");
+        if (wait_again(err, fd, POLLIN, deadline, "recv") < 0)
+            return -1;
     }
 }
 
