@@ -338,3 +338,54 @@ int sf_local_address(struct sf_err *err, int fd, char *buf, size_t cap)
     sf_sockaddr_format((struct sockaddr *)&ss, len, buf, cap);
     return 0;
 }
+
+int sf_dgram_socket(struct sf_err *err, const struct sf_addr *addr, enum sf_family family,
+                    struct sockaddr_storage *dest, socklen_t *destlen)
+{
+    struct addrinfo *res;
+    int fd;
+
+    if (addr->kind != SF_ADDR_INET) {
+        struct sockaddr_un *sun = (struct sockaddr_un *)dest;
+        *destlen = sf_addr_to_sun(addr, sun);
+        fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        return fd < 0 ? sf_err_sys(err, errno, "socket", addr->text) : fd;
+    }
+    if (resolve(err, addr, family, SOCK_DGRAM, 0, &res) < 0)
+        return -1;
+    /* No handshake tells which address answers: the first one is used. */
+    memcpy(dest, res->ai_addr, res->ai_addrlen);
+    *destlen = res->ai_addrlen;
+    fd = socket(res->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        sf_err_sys(err, errno, "socket", addr->text);
+    freeaddrinfo(res);
+    return fd;
+}
+
+int sf_sockaddr_equal(const struct sockaddr *a, socklen_t alen, const struct sockaddr *b,
+                      socklen_t blen)
+{
+    if (a->sa_family != b->sa_family)
+        return 0;
+    if (a->sa_family == AF_INET) {
+        const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+        return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+    }
+    if (a->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+        return x->sin6_port == y->sin6_port &&
+               memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr)) == 0;
+    }
+    return alen == blen && memcmp(a, b, alen) == 0;
+}
+
+size_t sf_dgram_max_payload(int sa_family)
+{
+    /* 65535 less the IP header (20, or none counted for IPv6) and UDP's 8. */
+    if (sa_family == AF_INET6)
+        return 65527;
+    if (sa_family == AF_INET)
+        return 65507;
+    return 212992; /* AF_UNIX: bounded by the socket buffer, net.core.wmem_default */
+}

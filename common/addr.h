@@ -70,6 +70,21 @@ int sf_connect(struct sf_err *err, const struct sf_addr *addr, enum sf_family fa
                int timeout_ms);
 
 /*
+ * Open an unconnected datagram socket for sending to addr: resolve it, take
+ * the first result, and return a socket of that family (the caller owns it)
+ * with the destination in *dest.  Returns the fd or -1.
+ */
+int sf_dgram_socket(struct sf_err *err, const struct sf_addr *addr, enum sf_family family,
+                    struct sockaddr_storage *dest, socklen_t *destlen);
+
+/* Do two socket addresses name the same endpoint (family, address, port, path)? */
+int sf_sockaddr_equal(const struct sockaddr *a, socklen_t alen, const struct sockaddr *b,
+                      socklen_t blen);
+
+/* The largest datagram payload for a family: 65507 (IPv4), 65527 (IPv6, no jumbograms). */
+size_t sf_dgram_max_payload(int sa_family);
+
+/*
  * Format a socket address numerically: "127.0.0.1:40123", "[::1]:40123",
  * "unix:/path", "@name", "unix:(unnamed)".  Always NUL-terminates; returns
  * the length the full text needs (like snprintf).

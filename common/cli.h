@@ -24,6 +24,7 @@ enum sf_cli_extra {
     SF_OPT_CONNECT = 1 << 2,   /* --connect (a connected UDP socket) */
     SF_OPT_RECV_SIZE = 1 << 3, /* --recv-size BYTES (the client side) */
     SF_OPT_UNIX = 1 << 4,      /* --type stream|dgram|seqpacket */
+    SF_OPT_CONN = 1 << 5,      /* server: --timeout, --backlog, --once (connections) */
 };
 
 /* What a program is, for --help and for which options it takes. */

@@ -3,8 +3,10 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 
+#include "addr.h"
 #include "io.h"
 #include "repr.h"
 
@@ -101,4 +103,62 @@ int sf_xchg_finish(struct sf_err *err, int fd, int64_t timeout_ms)
         if (n < 0)
             return -1;
     }
+}
+
+/* Wait for the reply to msg until deadline: 0 got it, 1 none came, -1 error. */
+static int await_dgram(struct sf_err *err, int fd, enum sf_mode mode, const void *msg, size_t mlen,
+                       const struct sockaddr *dest, socklen_t destlen, int64_t deadline,
+                       size_t recv_size, struct sf_buf *reply, struct sf_dgram_result *res)
+{
+    for (;;) {
+        struct sockaddr_storage from;
+        socklen_t fromlen = sizeof(from);
+        ssize_t n =
+            sf_recv_dgram(err, fd, reply->p, recv_size, deadline, &res->full, &from, &fromlen);
+        if (n < 0)
+            return err && err->kind == SF_ERR_TIMEOUT ? 1 : -1;
+        reply->len = (size_t)n;
+        if (dest && !sf_sockaddr_equal((struct sockaddr *)&from, fromlen, dest, destlen)) {
+            res->ignored++;
+            continue;
+        }
+        res->truncated = res->full > reply->len;
+        enum sf_reply_state st = sf_proto_check_reply(mode, msg, mlen, reply->p, reply->len);
+        if (res->truncated || st == SF_REPLY_COMPLETE)
+            return 0;
+        if (st == SF_REPLY_PARTIAL && reply->len > 0) {
+            res->short_reply = 1;
+            return 0;
+        }
+        res->ignored++; /* not a reply to this message: a late one, or noise */
+    }
+}
+
+int sf_xchg_dgram(struct sf_err *err, int fd, enum sf_mode mode, const void *msg, size_t mlen,
+                  const struct sockaddr *dest, socklen_t destlen, int64_t timeout_ms,
+                  unsigned retries, size_t recv_size, struct sf_buf *reply,
+                  struct sf_dgram_result *res)
+{
+    memset(res, 0, sizeof(*res));
+    if (reply->cap < recv_size) {
+        char *p = realloc(reply->p, recv_size);
+        if (!p)
+            return sf_err_sys(err, ENOMEM, "realloc", "reply buffer");
+        reply->p = p;
+        reply->cap = recv_size;
+    }
+    reply->len = 0;
+    for (unsigned attempt = 0; attempt <= retries; attempt++) {
+        ssize_t n = sendto(fd, msg, mlen, MSG_NOSIGNAL, dest, dest ? destlen : 0);
+        if (n < 0)
+            return sf_err_sys(err, errno, "send", NULL);
+        if (mode == SF_MODE_DISCARD)
+            return 0;
+        res->resent = attempt;
+        int rc = await_dgram(err, fd, mode, msg, mlen, dest, destlen,
+                             sf_deadline_after_ms(timeout_ms), recv_size, reply, res);
+        if (rc <= 0)
+            return rc;
+    }
+    return 1;
 }

@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "err.h"
 #include "proto.h"
@@ -38,5 +39,28 @@ int sf_xchg_stream(struct sf_err *err, int fd, enum sf_mode mode, const void *ms
  * close, proving it read everything.  Returns 0 or -1.
  */
 int sf_xchg_finish(struct sf_err *err, int fd, int64_t timeout_ms);
+
+/* How one datagram exchange went (besides its reply bytes). */
+struct sf_dgram_result {
+    size_t full;      /* the reply datagram's real size (> reply->len: truncated here) */
+    int truncated;    /* our receive buffer cut the reply: its tail is lost */
+    int short_reply;  /* the reply is a proper start of the expected one: the
+                         server's buffer cut our message */
+    unsigned resent;  /* how many times the message was sent again */
+    uint64_t ignored; /* datagrams from elsewhere, or stale replies, skipped */
+};
+
+/*
+ * Send msg as one datagram (to dest, or on a connected socket when dest is
+ * NULL) and wait up to timeout_ms for its reply, resending up to `retries`
+ * times.  Replies from another address, or that cannot answer msg (a late
+ * reply to an earlier message), are skipped.  The reply lands in
+ * reply->p[0..recv_size).  Returns 0 answered, 1 lost (no reply after every
+ * try), -1 on error (on a connected socket, ECONNREFUSED: nobody listens).
+ */
+int sf_xchg_dgram(struct sf_err *err, int fd, enum sf_mode mode, const void *msg, size_t mlen,
+                  const struct sockaddr *dest, socklen_t destlen, int64_t timeout_ms,
+                  unsigned retries, size_t recv_size, struct sf_buf *reply,
+                  struct sf_dgram_result *res);
 
 #endif

@@ -143,7 +143,7 @@ int main(int argc, char **argv)
     }
     if (c.o.json)
         sf_run_print_json(stdout, &c.run);
-    else if (!c.o.quiet && (c.o.count > 1 || c.o.size || c.msgs.n > 1))
+    else if (!c.o.quiet && c.run.sent && (c.o.count > 1 || c.o.size || c.msgs.n > 1))
         sf_run_print_text(stdout, &c.run);
     sf_stats_free(&c.run.rtt_us);
     sf_buf_free(&c.reply);

@@ -23,7 +23,7 @@ static const struct sf_cli_spec spec = {
     "Serve the tutorial's demos over TCP (SOCK_STREAM), IPv4 or IPv6, many clients at once.\n"
     "Prints 'listening on ADDR:PORT' on stderr when ready.",
     "[OPTIONS]",
-    SF_OPT_INET,
+    SF_OPT_INET | SF_OPT_CONN,
 };
 
 struct output {
