@@ -17,40 +17,16 @@ TestSuite(tcp, .timeout = 30);
 
 #define WAIT_MS 10000
 
-struct server {
-    struct proc p;
-    int port;
-    char addr[128], portstr[16];
-};
-
 /* Start tcp-server on port 0 with extra args and wait for its readiness line. */
-static void server_start(struct server *s, const char *const extra[])
+static void start(struct server *s, const char *const extra[])
 {
-    const char *argv[16] = {"tcp-server", "-p", "0"};
-    int n = 3;
-
-    for (; extra && *extra; extra++)
-        argv[n++] = *extra;
-    argv[n] = NULL;
-    cr_assert_eq(proc_start(&s->p, argv), 0);
-    s->port = proc_wait_listening(&s->p, WAIT_MS, s->addr, sizeof(s->addr));
-    cr_assert_gt(s->port, 0, "no readiness line; stderr: %s", s->p.err);
-    snprintf(s->portstr, sizeof(s->portstr), "%d", s->port);
+    cr_assert_eq(server_start(s, "tcp-server", extra), 0, "no readiness line; stderr: %s",
+                 s->p.err);
 }
 
 static void server_stop(struct server *s)
 {
     cr_expect_eq(proc_signal_wait(&s->p, SIGTERM, WAIT_MS), 0, "server stderr: %s", s->p.err);
-}
-
-static int ipv6_available(void)
-{
-    struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT};
-    int fd = socket(AF_INET6, SOCK_STREAM, 0);
-    int ok = fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
-    if (fd >= 0)
-        close(fd);
-    return ok;
 }
 
 /* The tutorial's echo transcript, exactly, on both sides. */
@@ -59,7 +35,7 @@ Test(tcp, echo_default_message_transcript)
     struct server s;
     struct proc c;
 
-    server_start(&s, NULL);
+    start(&s, NULL);
     const char *argv[] = {"tcp-client", "-p", s.portstr, NULL};
     cr_assert_eq(proc_run(&c, WAIT_MS, argv), 0, "stderr: %s", c.err);
     cr_expect_str_eq(c.out, "Client received: 'echo=> Hello network World'\n");
@@ -75,7 +51,7 @@ Test(tcp, echo_messages_and_repr)
     struct proc c;
     char target[64];
 
-    server_start(&s, NULL);
+    start(&s, NULL);
     snprintf(target, sizeof(target), "127.0.0.1:%d", s.port);
     const char *argv[] = {"tcp-client", target, "one", "it's", "bell\a\xff", NULL};
     cr_assert_eq(proc_run(&c, WAIT_MS, argv), 0, "stderr: %s", c.err);
@@ -96,7 +72,7 @@ Test(tcp, echo_roundtrip_v6)
     if (!ipv6_available())
         cr_skip_test("IPv6 loopback (::1) is not available here");
     const char *extra[] = {"-6", NULL};
-    server_start(&s, extra);
+    start(&s, extra);
     cr_expect(strncmp(s.addr, "[::1]:", 6) == 0, "%s", s.addr);
     snprintf(target, sizeof(target), "[::1]:%d", s.port);
     const char *argv[] = {"tcp-client", target, NULL};
@@ -113,7 +89,7 @@ Test(tcp, welcome_answers)
     struct proc c;
     const char *extra[] = {"--mode", "welcome", NULL};
 
-    server_start(&s, extra);
+    start(&s, extra);
     const char *one[] = {"tcp-client", "--mode", "welcome", "-p", s.portstr, NULL};
     cr_assert_eq(proc_run(&c, WAIT_MS, one), 0, "stderr: %s", c.err);
     cr_expect_str_eq(c.out, "Welcome to server!\n");
@@ -131,7 +107,7 @@ Test(tcp, welcome_timeout_then_keeps_serving)
     struct proc c;
     const char *extra[] = {"--mode", "welcome", "--timeout", "0.2", NULL};
 
-    server_start(&s, extra);
+    start(&s, extra);
     const char *slow[] = {"tcp-client", "--mode", "welcome", "--delay",
                           "0.6",        "-p",     s.portstr, NULL};
     cr_expect_eq(proc_run(&c, WAIT_MS, slow), 69, "stdout: %s stderr: %s", c.out, c.err);
@@ -152,7 +128,7 @@ Test(tcp, idle_client_does_not_block_others)
         struct server s;
         struct proc c;
         const char *extra[] = {"--mode", modes[i], "--timeout", "60", NULL};
-        server_start(&s, extra);
+        start(&s, extra);
         struct sockaddr_in a = {.sin_family = AF_INET,
                                 .sin_port = htons((uint16_t)s.port),
                                 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
@@ -173,7 +149,7 @@ Test(tcp, concurrent_clients_all_answered)
     struct server s;
     struct proc c[4];
 
-    server_start(&s, NULL);
+    start(&s, NULL);
     const char *argv[] = {"tcp-client", "-q", "--count", "200", "--size",
                           "3000",       "-p", s.portstr, NULL};
     for (int i = 0; i < 4; i++)
@@ -191,7 +167,7 @@ Test(tcp, mirror_and_discard_modes)
     struct proc c;
     const char *mirror[] = {"--mode", "mirror", NULL};
 
-    server_start(&s, mirror);
+    start(&s, mirror);
     const char *m[] = {"tcp-client", "--mode", "mirror", "--json",  "-c", "50",
                        "--size",     "100000", "-p",     s.portstr, NULL};
     cr_assert_eq(proc_run(&c, WAIT_MS, m), 0, "%s", c.err);
@@ -200,7 +176,7 @@ Test(tcp, mirror_and_discard_modes)
     server_stop(&s);
 
     const char *discard[] = {"--mode", "discard", NULL};
-    server_start(&s, discard);
+    start(&s, discard);
     const char *d[] = {"tcp-client", "--mode", "discard", "-c",      "100",
                        "--size",     "65536",  "-p",      s.portstr, NULL};
     cr_assert_eq(proc_run(&c, WAIT_MS, d), 0, "%s", c.err);
@@ -214,7 +190,7 @@ Test(tcp, json_summary_fields)
     struct server s;
     struct proc c;
 
-    server_start(&s, NULL);
+    start(&s, NULL);
     const char *argv[] = {"tcp-client", "--json", "-c", "3", "-p", s.portstr, NULL};
     cr_assert_eq(proc_run(&c, WAIT_MS, argv), 0, "%s", c.err);
     const char *fields[] = {"\"program\":\"tcp-client\"",
@@ -240,7 +216,7 @@ Test(tcp, server_once_exits_after_one_client)
     struct proc c;
     const char *extra[] = {"--once", NULL};
 
-    server_start(&s, extra);
+    start(&s, extra);
     const char *argv[] = {"tcp-client", "-p", s.portstr, NULL};
     cr_assert_eq(proc_run(&c, WAIT_MS, argv), 0, "%s", c.err);
     cr_expect_eq(proc_wait_exit(&s.p, WAIT_MS), 0, "%s", s.p.err);
@@ -254,7 +230,7 @@ Test(tcp, server_signals_end_cleanly)
 
     for (int i = 0; i < 2; i++) {
         struct server s;
-        server_start(&s, NULL);
+        start(&s, NULL);
         cr_expect_eq(proc_signal_wait(&s.p, sigs[i], WAIT_MS), 0);
         cr_expect(strstr(s.p.err, "tcp-server: clients 0"), "%s", s.p.err);
     }
@@ -322,7 +298,7 @@ Test(tcp, server_address_in_use_names_it)
     struct proc c;
     char want[64];
 
-    server_start(&s, NULL);
+    start(&s, NULL);
     const char *argv[] = {"tcp-server", "-p", s.portstr, NULL};
     cr_expect_eq(proc_run(&c, WAIT_MS, argv), 71, "%s", c.err);
     snprintf(want, sizeof(want), "bind(127.0.0.1:%d): Address already in use", s.port);

@@ -100,6 +100,28 @@ int proc_wait_output(struct proc *p, int which, const char *needle, int timeout_
     }
 }
 
+static int count_of(const char *hay, const char *needle)
+{
+    int n = 0;
+
+    for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+        n++;
+    return n;
+}
+
+int proc_wait_count(struct proc *p, int which, const char *needle, int n, int timeout_ms)
+{
+    long long end = now_ms() + timeout_ms;
+
+    for (;;) {
+        if (count_of(which == 1 ? p->out : p->err, needle) >= n)
+            return 1;
+        long long left = end - now_ms();
+        if (left <= 0 || !pump(p, (int)left))
+            return count_of(which == 1 ? p->out : p->err, needle) >= n;
+    }
+}
+
 int proc_wait_listening(struct proc *p, int timeout_ms, char *addr, size_t cap)
 {
     const char *line, *colon, *nl;
@@ -154,11 +176,11 @@ int proc_run(struct proc *p, int timeout_ms, const char *const argv[])
     return proc_wait_exit(p, timeout_ms);
 }
 
-int free_tcp_port(void)
+static int free_port(int type)
 {
     struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     socklen_t len = sizeof(sin);
-    int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+    int fd = socket(AF_INET, type, 0), port;
 
     if (fd < 0 || bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
         getsockname(fd, (struct sockaddr *)&sin, &len) < 0)
@@ -168,4 +190,41 @@ int free_tcp_port(void)
     if (fd >= 0)
         close(fd);
     return port;
+}
+
+int free_tcp_port(void)
+{
+    return free_port(SOCK_STREAM);
+}
+
+int free_udp_port(void)
+{
+    return free_port(SOCK_DGRAM);
+}
+
+int ipv6_available(void)
+{
+    struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+    int fd = socket(AF_INET6, SOCK_DGRAM, 0);
+    int ok = fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+    if (fd >= 0)
+        close(fd);
+    return ok;
+}
+
+int server_start(struct server *s, const char *program, const char *const extra[])
+{
+    const char *argv[24] = {program, "-p", "0"};
+    int n = 3;
+
+    for (; extra && *extra && n < 23; extra++)
+        argv[n++] = *extra;
+    argv[n] = NULL;
+    if (proc_start(&s->p, argv) < 0)
+        return -1;
+    s->port = proc_wait_listening(&s->p, 10000, s->addr, sizeof(s->addr));
+    if (s->port <= 0)
+        return -1;
+    snprintf(s->portstr, sizeof(s->portstr), "%d", s->port);
+    return 0;
 }

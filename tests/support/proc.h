@@ -33,6 +33,9 @@ int proc_wait_listening(struct proc *p, int timeout_ms, char *addr, size_t cap);
 /* Wait until stdout (which=1) or stderr (2) contains needle.  1 found, 0 not. */
 int proc_wait_output(struct proc *p, int which, const char *needle, int timeout_ms);
 
+/* Wait until stdout (1) or stderr (2) holds needle at least n times.  1 or 0. */
+int proc_wait_count(struct proc *p, int which, const char *needle, int n, int timeout_ms);
+
 /* Read everything until the child exits; its exit code, or -1 (killed) on deadline. */
 int proc_wait_exit(struct proc *p, int timeout_ms);
 
@@ -44,5 +47,24 @@ int proc_run(struct proc *p, int timeout_ms, const char *const argv[]);
 
 /* A free TCP port on 127.0.0.1 with nothing listening (for "refused"). */
 int free_tcp_port(void);
+
+/* A free UDP port on 127.0.0.1 with nothing bound (for "port unreachable"). */
+int free_udp_port(void);
+
+/* Is the IPv6 loopback usable here? */
+int ipv6_available(void);
+
+/* A running server program, started on port 0 and ready. */
+struct server {
+    struct proc p;
+    int port;
+    char addr[128], portstr[16];
+};
+
+/*
+ * Start PROGRAM -p 0 EXTRA... and wait for its readiness line.  Returns 0,
+ * or -1 (the child's stderr is in s->p.err).
+ */
+int server_start(struct server *s, const char *program, const char *const extra[]);
 
 #endif

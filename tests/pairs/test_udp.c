@@ -1,0 +1,244 @@
+/*
+ * Pair tests for dgram/: real udp-server and udp-client processes on port 0
+ * over loopback: every mode, IPv4 and IPv6, truncation on either side, lost
+ * replies within the deadline, and the boundary lesson beside TCP's.
+ */
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "proc.h"
+
+TestSuite(udp, .timeout = 30);
+
+#define WAIT_MS 10000
+
+static void start(struct server *s, const char *program, const char *const extra[])
+{
+    cr_assert_eq(server_start(s, program, extra), 0, "no readiness line; stderr: %s", s->p.err);
+}
+
+static void stop(struct server *s)
+{
+    cr_expect_eq(proc_signal_wait(&s->p, SIGTERM, WAIT_MS), 0, "server stderr: %s", s->p.err);
+}
+
+/* The tutorial's echo, over UDP: the same client line, the sender on the server. */
+Test(udp, echo_default_message_v4)
+{
+    struct server s;
+    struct proc c;
+
+    start(&s, "udp-server", NULL);
+    const char *argv[] = {"udp-client", "-p", s.portstr, NULL};
+    cr_assert_eq(proc_run(&c, WAIT_MS, argv), 0, "stderr: %s", c.err);
+    cr_expect_str_eq(c.out, "Client received: 'echo=> Hello network World'\n");
+    cr_expect(proc_wait_output(&s.p, 1, "Server received from ('127.0.0.1', ", WAIT_MS));
+    stop(&s);
+    cr_expect(strstr(s.p.err, "datagrams 1, replies 1, truncated 0"), "%s", s.p.err);
+}
+
+Test(udp, echo_roundtrip_v6)
+{
+    struct server s;
+    struct proc c;
+    char target[64];
+
+    if (!ipv6_available())
+        cr_skip_test("IPv6 loopback (::1) is not available here");
+    const char *extra[] = {"-6", NULL};
+    start(&s, "udp-server", extra);
+    snprintf(target, sizeof(target), "[::1]:%d", s.port);
+    const char *argv[] = {"udp-client", target, "v6", NULL};
+    cr_assert_eq(proc_run(&c, WAIT_MS, argv), 0, "stderr: %s", c.err);
+    cr_expect_str_eq(c.out, "Client received: 'echo=> v6'\n");
+    cr_expect(proc_wait_output(&s.p, 1, "Server received from ('::1', ", WAIT_MS));
+    stop(&s);
+}
+
+/* An empty datagram is a real message over UDP (unlike a zero-byte TCP send). */
+Test(udp, empty_datagram_answered)
+{
+    struct server s;
+    struct proc c;
+
+    start(&s, "udp-server", NULL);
+    const char *argv[] = {"udp-client", "-p", s.portstr, "localhost", "", NULL};
+    cr_assert_eq(proc_run(&c, WAIT_MS, argv), 0, "stderr: %s", c.err);
+    cr_expect_str_eq(c.out, "Client received: 'echo=> '\n");
+    stop(&s);
+}
+
+/* welcome, mirror and discard modes. */
+Test(udp, welcome_mirror_discard_modes)
+{
+    struct server s;
+    struct proc c;
+    const char *welcome[] = {"--mode", "welcome", NULL};
+
+    start(&s, "udp-server", welcome);
+    const char *one[] = {"udp-client", "--mode", "welcome", "-p", s.portstr, NULL};
+    cr_assert_eq(proc_run(&c, WAIT_MS, one), 0, "%s", c.err);
+    cr_expect_str_eq(c.out, "Welcome to server!\n");
+    const char *two[] = {"udp-client", "--mode",    "welcome", "-p",
+                         s.portstr,    "localhost", "2",       NULL};
+    cr_assert_eq(proc_run(&c, WAIT_MS, two), 0, "%s", c.err);
+    cr_expect_str_eq(c.out, "Please go out!\n");
+    stop(&s);
+
+    const char *mirror[] = {"--mode", "mirror", NULL};
+    start(&s, "udp-server", mirror);
+    const char *m[] = {"udp-client", "--mode", "mirror", "--json",  "-c", "100",
+                       "--size",     "1400",   "-p",     s.portstr, NULL};
+    cr_assert_eq(proc_run(&c, WAIT_MS, m), 0, "%s", c.err);
+    cr_expect(strstr(c.out, "\"sent\":100,\"answered\":100,\"lost\":0,\"truncated\":0"), "%s",
+              c.out);
+    cr_expect(strstr(c.out, "\"bytes_received\":140000"), "%s", c.out);
+    stop(&s);
+
+    const char *discard[] = {"--mode", "discard", NULL};
+    start(&s, "udp-server", discard);
+    const char *d[] = {"udp-client", "--mode", "discard", "-c", "5", "-p", s.portstr, NULL};
+    cr_assert_eq(proc_run(&c, WAIT_MS, d), 0, "%s", c.err);
+    /* Nothing comes back to wait for: the server's own lines say it read all five. */
+    cr_expect(proc_wait_count(&s.p, 1, "Server received from", 5, WAIT_MS), "%s", s.p.out);
+    stop(&s);
+    cr_expect(strstr(s.p.err, "datagrams 5, replies 0"), "%s", s.p.err);
+}
+
+/* The largest datagram UDP carries over IPv4 goes and comes back whole; one byte more is refused.
+ */
+Test(udp, max_datagram_roundtrip_and_limit)
+{
+    struct server s;
+    struct proc c;
+    const char *extra[] = {"--mode", "mirror", "--recv-size", "65536", "-q", NULL};
+
+    start(&s, "udp-server", extra);
+    const char *max[] = {"udp-client", "--mode", "mirror", "--size",  "65507",
+                         "-q",         "--json", "-p",     s.portstr, NULL};
+    cr_assert_eq(proc_run(&c, WAIT_MS, max), 0, "%s", c.err);
+    cr_expect(strstr(c.out, "\"answered\":1,\"lost\":0,\"truncated\":0"), "%s", c.out);
+    const char *over[] = {"udp-client", "--mode", "mirror",  "--size",
+                          "65508",      "-p",     s.portstr, NULL};
+    cr_expect_eq(proc_run(&c, WAIT_MS, over), 64, "%s", c.err);
+    cr_expect(strstr(c.err, "65508 bytes is over the UDP limit of 65507 bytes for IPv4"), "%s",
+              c.err);
+    const char *echo[] = {"udp-client", "--size", "65501", "-p", s.portstr, NULL};
+    cr_expect_eq(proc_run(&c, WAIT_MS, echo), 64, "%s", c.err);
+    cr_expect(strstr(c.err, "limit of 65500 bytes for IPv4 in echo mode"), "%s", c.err);
+    stop(&s);
+}
+
+/*
+ * The boundary lesson, side by side: 3000 bytes against a 1024-byte buffer.
+ * TCP delivers the rest on later reads (three chunks, three prefixes);
+ * UDP truncates the datagram and the rest is gone, on whichever side.
+ */
+Test(udp, boundary_lesson_tcp_keeps_rest_udp_loses_it)
+{
+    struct server s;
+    struct proc c;
+    const char *small_echo[] = {"--recv-size", "1024", "-q", NULL};
+
+    start(&s, "tcp-server", small_echo);
+    const char *tcp[] = {"tcp-client", "--size", "3000", "--json", "-p", s.portstr, NULL};
+    cr_assert_eq(proc_run(&c, WAIT_MS, tcp), 0, "%s", c.err);
+    cr_expect(strstr(c.out, "\"answered\":1,\"lost\":0,\"truncated\":0"), "%s", c.out);
+    cr_expect(strstr(c.out, "\"bytes_received\":3021"), "3 reads, 3 prefixes: %s", c.out);
+    stop(&s);
+
+    /* the server's buffer is too small: it gets 1024 bytes and says so */
+    const char *small_mirror[] = {"--recv-size", "1024", "--mode", "mirror", "-q", NULL};
+    start(&s, "udp-server", small_mirror);
+    const char *udp[] = {"udp-client", "--mode", "mirror", "--size", "3000", "-p", s.portstr, NULL};
+    cr_assert_eq(proc_run(&c, WAIT_MS, udp), 0, "%s", c.err);
+    cr_expect(strstr(c.out, "1 answered, 0 lost, 1 truncated; 3000 bytes out, 1024 in"), "%s",
+              c.out);
+    cr_expect(strstr(c.err, "reply short: 1024 bytes"), "%s", c.err);
+    stop(&s);
+    cr_expect(strstr(s.p.err, "truncated: 3000 bytes, buffer 1024 (the other 1976 are lost)"), "%s",
+              s.p.err);
+
+    /* the client's buffer is too small: it reports the reply's real size */
+    const char *mirror[] = {"--mode", "mirror", "--recv-size", "65536", "-q", NULL};
+    start(&s, "udp-server", mirror);
+    const char *small[] = {"udp-client",  "--mode", "mirror", "--size",  "3000",
+                           "--recv-size", "1024",   "-p",     s.portstr, NULL};
+    cr_assert_eq(proc_run(&c, WAIT_MS, small), 0, "%s", c.err);
+    cr_expect(strstr(c.err, "reply truncated: datagram of 3000 bytes, buffer 1024 (the other "
+                            "1976 are lost)"),
+              "%s", c.err);
+    stop(&s);
+}
+
+/* No server: each reply is reported lost within the deadline, after the retries asked for. */
+Test(udp, no_server_replies_lost_within_deadline)
+{
+    struct proc c;
+    char port[16];
+
+    snprintf(port, sizeof(port), "%d", free_udp_port());
+    const char *argv[] = {"udp-client", "-w",     "0.2", "--retries", "2", "-c",
+                          "2",          "--json", "-p",  port,        NULL};
+    cr_expect_eq(proc_run(&c, WAIT_MS, argv), 69, "%s", c.err);
+    cr_expect(strstr(c.out, "\"sent\":2,\"answered\":0,\"lost\":2"), "%s", c.out);
+    cr_expect(strstr(c.out, "\"retries\":4"), "%s", c.out);
+    cr_expect(strstr(c.err, "2 of 2 replies lost"), "%s", c.err);
+    const char *text[] = {"udp-client", "-w", "0.2", "-p", port, NULL};
+    cr_expect_eq(proc_run(&c, WAIT_MS, text), 69, "%s", c.err);
+    cr_expect(strstr(c.err, "no reply to message 1 within 0.2 s (lost)"), "%s", c.err);
+}
+
+/* --connect: the ICMP port unreachable comes back as "Connection refused". */
+Test(udp, connect_no_server_refused)
+{
+    struct proc c;
+    char port[16];
+
+    snprintf(port, sizeof(port), "%d", free_udp_port());
+    const char *argv[] = {"udp-client", "--connect", "-w", "2", "-p", port, NULL};
+    cr_expect_eq(proc_run(&c, WAIT_MS, argv), 69, "%s", c.err);
+    cr_expect(strstr(c.err, "Connection refused"), "%s", c.err);
+}
+
+/* --connect with a server: the same exchange as unconnected. */
+Test(udp, connect_with_server_works)
+{
+    struct server s;
+    struct proc c;
+
+    start(&s, "udp-server", NULL);
+    const char *argv[] = {"udp-client", "--connect", "-p", s.portstr, NULL};
+    cr_assert_eq(proc_run(&c, WAIT_MS, argv), 0, "%s", c.err);
+    cr_expect_str_eq(c.out, "Client received: 'echo=> Hello network World'\n");
+    stop(&s);
+}
+
+struct bad_case {
+    const char *argv[8];
+    int code;
+    const char *msg;
+};
+
+/* Bad input: one line, the right code; options of other families are unknown here. */
+Test(udp, bad_input_table)
+{
+    static const struct bad_case cases[] = {
+        {{"udp-client", "-p", "0", NULL}, 64, "invalid port '0'"},
+        {{"udp-client", "--retries", "x", NULL}, 64, "invalid --retries 'x'"},
+        {{"udp-client", "--recv-size", "0", NULL}, 64, "invalid --recv-size '0'"},
+        {{"udp-client", "--type", "dgram", NULL}, 64, "unknown option '--type'"},
+        {{"udp-server", "--once", NULL}, 64, "unknown option '--once'"},
+        {{"udp-server", "--backlog", "5", NULL}, 64, "unknown option '--backlog'"},
+        {{"udp-client", "no..such.host", NULL}, 68, "getaddrinfo(no..such.host:50007)"},
+    };
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct proc c;
+        cr_expect_eq(proc_run(&c, WAIT_MS, cases[i].argv), cases[i].code, "case %zu: %s", i, c.err);
+        cr_expect(strstr(c.err, cases[i].msg), "case %zu: '%s'", i, c.err);
+        cr_expect_eq(c.out_len, 0, "case %zu: %s", i, c.out);
+    }
+}
