@@ -97,6 +97,9 @@ int sf_addr_parse(struct sf_err *err, const char *text, const char *default_port
         return parse_local(err, text + 5, SF_ADDR_UNIX, text, out);
     if (text[0] == '@')
         return parse_local(err, text + 1, SF_ADDR_ABSTRACT, text, out);
+    /* No host name starts with '/': an absolute path is a unix socket. */
+    if (text[0] == '/')
+        return parse_local(err, text, SF_ADDR_UNIX, text, out);
     if (split_host_port(err, text, &host, &hostlen, &port) < 0)
         return -1;
     if (hostlen == 0)
@@ -377,7 +380,14 @@ int sf_sockaddr_equal(const struct sockaddr *a, socklen_t alen, const struct soc
         return x->sin6_port == y->sin6_port &&
                memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr)) == 0;
     }
-    return alen == blen && memcmp(a, b, alen) == 0;
+    if (a->sa_family == AF_UNIX) {
+        char x[SF_ADDR_TEXT_MAX], y[SF_ADDR_TEXT_MAX];
+        /* Path lengths may or may not count the NUL: compare the names. */
+        sf_sockaddr_format(a, alen, x, sizeof(x));
+        sf_sockaddr_format(b, blen, y, sizeof(y));
+        return strcmp(x, y) == 0;
+    }
+    return 0;
 }
 
 size_t sf_dgram_max_payload(int sa_family)

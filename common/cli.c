@@ -92,6 +92,7 @@ enum {
     OPT_RECV_SIZE,
     OPT_ONCE,
     OPT_BACKLOG,
+    OPT_PERMS,
 };
 
 struct optdef {
@@ -133,6 +134,8 @@ static const struct optdef optdefs[] = {
      "bytes per read (default: 1024 as in the tutorial; 65536 for mirror and discard)"},
     {"backlog", OPT_BACKLOG, "N", ROLE_SERVER, SF_OPT_CONN,
      "listen() backlog: connections the kernel completes before accept (default: 128)"},
+    {"perms", OPT_PERMS, "OCTAL", ROLE_SERVER, SF_OPT_UNIX,
+     "permissions of the socket file (default: 0600, owner only)"},
     {"once", OPT_ONCE, NULL, ROLE_SERVER, SF_OPT_CONN, "exit after the first client"},
     {"json", OPT_JSON, NULL, ROLE_CLIENT, 0, "print one JSON summary object instead of text"},
     {"quiet", 'q', NULL, ROLE_BOTH, 0, "print no per-message lines"},
@@ -224,6 +227,18 @@ static int64_t opt_seconds(const char *what, const char *text, int allow_zero)
     if (ms == 0 && !allow_zero)
         sf_cli_usage_error("invalid %s '%s' (must be above 0)", what, text);
     return ms;
+}
+
+static unsigned opt_octal(const char *what, const char *text)
+{
+    unsigned v = 0;
+    const char *p = text;
+
+    for (; *p >= '0' && *p <= '7' && v <= 0777; p++)
+        v = v * 8 + (unsigned)(*p - '0');
+    if (!*text || *p || v > 0777)
+        sf_cli_usage_error("invalid %s '%s' (expected octal permissions, e.g. 0600)", what, text);
+    return v;
 }
 
 static enum sf_mode opt_mode(const char *text)
@@ -385,6 +400,9 @@ static void server_option(int c, void *opts, char **argv)
     case OPT_BACKLOG:
         o->backlog = (int)opt_uint("--backlog", optarg, 1, 65535);
         break;
+    case OPT_PERMS:
+        o->perms = opt_octal("--perms", optarg);
+        break;
     default:
         bad_option(c, argv);
     }
@@ -398,6 +416,7 @@ void sf_cli_server_parse(int argc, char **argv, const struct sf_cli_spec *spec,
     o->timeout_ms = 5000;
     o->socktype = SOCK_STREAM;
     o->backlog = 128;
+    o->perms = 0600;
     parse_options(argc, argv, spec, ROLE_SERVER, server_option, o);
     if (optind < argc)
         sf_cli_usage_error("unexpected argument '%s'", argv[optind]);
@@ -427,10 +446,13 @@ void sf_cli_client_addr(const struct sf_client_opts *o, const char *default_targ
                addr);
 }
 
-void sf_cli_server_addr(const struct sf_server_opts *o, struct sf_addr *addr)
+void sf_cli_server_addr(const struct sf_server_opts *o, const char *default_bind,
+                        struct sf_addr *addr)
 {
     const char *loopback = o->family == SF_FAMILY_V6 ? "::1" : "127.0.0.1";
 
+    if (default_bind)
+        loopback = default_bind;
     parse_addr(o->bind ? o->bind : loopback, o->port, sf_mode_default_port(o->mode), 1, addr);
 }
 

@@ -62,6 +62,7 @@ struct sf_server_opts {
     uint64_t recv_size; /* bytes per recv() */
     int socktype;       /* --type (AF_UNIX) */
     int backlog;        /* listen() backlog */
+    unsigned perms;     /* AF_UNIX socket file permissions */
     int once, quiet;
 };
 
@@ -82,10 +83,11 @@ void sf_cli_client_addr(const struct sf_client_opts *o, const char *default_targ
                         struct sf_addr *addr);
 
 /*
- * The server's listening address: --bind (or loopback for the chosen
- * family) with -p or the mode's default port.  Exits 64 like the above.
+ * The server's listening address: --bind (or default_bind, or, when that
+ * is NULL, loopback for the chosen family) with -p or the mode's port.  Exits 64 like the above.
  */
-void sf_cli_server_addr(const struct sf_server_opts *o, struct sf_addr *addr);
+void sf_cli_server_addr(const struct sf_server_opts *o, const char *default_bind,
+                        struct sf_addr *addr);
 
 struct sf_message {
     const char *data;

@@ -88,6 +88,17 @@ int sf_send_all(struct sf_err *err, int fd, const void *buf, size_t len, int64_t
     return 0;
 }
 
+int sf_send_dgram(struct sf_err *err, int fd, const void *buf, size_t len,
+                  const struct sockaddr *dest, socklen_t destlen, int64_t deadline)
+{
+    for (;;) {
+        if (sendto(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT, dest, dest ? destlen : 0) >= 0)
+            return 0;
+        if (wait_again(err, fd, POLLOUT, deadline, "send") < 0)
+            return -1;
+    }
+}
+
 ssize_t sf_recv_some(struct sf_err *err, int fd, void *buf, size_t cap, int64_t deadline)
 {
     for (;;) {

@@ -44,6 +44,15 @@ int sf_wait_fd(struct sf_err *err, int fd, short events, int64_t deadline);
 int sf_send_all(struct sf_err *err, int fd, const void *buf, size_t len, int64_t deadline);
 
 /*
+ * Send one datagram (to dest, or on a connected socket when dest is NULL),
+ * waiting within the deadline while the socket is full: an AF_UNIX
+ * datagram sender blocks once net.unix.max_dgram_qlen datagrams wait unread.
+ * Returns 0 or -1.
+ */
+int sf_send_dgram(struct sf_err *err, int fd, const void *buf, size_t len,
+                  const struct sockaddr *dest, socklen_t destlen, int64_t deadline);
+
+/*
  * Receive what is there (at most cap bytes) once the socket is readable,
  * within the deadline.  Returns the byte count, 0 at end of stream, or -1.
  */

@@ -117,7 +117,9 @@ static void conn_readable(struct conn *c, int fd)
 {
     struct server *srv = c->srv;
     const struct sf_sserv_config *cfg = srv->cfg;
-    ssize_t n = recv(fd, srv->inbuf, cfg->recv_size, MSG_DONTWAIT);
+    /* On a seqpacket socket MSG_TRUNC returns the record's real length; on a
+     * TCP socket it would mean "discard the data", so only for records. */
+    ssize_t n = recv(fd, srv->inbuf, cfg->recv_size, MSG_DONTWAIT | (cfg->records ? MSG_TRUNC : 0));
 
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
         return;
@@ -130,6 +132,12 @@ static void conn_readable(struct conn *c, int fd)
         c->closing = 1;
         conn_after_io(c, fd);
         return;
+    }
+    if ((size_t)n > cfg->recv_size) {
+        srv->count->truncated++;
+        if (cfg->on_truncated)
+            cfg->on_truncated(cfg->ctx, c->peer, cfg->recv_size, (size_t)n);
+        n = (ssize_t)cfg->recv_size;
     }
     srv->count->bytes_in += (size_t)n;
     size_t rlen = sf_proto_reply(cfg->mode, srv->inbuf, (size_t)n, srv->outbuf, srv->outcap);

@@ -37,16 +37,19 @@ struct sf_sserv_config {
     int64_t timeout_ms; /* welcome: how long to wait for the message */
     size_t recv_size;   /* bytes per recv(), the tutorial's 1024 by default */
     int once;           /* stop after the first conversation ends */
+    int records;        /* SOCK_SEQPACKET: each recv() is one message; report truncation */
     /* A new connection, with the peer's address (the fd stays the module's). */
     void (*on_connect)(void *ctx, int fd, const struct sockaddr *peer, socklen_t len);
     /* Something happened to the conversation with `peer` (numeric text). */
     void (*on_event)(void *ctx, enum sf_sserv_event ev, const char *peer, int errnum);
+    /* records: a message of `full` bytes was cut to `len` by the buffer (may be NULL). */
+    void (*on_truncated)(void *ctx, const char *peer, size_t len, size_t full);
     void *ctx;
 };
 
 struct sf_sserv_counters {
     uint64_t accepted, closed, timeouts, errors;
-    uint64_t bytes_in, bytes_out, replies;
+    uint64_t bytes_in, bytes_out, replies, truncated;
 };
 
 /*

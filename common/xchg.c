@@ -117,6 +117,10 @@ static int await_dgram(struct sf_err *err, int fd, enum sf_mode mode, const void
             sf_recv_dgram(err, fd, reply->p, recv_size, deadline, &res->full, &from, &fromlen);
         if (n < 0)
             return err && err->kind == SF_ERR_TIMEOUT ? 1 : -1;
+        /* On a connected seqpacket socket 0 is the server's close (no reply is empty). */
+        if (n == 0 && !dest && res->full == 0)
+            return sf_err_set(err, SF_ERR_PEER, 0, "recv",
+                              "the server closed the connection without replying");
         reply->len = (size_t)n;
         if (dest && !sf_sockaddr_equal((struct sockaddr *)&from, fromlen, dest, destlen)) {
             res->ignored++;
@@ -149,9 +153,8 @@ int sf_xchg_dgram(struct sf_err *err, int fd, enum sf_mode mode, const void *msg
     }
     reply->len = 0;
     for (unsigned attempt = 0; attempt <= retries; attempt++) {
-        ssize_t n = sendto(fd, msg, mlen, MSG_NOSIGNAL, dest, dest ? destlen : 0);
-        if (n < 0)
-            return sf_err_sys(err, errno, "send", NULL);
+        if (sf_send_dgram(err, fd, msg, mlen, dest, destlen, sf_deadline_after_ms(timeout_ms)) < 0)
+            return -1;
         if (mode == SF_MODE_DISCARD)
             return 0;
         res->resent = attempt;

@@ -61,7 +61,7 @@ int main(int argc, char **argv)
 
     sf_cli_init("udp-server");
     sf_cli_server_parse(argc, argv, &spec, &o);
-    sf_cli_server_addr(&o, &addr);
+    sf_cli_server_addr(&o, NULL, &addr);
     volatile sig_atomic_t *stop = sf_cli_catch_stop(&waitmask);
 
     int fd = sf_listen(&err, &addr, o.family, SOCK_DGRAM, 0);

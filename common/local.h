@@ -1,0 +1,60 @@
+/*
+ * local: what AF_UNIX needs beyond addr: a listening socket on a path that
+ * starts and stops safely, the peer's credentials, and a client address for
+ * datagram replies.
+ *
+ * Safe start: a socket file left by a dead server (connect is refused) is
+ * replaced; a live server on the path is "Address already in use"; a path
+ * that exists and is not a socket is never removed.  The file is created
+ * with the caller's permissions (0600 by default in the programs) by
+ * setting the umask around bind(), so it is never visible with wider ones.
+ * Safe stop: sf_local_release() removes the file only if it is still the
+ * one this process created (same device and inode).
+ */
+#ifndef SF_LOCAL_H
+#define SF_LOCAL_H
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "addr.h"
+#include "err.h"
+#include "proto.h"
+
+struct sf_local_owned {
+    int active;
+    char path[SF_UNIX_PATH_MAX + 1];
+    dev_t dev;
+    ino_t ino;
+};
+
+/*
+ * Open a listening (stream, seqpacket) or bound (dgram) AF_UNIX socket on
+ * addr (a path or an abstract name), with file permissions perms.  *owned
+ * records the file to remove at exit (inactive for abstract names).
+ * Returns the fd or -1 (EADDRINUSE for a live server, EEXIST for a
+ * non-socket path).
+ */
+int sf_local_listen(struct sf_err *err, const struct sf_addr *addr, int socktype, int backlog,
+                    mode_t perms, struct sf_local_owned *owned);
+
+/* Remove the socket file if it is still the one we created. */
+void sf_local_release(const struct sf_local_owned *owned);
+
+/* The peer's pid, uid and gid (SO_PEERCRED).  Returns 0 or -1. */
+int sf_local_peercred(struct sf_err *err, int fd, pid_t *pid, uid_t *uid, gid_t *gid);
+
+/* Bind fd to a kernel-chosen abstract name (autobind), so datagram replies can come back. */
+int sf_local_autobind(struct sf_err *err, int fd);
+
+/*
+ * The default address for a socket type and mode: "unix:DIR/sockfam-TYPE-PORT.sock"
+ * with DIR = $XDG_RUNTIME_DIR, else /tmp (then with the uid in the name).
+ */
+void sf_local_default(char *buf, size_t cap, int socktype, enum sf_mode mode);
+
+/* "stream", "dgram", "seqpacket". */
+const char *sf_local_type_name(int socktype);
+
+#endif

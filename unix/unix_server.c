@@ -1,0 +1,159 @@
+/*
+ * unix-server: the tutorial's demos over AF_UNIX, on this machine only.
+ *
+ * Three socket types, one file: stream (like TCP: a byte stream with
+ * connections), seqpacket (connections too, but each send is one record,
+ * boundaries kept) and dgram (like UDP, but reliable and in order).  The
+ * address is a path in the filesystem or an @abstract name; nothing goes
+ * on any network interface.  The kernel tells a connected server who the
+ * peer is (SO_PEERCRED): its pid, uid and gid.
+ *
+ *   unix-server                          echo, stream, on the default path
+ *   unix-server --type seqpacket         records on a connection
+ *   unix-server --type dgram --bind @demo
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "cli.h"
+#include "dserv.h"
+#include "local.h"
+#include "sserv.h"
+
+static const struct sf_cli_spec spec = {
+    "unix-server",
+    "Serve the tutorial's demos over AF_UNIX: --type stream, seqpacket or dgram, on a path\n"
+    "(default under $XDG_RUNTIME_DIR, else /tmp) or an @abstract name. Prints\n"
+    "'listening on ADDR' on stderr when ready; removes its socket file when it stops.",
+    "[OPTIONS]",
+    SF_OPT_UNIX | SF_OPT_CONN,
+};
+
+/* The tutorial's line, with what AF_UNIX adds: the peer's credentials. */
+static void on_connect(void *ctx, int fd, const struct sockaddr *peer, socklen_t len)
+{
+    const struct sf_server_opts *o = ctx;
+    char who[SF_ADDR_TEXT_MAX];
+    pid_t pid;
+    uid_t uid;
+    gid_t gid;
+
+    if (o->quiet || o->mode == SF_MODE_WELCOME)
+        return;
+    sf_sockaddr_pytuple(peer, len, who, sizeof(who));
+    if (sf_local_peercred(NULL, fd, &pid, &uid, &gid) == 0)
+        printf("Server connected by %s (pid %d, uid %u, gid %u)\n", who, (int)pid, (unsigned)uid,
+               (unsigned)gid);
+    else
+        printf("Server connected by %s\n", who);
+}
+
+static void on_event(void *ctx, enum sf_sserv_event ev, const char *peer, int errnum)
+{
+    (void)ctx;
+    if (ev == SF_SSERV_TIMEOUT)
+        printf("Time Out\n");
+    else if (ev == SF_SSERV_CONN_ERROR)
+        sf_cli_warn("connection from %s: %s", peer, strerror(errnum));
+    else if (ev == SF_SSERV_ACCEPT_PAUSED)
+        sf_cli_warn("accept: %s (pausing new connections briefly)", strerror(errnum));
+}
+
+static void warn_truncated(const char *peer, size_t len, size_t full)
+{
+    sf_cli_warn("message from %s truncated: %zu bytes, buffer %zu (the other %zu are lost)", peer,
+                full, len, full - len);
+}
+
+static void on_truncated(void *ctx, const char *peer, size_t len, size_t full)
+{
+    (void)ctx;
+    warn_truncated(peer, len, full);
+}
+
+static void on_datagram(void *ctx, const struct sockaddr *from, socklen_t fromlen, size_t len,
+                        size_t full)
+{
+    const struct sf_server_opts *o = ctx;
+    char who[SF_ADDR_TEXT_MAX];
+
+    if (full > len) {
+        sf_sockaddr_format(from, fromlen, who, sizeof(who));
+        warn_truncated(who, len, full);
+    }
+    if (o->quiet || o->mode == SF_MODE_WELCOME)
+        return;
+    sf_sockaddr_pytuple(from, fromlen, who, sizeof(who));
+    printf("Server received from %s\n", who);
+}
+
+static void on_send_error(void *ctx, const char *peer, size_t len, int errnum)
+{
+    (void)ctx;
+    sf_cli_warn("reply of %zu bytes to %s not sent: %s", len, peer, strerror(errnum));
+}
+
+static int serve(struct sf_err *err, int fd, struct sf_server_opts *o, volatile sig_atomic_t *stop,
+                 const sigset_t *waitmask)
+{
+    struct sf_sserv_counters n;
+    struct sf_dserv_counters d;
+    int rc;
+
+    if (o->socktype == SOCK_DGRAM) {
+        struct sf_dserv_config cfg = {o->mode, o->recv_size, on_datagram, on_send_error, o};
+        rc = sf_dserv_run(err, fd, &cfg, stop, waitmask, &d);
+        fprintf(stderr, "unix-server: datagrams %llu, replies %llu, truncated %llu\n",
+                (unsigned long long)d.datagrams, (unsigned long long)d.replies,
+                (unsigned long long)d.truncated);
+        return rc;
+    }
+    struct sf_sserv_config cfg = {
+        .mode = o->mode,
+        .timeout_ms = o->timeout_ms,
+        .recv_size = o->recv_size,
+        .once = o->once,
+        .records = o->socktype == SOCK_SEQPACKET,
+        .on_connect = on_connect,
+        .on_event = on_event,
+        .on_truncated = on_truncated,
+        .ctx = o,
+    };
+    rc = sf_sserv_run(err, fd, &cfg, stop, waitmask, &n);
+    fprintf(stderr, "unix-server: clients %llu, replies %llu, timed out %llu, truncated %llu\n",
+            (unsigned long long)n.accepted, (unsigned long long)n.replies,
+            (unsigned long long)n.timeouts, (unsigned long long)n.truncated);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    struct sf_server_opts o;
+    struct sf_addr addr;
+    struct sf_err err;
+    struct sf_local_owned owned;
+    sigset_t waitmask;
+    char def[SF_ADDR_TEXT_MAX];
+
+    sf_cli_init("unix-server");
+    sf_cli_server_parse(argc, argv, &spec, &o);
+    sf_local_default(def, sizeof(def), o.socktype, o.mode);
+    sf_cli_server_addr(&o, def, &addr);
+    if (addr.kind == SF_ADDR_INET)
+        sf_cli_usage_error("'%s' is not a unix socket address (unix:/path, /path or @name)",
+                           addr.text);
+    volatile sig_atomic_t *stop = sf_cli_catch_stop(&waitmask);
+
+    int fd = sf_local_listen(&err, &addr, o.socktype, o.backlog, o.perms, &owned);
+    if (fd < 0)
+        sf_cli_fail(&err);
+    fprintf(stderr, "listening on %s\n", addr.text);
+    int rc = serve(&err, fd, &o, stop, &waitmask);
+    close(fd);
+    sf_local_release(&owned);
+    if (rc < 0)
+        sf_cli_fail(&err);
+    return 0;
+}
