@@ -134,6 +134,9 @@ int sf_err_exit_code(const struct sf_err *err)
             return EX_OSERR;
         return EX_NOHOST;
     case SF_ERR_SYS:
+        /* connect() to a unix path with no socket file: nobody is serving there. */
+        if (err->sys_errno == ENOENT && strcmp(err->op, "connect") == 0)
+            return EX_UNAVAILABLE;
         return sys_exit_code(err->sys_errno);
     }
     return EX_SOFTWARE;

@@ -1,0 +1,255 @@
+/*
+ * Pair tests for unix/: real unix-server and unix-client processes on
+ * paths in a private mkdtemp directory (or abstract names unique to the
+ * test), for every socket type: modes, boundaries, credentials, and a safe
+ * start and stop of the socket file.
+ */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "proc.h"
+
+#define WAIT_MS 10000
+
+static const char *types[] = {"stream", "seqpacket", "dgram"};
+static char dir[64]; /* this test's private directory (each test is its own process) */
+
+/* Remove the test's directory and whatever a failed test left in it. */
+static void remove_dir(void)
+{
+    DIR *d = dir[0] ? opendir(dir) : NULL;
+    struct dirent *e;
+    char path[512];
+
+    while (d && (e = readdir(d)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+            snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+            unlink(path);
+        }
+    if (d) {
+        closedir(d);
+        rmdir(dir);
+    }
+}
+
+TestSuite(unix, .timeout = 30, .fini = remove_dir);
+
+/* A fresh directory per test, and the path of a socket in it. */
+static void sock_path(char *buf, size_t cap, const char *name)
+{
+    if (!dir[0]) {
+        strcpy(dir, "/tmp/sockfam-test-XXXXXX");
+        cr_assert(mkdtemp(dir), "mkdtemp");
+    }
+    snprintf(buf, cap, "unix:%s/%s", dir, name);
+}
+
+static void start(struct server *s, const char *type, const char *bind, const char *const more[])
+{
+    const char *argv[20] = {"unix-server", "--type", type, "--bind", bind};
+    int n = 5;
+
+    for (; more && *more; more++)
+        argv[n++] = *more;
+    argv[n] = NULL;
+    cr_assert_eq(proc_start(&s->p, argv), 0);
+    cr_assert(proc_wait_output(&s->p, 2, "listening on ", WAIT_MS), "stderr: %s", s->p.err);
+}
+
+static void stop(struct server *s, int sig)
+{
+    cr_expect_eq(proc_signal_wait(&s->p, sig, WAIT_MS), 0, "server stderr: %s", s->p.err);
+}
+
+/* Echo over each type; connected types show the client's credentials. */
+Test(unix, echo_every_type_with_credentials)
+{
+    for (int i = 0; i < 3; i++) {
+        struct server s;
+        struct proc c;
+        char path[128];
+        sock_path(path, sizeof(path), types[i]);
+        start(&s, types[i], path, NULL);
+        const char *argv[] = {"unix-client", "--type", types[i], path, NULL};
+        cr_assert_eq(proc_run(&c, WAIT_MS, argv), 0, "%s: %s", types[i], c.err);
+        cr_expect_str_eq(c.out, "Client received: 'echo=> Hello network World'\n", "%s", types[i]);
+        if (i < 2) {
+            char want[64];
+            snprintf(want, sizeof(want), "(pid %d, uid %u, gid %u)", (int)c.pid, (unsigned)getuid(),
+                     (unsigned)getgid());
+            cr_expect(proc_wait_output(&s.p, 1, want, WAIT_MS), "%s: '%s' lacks %s", types[i],
+                      s.p.out, want);
+        } else {
+            cr_expect(proc_wait_output(&s.p, 1, "Server received from '\\x00", WAIT_MS), "%s",
+                      s.p.out);
+        }
+        stop(&s, SIGTERM);
+    }
+}
+
+/* welcome, mirror and discard over each type. */
+Test(unix, modes_every_type)
+{
+    for (int i = 0; i < 3; i++) {
+        struct server s;
+        struct proc c;
+        char path[128];
+        sock_path(path, sizeof(path), "modes");
+        const char *welcome[] = {"--mode", "welcome", NULL};
+        start(&s, types[i], path, welcome);
+        const char *w[] = {"unix-client", "--type", types[i], "--mode", "welcome", path, NULL};
+        cr_assert_eq(proc_run(&c, WAIT_MS, w), 0, "%s: %s", types[i], c.err);
+        cr_expect_str_eq(c.out, "Welcome to server!\n", "%s", types[i]);
+        stop(&s, SIGTERM);
+
+        const char *mirror[] = {"--mode", "mirror", NULL};
+        start(&s, types[i], path, mirror);
+        const char *m[] = {"unix-client", "--type", types[i], "--mode", "mirror", "-c",
+                           "50",          "--size", "4000",   "--json", path,     NULL};
+        cr_assert_eq(proc_run(&c, WAIT_MS, m), 0, "%s: %s", types[i], c.err);
+        cr_expect(strstr(c.out, "\"sent\":50,\"answered\":50,\"lost\":0,\"truncated\":0"), "%s: %s",
+                  types[i], c.out);
+        stop(&s, SIGTERM);
+
+        const char *discard[] = {"--mode", "discard", "-q", NULL};
+        start(&s, types[i], path, discard);
+        const char *d[] = {"unix-client", "--type", types[i], "--mode", "discard",
+                           "-c",          "20",     path,     NULL};
+        cr_assert_eq(proc_run(&c, WAIT_MS, d), 0, "%s: %s", types[i], c.err);
+        stop(&s, SIGTERM);
+    }
+}
+
+/* 3000 bytes against the server's 1024-byte buffer: stream keeps the rest, records lose it. */
+Test(unix, boundary_lesson_stream_keeps_rest_records_lose_it)
+{
+    for (int i = 0; i < 3; i++) {
+        struct server s;
+        struct proc c;
+        char path[128];
+        sock_path(path, sizeof(path), "boundary");
+        const char *small[] = {"--recv-size", "1024", "-q", NULL};
+        start(&s, types[i], path, small);
+        const char *argv[] = {"unix-client", "--type", types[i], "--size", "3000", path, NULL};
+        cr_assert_eq(proc_run(&c, WAIT_MS, argv), 0, "%s: %s", types[i], c.err);
+        stop(&s, SIGTERM);
+        if (i == 0) {
+            cr_expect(strstr(c.out, "0 lost; 3000 bytes out, 3021 in"), "%s", c.out);
+            continue;
+        }
+        cr_expect(strstr(c.out, "1 truncated; 3000 bytes out, 1031 in"), "%s: %s", types[i], c.out);
+        cr_expect(strstr(c.err, "reply short: 1031 bytes"), "%s: %s", types[i], c.err);
+        cr_expect(strstr(s.p.err, "truncated: 3000 bytes, buffer 1024 (the other 1976 are lost)"),
+                  "%s: %s", types[i], s.p.err);
+    }
+}
+
+/* Abstract names leave no file anywhere. */
+Test(unix, abstract_name_roundtrip)
+{
+    char name[64];
+
+    snprintf(name, sizeof(name), "@sockfam-test-%d", (int)getpid());
+    for (int i = 0; i < 3; i++) {
+        struct server s;
+        struct proc c;
+        start(&s, types[i], name, NULL);
+        const char *argv[] = {"unix-client", "--type", types[i], name, "abstract", NULL};
+        cr_assert_eq(proc_run(&c, WAIT_MS, argv), 0, "%s: %s", types[i], c.err);
+        cr_expect_str_eq(c.out, "Client received: 'echo=> abstract'\n");
+        stop(&s, SIGTERM);
+    }
+}
+
+/* The file is 0600 unless told otherwise, and removed on SIGINT and on SIGTERM. */
+Test(unix, socket_file_mode_and_removal)
+{
+    int sigs[] = {SIGINT, SIGTERM};
+    const char *perms[][3] = {{NULL}, {"--perms", "0660", NULL}};
+    mode_t want[] = {0600, 0660};
+
+    for (int i = 0; i < 2; i++) {
+        struct server s;
+        struct stat st;
+        char path[128];
+        sock_path(path, sizeof(path), "mode.sock");
+        start(&s, "stream", path, perms[i]);
+        cr_assert_eq(stat(path + 5, &st), 0);
+        cr_expect(S_ISSOCK(st.st_mode));
+        cr_expect_eq(st.st_mode & 0777, want[i], "mode %o", st.st_mode & 0777);
+        stop(&s, sigs[i]);
+        cr_expect_neq(stat(path + 5, &st), 0, "socket file left behind after signal %d", sigs[i]);
+    }
+}
+
+/* A dead server's file is replaced; a live server is "in use"; a non-socket is left alone. */
+Test(unix, stale_live_and_non_socket_paths)
+{
+    struct server s;
+    struct proc c;
+    struct sockaddr_un sun = {.sun_family = AF_UNIX};
+    char path[128];
+
+    sock_path(path, sizeof(path), "stale.sock");
+    strcpy(sun.sun_path, path + 5);
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    cr_assert_eq(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+    close(fd); /* the file stays, with nobody behind it */
+    start(&s, "stream", path, NULL);
+    const char *argv[] = {"unix-client", path, NULL};
+    cr_expect_eq(proc_run(&c, WAIT_MS, argv), 0, "%s", c.err);
+
+    const char *again[] = {"unix-server", "--bind", path, NULL};
+    cr_expect_eq(proc_run(&c, WAIT_MS, again), 71, "%s", c.err);
+    cr_expect(strstr(c.err, "Address already in use"), "%s", c.err);
+    stop(&s, SIGTERM);
+
+    char file[128];
+    sock_path(file, sizeof(file), "plain-file");
+    FILE *f = fopen(file + 5, "w");
+    cr_assert(f);
+    fputs("keep me\n", f);
+    fclose(f);
+    const char *onfile[] = {"unix-server", "--bind", file, NULL};
+    cr_expect_eq(proc_run(&c, WAIT_MS, onfile), 71, "%s", c.err);
+    cr_expect(strstr(c.err, "exists and is not a socket (left alone)"), "%s", c.err);
+    struct stat st;
+    cr_expect(stat(file + 5, &st) == 0 && S_ISREG(st.st_mode), "the file was removed");
+}
+
+struct bad_case {
+    const char *argv[8];
+    int code;
+    const char *msg;
+};
+
+/* Bad input: too-long paths, wrong address kinds, bad types, no server. */
+Test(unix, bad_input_table)
+{
+    static char longpath[200];
+    memset(longpath, 'x', sizeof(longpath) - 1);
+    memcpy(longpath, "unix:/", 6);
+    const struct bad_case cases[] = {
+        {{"unix-server", "--bind", longpath, NULL}, 64, "unix socket path too long (194 bytes"},
+        {{"unix-client", longpath, NULL}, 64, "too long"},
+        {{"unix-server", "--type", "raw", NULL}, 64, "invalid --type 'raw'"},
+        {{"unix-server", "--perms", "999", NULL}, 64, "invalid --perms '999'"},
+        {{"unix-client", "localhost:80", NULL}, 64, "is not a unix socket address"},
+        {{"unix-client", "unix:/nonexistent/sockfam.sock", NULL}, 69, "No such file or directory"},
+        {{"unix-client", "--type", "stream", "--connect", NULL}, 64, "unknown option '--connect'"},
+    };
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct proc c;
+        cr_expect_eq(proc_run(&c, WAIT_MS, cases[i].argv), cases[i].code, "case %zu: %s", i, c.err);
+        cr_expect(strstr(c.err, cases[i].msg), "case %zu: '%s'", i, c.err);
+    }
+}
