@@ -70,41 +70,69 @@ Test(udp, empty_datagram_answered)
     stop(&s);
 }
 
-/* welcome, mirror and discard modes. */
-Test(udp, welcome_mirror_discard_modes)
+/* welcome, mirror and discard modes, over IPv4 and over IPv6. */
+Test(udp, welcome_mirror_discard_modes_v4_v6)
+{
+    for (int v6 = 0; v6 < 2; v6++) {
+        struct server s;
+        struct proc c;
+        char host[16];
+        if (v6 && !ipv6_available())
+            cr_skip_test("IPv6 loopback (::1) is not available here");
+        strcpy(host, v6 ? "::1" : "127.0.0.1");
+        const char *fam = v6 ? "-6" : "-4";
+
+        const char *welcome[] = {fam, "--mode", "welcome", NULL};
+        start(&s, "udp-server", welcome);
+        const char *one[] = {"udp-client", fam, "--mode", "welcome", "-p", s.portstr, host, NULL};
+        cr_assert_eq(proc_run(&c, WAIT_MS, one), 0, "%s", c.err);
+        cr_expect_str_eq(c.out, "Welcome to server!\n", "%s", host);
+        const char *two[] = {"udp-client", fam,  "--mode", "welcome", "-p",
+                             s.portstr,    host, "2",      NULL};
+        cr_assert_eq(proc_run(&c, WAIT_MS, two), 0, "%s", c.err);
+        cr_expect_str_eq(c.out, "Please go out!\n", "%s", host);
+        stop(&s);
+
+        const char *mirror[] = {fam, "--mode", "mirror", NULL};
+        start(&s, "udp-server", mirror);
+        const char *m[] = {"udp-client", fam,    "--mode", "mirror",  "--json", "-c", "100",
+                           "--size",     "1400", "-p",     s.portstr, host,     NULL};
+        cr_assert_eq(proc_run(&c, WAIT_MS, m), 0, "%s", c.err);
+        cr_expect(strstr(c.out, "\"sent\":100,\"answered\":100,\"lost\":0,\"truncated\":0"),
+                  "%s: %s", host, c.out);
+        cr_expect(strstr(c.out, "\"bytes_received\":140000"), "%s", c.out);
+        stop(&s);
+
+        const char *discard[] = {fam, "--mode", "discard", NULL};
+        start(&s, "udp-server", discard);
+        const char *d[] = {"udp-client", fam,  "--mode",  "discard", "-c",
+                           "5",          "-p", s.portstr, host,      NULL};
+        cr_assert_eq(proc_run(&c, WAIT_MS, d), 0, "%s", c.err);
+        /* Nothing comes back to wait for: the server's own lines say it read all five. */
+        cr_expect(proc_wait_count(&s.p, 1, "Server received from", 5, WAIT_MS), "%s", s.p.out);
+        stop(&s);
+        cr_expect(strstr(s.p.err, "datagrams 5, replies 0"), "%s", s.p.err);
+    }
+}
+
+/* Over IPv6 the limit is 65527 bytes (no IPv4 header inside the 65535). */
+Test(udp, v6_datagram_limit)
 {
     struct server s;
     struct proc c;
-    const char *welcome[] = {"--mode", "welcome", NULL};
 
-    start(&s, "udp-server", welcome);
-    const char *one[] = {"udp-client", "--mode", "welcome", "-p", s.portstr, NULL};
-    cr_assert_eq(proc_run(&c, WAIT_MS, one), 0, "%s", c.err);
-    cr_expect_str_eq(c.out, "Welcome to server!\n");
-    const char *two[] = {"udp-client", "--mode",    "welcome", "-p",
-                         s.portstr,    "localhost", "2",       NULL};
-    cr_assert_eq(proc_run(&c, WAIT_MS, two), 0, "%s", c.err);
-    cr_expect_str_eq(c.out, "Please go out!\n");
+    if (!ipv6_available())
+        cr_skip_test("IPv6 loopback (::1) is not available here");
+    const char *extra[] = {"-6", "--mode", "mirror", "--recv-size", "65536", "-q", NULL};
+    start(&s, "udp-server", extra);
+    const char *max[] = {"udp-client", "-6", "--mode", "mirror",  "--size",
+                         "65527",      "-q", "-p",     s.portstr, NULL};
+    cr_expect_eq(proc_run(&c, WAIT_MS, max), 0, "%s", c.err);
+    const char *over[] = {"udp-client", "-6", "--mode",  "mirror", "--size",
+                          "65528",      "-p", s.portstr, NULL};
+    cr_expect_eq(proc_run(&c, WAIT_MS, over), 64, "%s", c.err);
+    cr_expect(strstr(c.err, "over the UDP limit of 65527 bytes for IPv6"), "%s", c.err);
     stop(&s);
-
-    const char *mirror[] = {"--mode", "mirror", NULL};
-    start(&s, "udp-server", mirror);
-    const char *m[] = {"udp-client", "--mode", "mirror", "--json",  "-c", "100",
-                       "--size",     "1400",   "-p",     s.portstr, NULL};
-    cr_assert_eq(proc_run(&c, WAIT_MS, m), 0, "%s", c.err);
-    cr_expect(strstr(c.out, "\"sent\":100,\"answered\":100,\"lost\":0,\"truncated\":0"), "%s",
-              c.out);
-    cr_expect(strstr(c.out, "\"bytes_received\":140000"), "%s", c.out);
-    stop(&s);
-
-    const char *discard[] = {"--mode", "discard", NULL};
-    start(&s, "udp-server", discard);
-    const char *d[] = {"udp-client", "--mode", "discard", "-c", "5", "-p", s.portstr, NULL};
-    cr_assert_eq(proc_run(&c, WAIT_MS, d), 0, "%s", c.err);
-    /* Nothing comes back to wait for: the server's own lines say it read all five. */
-    cr_expect(proc_wait_count(&s.p, 1, "Server received from", 5, WAIT_MS), "%s", s.p.out);
-    stop(&s);
-    cr_expect(strstr(s.p.err, "datagrams 5, replies 0"), "%s", s.p.err);
 }
 
 /* The largest datagram UDP carries over IPv4 goes and comes back whole; one byte more is refused.
