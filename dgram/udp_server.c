@@ -11,12 +11,12 @@
  *   udp-server --recv-size 1024     datagrams over 1024 bytes arrive truncated
  */
 #include <stdio.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "addr.h"
 #include "cli.h"
 #include "dserv.h"
+#include "srvout.h"
 
 static const struct sf_cli_spec spec = {
     "udp-server",
@@ -25,30 +25,6 @@ static const struct sf_cli_spec spec = {
     "[OPTIONS]",
     SF_OPT_INET,
 };
-
-/* UDP has no connection: the tutorial's line is printed per datagram. */
-static void on_datagram(void *ctx, const struct sockaddr *from, socklen_t fromlen, size_t len,
-                        size_t full)
-{
-    const struct sf_server_opts *o = ctx;
-    char who[SF_ADDR_TEXT_MAX];
-
-    if (full > len) {
-        sf_sockaddr_format(from, fromlen, who, sizeof(who));
-        sf_cli_warn("datagram from %s truncated: %zu bytes, buffer %zu (the other %zu are lost)",
-                    who, full, len, full - len);
-    }
-    if (o->quiet || o->mode == SF_MODE_WELCOME)
-        return;
-    sf_sockaddr_pytuple(from, fromlen, who, sizeof(who));
-    printf("Server received from %s\n", who);
-}
-
-static void on_send_error(void *ctx, const char *peer, size_t len, int errnum)
-{
-    (void)ctx;
-    sf_cli_warn("reply of %zu bytes to %s not sent: %s", len, peer, strerror(errnum));
-}
 
 int main(int argc, char **argv)
 {
@@ -72,8 +48,8 @@ int main(int argc, char **argv)
     struct sf_dserv_config cfg = {
         .mode = o.mode,
         .recv_size = o.recv_size,
-        .on_datagram = on_datagram,
-        .on_send_error = on_send_error,
+        .on_datagram = sf_srv_on_datagram, /* UDP has no connection: a line per datagram */
+        .on_send_error = sf_srv_on_send_error,
         .ctx = &o,
     };
     int rc = sf_dserv_run(&err, fd, &cfg, stop, &waitmask, &n);

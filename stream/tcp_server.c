@@ -11,11 +11,11 @@
  *   tcp-server -6 -p 0              echo on [::1], any free port
  */
 #include <stdio.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "addr.h"
 #include "cli.h"
+#include "srvout.h"
 #include "sserv.h"
 
 static const struct sf_cli_spec spec = {
@@ -25,35 +25,6 @@ static const struct sf_cli_spec spec = {
     "[OPTIONS]",
     SF_OPT_INET | SF_OPT_CONN,
 };
-
-struct output {
-    enum sf_mode mode;
-    int quiet;
-};
-
-/* Each client's address, as the tutorial's Python server prints it. */
-static void on_connect(void *ctx, int fd, const struct sockaddr *peer, socklen_t len)
-{
-    const struct output *out = ctx;
-    char text[SF_ADDR_TEXT_MAX];
-
-    (void)fd;
-    if (out->quiet || out->mode == SF_MODE_WELCOME)
-        return;
-    sf_sockaddr_pytuple(peer, len, text, sizeof(text));
-    printf("Server connected by %s\n", text);
-}
-
-static void on_event(void *ctx, enum sf_sserv_event ev, const char *peer, int errnum)
-{
-    (void)ctx;
-    if (ev == SF_SSERV_TIMEOUT)
-        printf("Time Out\n");
-    else if (ev == SF_SSERV_CONN_ERROR)
-        sf_cli_warn("connection from %s: %s", peer, strerror(errnum));
-    else if (ev == SF_SSERV_ACCEPT_PAUSED)
-        sf_cli_warn("accept: %s (pausing new connections briefly)", strerror(errnum));
-}
 
 int main(int argc, char **argv)
 {
@@ -74,15 +45,14 @@ int main(int argc, char **argv)
         sf_cli_fail(&err);
     fprintf(stderr, "listening on %s\n", local);
 
-    struct output out = {o.mode, o.quiet};
     struct sf_sserv_config cfg = {
         .mode = o.mode,
         .timeout_ms = o.timeout_ms,
         .recv_size = o.recv_size,
         .once = o.once,
-        .on_connect = on_connect,
-        .on_event = on_event,
-        .ctx = &out,
+        .on_connect = sf_srv_on_connect,
+        .on_event = sf_srv_on_event,
+        .ctx = &o,
     };
     int rc = sf_sserv_run(&err, fd, &cfg, stop, &waitmask, &n);
     close(fd);

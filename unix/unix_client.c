@@ -45,21 +45,21 @@ int main(int argc, char **argv)
     static struct sf_client c = {.open_fd = open_unix};
     static char def[SF_ADDR_TEXT_MAX];
     static const char *families[] = {"unix-stream", "unix-dgram", "unix-seqpacket"};
-    int argc_type = SOCK_STREAM;
+    int type;
 
     sf_cli_init("unix-client");
     /* The default path depends on --type and --mode: parse once to learn them. */
     sf_cli_client_parse(argc, argv, &spec, &c.o);
-    argc_type = c.o.socktype;
-    sf_local_default(def, sizeof(def), argc_type, c.o.mode);
-    optind = 1;
-    c.records = argc_type != SOCK_STREAM;
-    c.connectionless = argc_type == SOCK_DGRAM;
+    type = c.o.socktype;
+    sf_local_default(def, sizeof(def), type, c.o.mode);
+    optind = 0; /* glibc: 0 fully resets getopt for the second pass */
+    c.records = type != SOCK_STREAM;
+    c.connectionless = type == SOCK_DGRAM;
     sf_client_setup(&c, argc, argv, &spec,
-                    families[argc_type == SOCK_DGRAM       ? 1
-                             : argc_type == SOCK_SEQPACKET ? 2
-                                                           : 0],
-                    def, argc_type == SOCK_DGRAM);
+                    families[type == SOCK_DGRAM       ? 1
+                             : type == SOCK_SEQPACKET ? 2
+                                                      : 0],
+                    def, type == SOCK_DGRAM);
     if (c.addr.kind == SF_ADDR_INET)
         sf_cli_usage_error("'%s' is not a unix socket address (unix:/path, /path or @name)",
                            c.addr.text);

@@ -13,13 +13,13 @@
  *   unix-server --type dgram --bind @demo
  */
 #include <stdio.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "addr.h"
 #include "cli.h"
 #include "dserv.h"
 #include "local.h"
+#include "srvout.h"
 #include "sserv.h"
 
 static const struct sf_cli_spec spec = {
@@ -31,70 +31,6 @@ static const struct sf_cli_spec spec = {
     SF_OPT_UNIX | SF_OPT_CONN,
 };
 
-/* The tutorial's line, with what AF_UNIX adds: the peer's credentials. */
-static void on_connect(void *ctx, int fd, const struct sockaddr *peer, socklen_t len)
-{
-    const struct sf_server_opts *o = ctx;
-    char who[SF_ADDR_TEXT_MAX];
-    pid_t pid;
-    uid_t uid;
-    gid_t gid;
-
-    if (o->quiet || o->mode == SF_MODE_WELCOME)
-        return;
-    sf_sockaddr_pytuple(peer, len, who, sizeof(who));
-    if (sf_local_peercred(NULL, fd, &pid, &uid, &gid) == 0)
-        printf("Server connected by %s (pid %d, uid %u, gid %u)\n", who, (int)pid, (unsigned)uid,
-               (unsigned)gid);
-    else
-        printf("Server connected by %s\n", who);
-}
-
-static void on_event(void *ctx, enum sf_sserv_event ev, const char *peer, int errnum)
-{
-    (void)ctx;
-    if (ev == SF_SSERV_TIMEOUT)
-        printf("Time Out\n");
-    else if (ev == SF_SSERV_CONN_ERROR)
-        sf_cli_warn("connection from %s: %s", peer, strerror(errnum));
-    else if (ev == SF_SSERV_ACCEPT_PAUSED)
-        sf_cli_warn("accept: %s (pausing new connections briefly)", strerror(errnum));
-}
-
-static void warn_truncated(const char *peer, size_t len, size_t full)
-{
-    sf_cli_warn("message from %s truncated: %zu bytes, buffer %zu (the other %zu are lost)", peer,
-                full, len, full - len);
-}
-
-static void on_truncated(void *ctx, const char *peer, size_t len, size_t full)
-{
-    (void)ctx;
-    warn_truncated(peer, len, full);
-}
-
-static void on_datagram(void *ctx, const struct sockaddr *from, socklen_t fromlen, size_t len,
-                        size_t full)
-{
-    const struct sf_server_opts *o = ctx;
-    char who[SF_ADDR_TEXT_MAX];
-
-    if (full > len) {
-        sf_sockaddr_format(from, fromlen, who, sizeof(who));
-        warn_truncated(who, len, full);
-    }
-    if (o->quiet || o->mode == SF_MODE_WELCOME)
-        return;
-    sf_sockaddr_pytuple(from, fromlen, who, sizeof(who));
-    printf("Server received from %s\n", who);
-}
-
-static void on_send_error(void *ctx, const char *peer, size_t len, int errnum)
-{
-    (void)ctx;
-    sf_cli_warn("reply of %zu bytes to %s not sent: %s", len, peer, strerror(errnum));
-}
-
 static int serve(struct sf_err *err, int fd, struct sf_server_opts *o, volatile sig_atomic_t *stop,
                  const sigset_t *waitmask)
 {
@@ -103,7 +39,8 @@ static int serve(struct sf_err *err, int fd, struct sf_server_opts *o, volatile 
     int rc;
 
     if (o->socktype == SOCK_DGRAM) {
-        struct sf_dserv_config cfg = {o->mode, o->recv_size, on_datagram, on_send_error, o};
+        struct sf_dserv_config cfg = {o->mode, o->recv_size, sf_srv_on_datagram,
+                                      sf_srv_on_send_error, o};
         rc = sf_dserv_run(err, fd, &cfg, stop, waitmask, &d);
         fprintf(stderr, "unix-server: datagrams %llu, replies %llu, truncated %llu\n",
                 (unsigned long long)d.datagrams, (unsigned long long)d.replies,
@@ -116,9 +53,9 @@ static int serve(struct sf_err *err, int fd, struct sf_server_opts *o, volatile 
         .recv_size = o->recv_size,
         .once = o->once,
         .records = o->socktype == SOCK_SEQPACKET,
-        .on_connect = on_connect,
-        .on_event = on_event,
-        .on_truncated = on_truncated,
+        .on_connect = sf_srv_on_connect, /* with the peer's SO_PEERCRED credentials */
+        .on_event = sf_srv_on_event,
+        .on_truncated = sf_srv_on_truncated,
         .ctx = o,
     };
     rc = sf_sserv_run(err, fd, &cfg, stop, waitmask, &n);

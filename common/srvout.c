@@ -1,0 +1,73 @@
+/* srvout: what every server prints; see srvout.h. */
+#include "srvout.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "addr.h"
+#include "cli.h"
+#include "local.h"
+
+/* The tutorial prints nothing per client in welcome mode, only "Time Out". */
+static int quiet(const void *opts)
+{
+    const struct sf_server_opts *o = opts;
+    return o->quiet || o->mode == SF_MODE_WELCOME;
+}
+
+void sf_srv_on_connect(void *opts, int fd, const struct sockaddr *peer, socklen_t len)
+{
+    char who[SF_ADDR_TEXT_MAX];
+    pid_t pid;
+    uid_t uid;
+    gid_t gid;
+
+    if (quiet(opts))
+        return;
+    sf_sockaddr_pytuple(peer, len, who, sizeof(who));
+    /* AF_UNIX adds what no IP socket can: who the peer is, from the kernel. */
+    if (peer->sa_family == AF_UNIX && sf_local_peercred(NULL, fd, &pid, &uid, &gid) == 0)
+        printf("Server connected by %s (pid %d, uid %u, gid %u)\n", who, (int)pid, (unsigned)uid,
+               (unsigned)gid);
+    else
+        printf("Server connected by %s\n", who);
+}
+
+void sf_srv_on_event(void *opts, enum sf_sserv_event ev, const char *peer, int errnum)
+{
+    (void)opts;
+    if (ev == SF_SSERV_TIMEOUT)
+        printf("Time Out\n");
+    else if (ev == SF_SSERV_CONN_ERROR)
+        sf_cli_warn("connection from %s: %s", peer, strerror(errnum));
+    else if (ev == SF_SSERV_ACCEPT_PAUSED)
+        sf_cli_warn("accept: %s (pausing new connections briefly)", strerror(errnum));
+}
+
+void sf_srv_on_truncated(void *opts, const char *peer, size_t len, size_t full)
+{
+    (void)opts;
+    sf_cli_warn("message from %s truncated: %zu bytes, buffer %zu (the other %zu are lost)", peer,
+                full, len, full - len);
+}
+
+void sf_srv_on_datagram(void *opts, const struct sockaddr *from, socklen_t fromlen, size_t len,
+                        size_t full)
+{
+    char who[SF_ADDR_TEXT_MAX];
+
+    if (full > len) {
+        sf_sockaddr_format(from, fromlen, who, sizeof(who));
+        sf_srv_on_truncated(opts, who, len, full);
+    }
+    if (quiet(opts))
+        return;
+    sf_sockaddr_pytuple(from, fromlen, who, sizeof(who));
+    printf("Server received from %s\n", who);
+}
+
+void sf_srv_on_send_error(void *opts, const char *peer, size_t len, int errnum)
+{
+    (void)opts;
+    sf_cli_warn("reply of %zu bytes to %s not sent: %s", len, peer, strerror(errnum));
+}

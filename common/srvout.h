@@ -1,0 +1,27 @@
+/*
+ * srvout: what every server prints, as callbacks for sserv and dserv, so
+ * the tutorial's lines and the warnings read the same in every family.
+ * The callbacks' ctx is the server's struct sf_server_opts (for -q and the
+ * mode).  Part of sockfam_cli: it prints.
+ *
+ *   Server connected by ('127.0.0.1', 43122)           TCP, per connection
+ *   Server connected by '' (pid 42, uid 0, gid 0)      AF_UNIX, with SO_PEERCRED
+ *   Server received from ('127.0.0.1', 43122)          datagrams, per datagram
+ *   Time Out                                           welcome, no message in time
+ */
+#ifndef SF_SRVOUT_H
+#define SF_SRVOUT_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+#include "sserv.h"
+
+void sf_srv_on_connect(void *opts, int fd, const struct sockaddr *peer, socklen_t len);
+void sf_srv_on_event(void *opts, enum sf_sserv_event ev, const char *peer, int errnum);
+void sf_srv_on_truncated(void *opts, const char *peer, size_t len, size_t full);
+void sf_srv_on_datagram(void *opts, const struct sockaddr *from, socklen_t fromlen, size_t len,
+                        size_t full);
+void sf_srv_on_send_error(void *opts, const char *peer, size_t len, int errnum);
+
+#endif
