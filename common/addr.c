@@ -331,6 +331,15 @@ size_t sf_sockaddr_pytuple(const struct sockaddr *sa, socklen_t len, char *buf, 
                             (unsigned)ntohl(s6->sin6_flowinfo), (unsigned)s6->sin6_scope_id);
 }
 
+size_t sf_sockaddr_host(const struct sockaddr *sa, socklen_t len, char *buf, size_t cap)
+{
+    char host[NI_MAXHOST];
+
+    if (getnameinfo(sa, len, host, sizeof(host), NULL, 0, NI_NUMERICHOST) != 0)
+        return (size_t)snprintf(buf, cap, "(family %d)", sa->sa_family);
+    return (size_t)snprintf(buf, cap, "%s", host);
+}
+
 int sf_local_address(struct sf_err *err, int fd, char *buf, size_t cap)
 {
     struct sockaddr_storage ss;
@@ -345,7 +354,6 @@ int sf_local_address(struct sf_err *err, int fd, char *buf, size_t cap)
 int sf_dgram_socket(struct sf_err *err, const struct sf_addr *addr, enum sf_family family,
                     struct sockaddr_storage *dest, socklen_t *destlen)
 {
-    struct addrinfo *res;
     int fd;
 
     if (addr->kind != SF_ADDR_INET) {
@@ -354,16 +362,24 @@ int sf_dgram_socket(struct sf_err *err, const struct sf_addr *addr, enum sf_fami
         fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         return fd < 0 ? sf_err_sys(err, errno, "socket", addr->text) : fd;
     }
+    if (sf_resolve_first(err, addr, family, dest, destlen) < 0)
+        return -1;
+    fd = socket(dest->ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    return fd < 0 ? sf_err_sys(err, errno, "socket", addr->text) : fd;
+}
+
+int sf_resolve_first(struct sf_err *err, const struct sf_addr *addr, enum sf_family family,
+                     struct sockaddr_storage *dest, socklen_t *destlen)
+{
+    struct addrinfo *res;
+
     if (resolve(err, addr, family, SOCK_DGRAM, 0, &res) < 0)
         return -1;
     /* No handshake tells which address answers: the first one is used. */
     memcpy(dest, res->ai_addr, res->ai_addrlen);
     *destlen = res->ai_addrlen;
-    fd = socket(res->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        sf_err_sys(err, errno, "socket", addr->text);
     freeaddrinfo(res);
-    return fd;
+    return 0;
 }
 
 int sf_sockaddr_equal(const struct sockaddr *a, socklen_t alen, const struct sockaddr *b,

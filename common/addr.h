@@ -77,6 +77,10 @@ int sf_connect(struct sf_err *err, const struct sf_addr *addr, enum sf_family fa
 int sf_dgram_socket(struct sf_err *err, const struct sf_addr *addr, enum sf_family family,
                     struct sockaddr_storage *dest, socklen_t *destlen);
 
+/* Resolve addr and keep the first result (for connectionless sockets).  0 or -1. */
+int sf_resolve_first(struct sf_err *err, const struct sf_addr *addr, enum sf_family family,
+                     struct sockaddr_storage *dest, socklen_t *destlen);
+
 /* Do two socket addresses name the same endpoint (family, address, port, path)? */
 int sf_sockaddr_equal(const struct sockaddr *a, socklen_t alen, const struct sockaddr *b,
                       socklen_t blen);
@@ -97,6 +101,9 @@ size_t sf_sockaddr_format(const struct sockaddr *sa, socklen_t len, char *buf, s
  * ('::1', 43122, 0, 0) for IPv6 (flowinfo, scope id), 'path' for AF_UNIX.
  */
 size_t sf_sockaddr_pytuple(const struct sockaddr *sa, socklen_t len, char *buf, size_t cap);
+
+/* Only the numeric host of an IPv4/IPv6 address: "127.0.0.1", "::1" (no port). */
+size_t sf_sockaddr_host(const struct sockaddr *sa, socklen_t len, char *buf, size_t cap);
 
 /* Format the local address of fd (getsockname) into buf.  Returns 0 or -1. */
 int sf_local_address(struct sf_err *err, int fd, char *buf, size_t cap);

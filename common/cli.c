@@ -491,3 +491,74 @@ void sf_cli_messages_free(struct sf_messages *m)
     free(m->payload);
     memset(m, 0, sizeof(*m));
 }
+
+static void ping_help(void)
+{
+    printf("Usage: icmp-ping [OPTIONS] HOST\n"
+           "Send ICMP (or ICMPv6) echo requests to HOST and report the replies, as iputils ping\n"
+           "does. Uses a raw socket when allowed (CAP_NET_RAW), else the ICMP datagram socket.\n"
+           "\nOptions:\n"
+           "  -4, -6                  use IPv4 or IPv6 only\n"
+           "  -c N                    send N requests (default: 4; at most 100000)\n"
+           "  -i SEC                  interval between requests (default: 1; 0: the next as soon\n"
+           "                          as the reply comes)\n"
+           "  -s BYTES                payload size (default: 56)\n"
+           "  -W SEC                  how long to wait for each reply (default: 2)\n"
+           "  -q                      print only the summary\n"
+           "      --json              print one JSON object instead of text\n"
+           "  -h, --help              show this help and exit\n"
+           "\nExit status: 0 replies came, 1 none did, 64 usage, 68 unknown host,\n"
+           "71 OS error, 77 no permission for any ICMP socket.\n");
+}
+
+void sf_cli_ping_parse(int argc, char **argv, struct sf_ping_opts *o)
+{
+    static const struct option longs[] = {{"help", no_argument, NULL, 'h'},
+                                          {"json", no_argument, NULL, OPT_JSON},
+                                          {NULL, 0, NULL, 0}};
+    int c;
+
+    memset(o, 0, sizeof(*o));
+    o->count = 4;
+    o->interval_ms = 1000;
+    o->size = 56;
+    o->wait_ms = 2000;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":46c:i:s:W:qh", longs, NULL)) != -1) {
+        switch (c) {
+        case '4':
+        case '6':
+            set_family(&o->family, c == '4' ? SF_FAMILY_V4 : SF_FAMILY_V6);
+            break;
+        case 'c':
+            o->count = opt_uint("-c", optarg, 1, 100000);
+            break;
+        case 'i':
+            o->interval_ms = opt_seconds("-i", optarg, 1);
+            break;
+        case 's':
+            /* The largest ICMPv4 echo payload: 65535 - 20 (IP) - 8 (ICMP). */
+            o->size = opt_uint("-s", optarg, 0, 65507);
+            break;
+        case 'W':
+            o->wait_ms = opt_seconds("-W", optarg, 0);
+            break;
+        case 'q':
+            o->quiet = 1;
+            break;
+        case OPT_JSON:
+            o->json = 1;
+            break;
+        case 'h':
+            ping_help();
+            exit(EX_OK);
+        default:
+            bad_option(c, argv);
+        }
+    }
+    if (optind >= argc)
+        sf_cli_usage_error("missing HOST");
+    o->target = argv[optind++];
+    if (optind < argc)
+        sf_cli_usage_error("unexpected argument '%s'", argv[optind]);
+}

@@ -66,6 +66,16 @@ struct sf_server_opts {
     int once, quiet;
 };
 
+struct sf_ping_opts {
+    enum sf_family family;
+    const char *target;
+    uint64_t count;      /* -c: requests to send (bounded: default 4) */
+    int64_t interval_ms; /* -i: between requests; 0 = the next as soon as a reply comes */
+    uint64_t size;       /* -s: payload bytes (default 56, as ping) */
+    int64_t wait_ms;     /* -W: how long to wait for a reply */
+    int json, quiet;
+};
+
 /* Name the program for messages, ignore SIGPIPE, line-buffer stdout. */
 void sf_cli_init(const char *name);
 
@@ -107,6 +117,9 @@ struct sf_messages {
  */
 void sf_cli_messages(const struct sf_client_opts *o, int allow_empty, struct sf_messages *m);
 void sf_cli_messages_free(struct sf_messages *m);
+
+/* icmp-ping's options, in iputils ping's letters; exits 64 (0 for --help). */
+void sf_cli_ping_parse(int argc, char **argv, struct sf_ping_opts *o);
 
 /* "PROGRAM: message (see --help)" and exit 64. */
 _Noreturn void sf_cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
