@@ -214,6 +214,7 @@ int main(int argc, char **argv)
     sf_cli_ping_parse(argc, argv, &g.o);
     if (sf_addr_parse(&err, g.o.target, "0", 1, &addr) < 0 || addr.kind != SF_ADDR_INET)
         sf_cli_usage_error("invalid HOST '%s'", g.o.target);
+    snprintf(addr.text, sizeof(addr.text), "%s", g.o.target); /* no port to show */
     if (sf_ping_open(&err, &addr, g.o.family, &g.p) < 0)
         sf_cli_fail(&err);
     /* The socket is open: no capability is needed from here on. */

@@ -35,7 +35,11 @@ int proc_start(struct proc *p, const char *const argv[])
 
     memset(p, 0, sizeof(*p));
     p->status = -1;
-    snprintf(path, sizeof(path), "%s/%s", SF_BIN_DIR, argv[0]);
+    /* A bare name is one of ours; an absolute path is a system tool (setpriv). */
+    if (argv[0][0] == '/')
+        snprintf(path, sizeof(path), "%s", argv[0]);
+    else
+        snprintf(path, sizeof(path), "%s/%s", SF_BIN_DIR, argv[0]);
     if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0)
         return -1;
     p->pid = fork();
@@ -227,4 +231,14 @@ int server_start(struct server *s, const char *program, const char *const extra[
         return -1;
     snprintf(s->portstr, sizeof(s->portstr), "%d", s->port);
     return 0;
+}
+
+const char *proc_bin(const char *name)
+{
+    static char path[8][512];
+    static int next;
+    char *p = path[next++ % 8];
+
+    snprintf(p, sizeof(path[0]), "%s/%s", SF_BIN_DIR, name);
+    return p;
 }

@@ -21,7 +21,10 @@ struct proc {
     int status; /* exit code, or 128 + signal; -1 while running */
 };
 
-/* Start bin/NAME with argv (NULL-terminated, argv[0] included). 0 or -1. */
+/*
+ * Start bin/NAME (or an absolute path) with argv (NULL-terminated, argv[0]
+ * included).  0 or -1.
+ */
 int proc_start(struct proc *p, const char *const argv[]);
 
 /*
@@ -53,6 +56,9 @@ int free_udp_port(void);
 
 /* Is the IPv6 loopback usable here? */
 int ipv6_available(void);
+
+/* The full path of one of the suite's programs, for wrappers such as setpriv. */
+const char *proc_bin(const char *name);
 
 /* A running server program, started on port 0 and ready. */
 struct server {

@@ -1,0 +1,130 @@
+/*
+ * Pair tests for raw/icmp-ping against the kernel's own echo responder on
+ * loopback: lines and statistics in iputils' form, exit codes, JSON, the
+ * unprivileged path, and bad input.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "proc.h"
+
+TestSuite(raw, .timeout = 30);
+
+#define WAIT_MS 15000
+
+/* Run icmp-ping; skip (with the reason) when no ICMP socket is allowed here. */
+static int ping(struct proc *c, const char *const argv[])
+{
+    int rc = proc_run(c, WAIT_MS, argv);
+    if (rc == 77)
+        cr_skip_test("no ICMP socket allowed here: %s", c->err);
+    return rc;
+}
+
+/* Three requests to 127.0.0.1: three reply lines, then iputils' statistics. */
+Test(raw, ping_v4_loopback_lines_and_statistics)
+{
+    struct proc c;
+    const char *argv[] = {"icmp-ping", "-c", "3", "-i", "0.05", "127.0.0.1", NULL};
+
+    cr_assert_eq(ping(&c, argv), 0, "%s", c.err);
+    cr_expect(strstr(c.out, "PING 127.0.0.1 (127.0.0.1) 56(84) bytes of data.\n"), "%s", c.out);
+    for (int seq = 1; seq <= 3; seq++) {
+        char want[64];
+        snprintf(want, sizeof(want), "64 bytes from 127.0.0.1: icmp_seq=%d ttl=64 time=", seq);
+        cr_expect(strstr(c.out, want), "missing '%s' in %s", want, c.out);
+    }
+    cr_expect(strstr(c.out, "--- 127.0.0.1 ping statistics ---\n"), "%s", c.out);
+    cr_expect(strstr(c.out, "3 packets transmitted, 3 received, 0% packet loss, time "), "%s",
+              c.out);
+    cr_expect(strstr(c.out, "rtt min/avg/max/mdev = "), "%s", c.out);
+}
+
+Test(raw, ping_v6_loopback)
+{
+    struct proc c;
+    const char *argv[] = {"icmp-ping", "-c", "2", "-i", "0.05", "::1", NULL};
+
+    if (!ipv6_available())
+        cr_skip_test("IPv6 loopback (::1) is not available here");
+    cr_assert_eq(ping(&c, argv), 0, "%s", c.err);
+    cr_expect(strstr(c.out, "64 bytes from ::1: icmp_seq=2"), "%s", c.out);
+    cr_expect(strstr(c.out, "2 packets transmitted, 2 received, 0% packet loss"), "%s", c.out);
+}
+
+/* -i 0: the next request as soon as the reply comes; -q: only the summary; --json. */
+Test(raw, flood_quiet_and_json)
+{
+    struct proc c;
+    const char *quiet[] = {"icmp-ping", "-c", "500", "-i", "0", "-q", "127.0.0.1", NULL};
+    const char *json[] = {"icmp-ping", "-c", "5", "-i", "0", "--json", "127.0.0.1", NULL};
+
+    cr_assert_eq(ping(&c, quiet), 0, "%s", c.err);
+    cr_expect(strstr(c.out, "500 packets transmitted, 500 received, 0% packet loss"), "%s", c.out);
+    cr_expect_eq(strstr(c.out, "bytes from"), NULL, "-q printed reply lines");
+    cr_assert_eq(ping(&c, json), 0, "%s", c.err);
+    const char *fields[] = {
+        "\"program\":\"icmp-ping\"", "\"family\":\"icmp\"", "\"address\":\"127.0.0.1\"",
+        "\"transmitted\":5",         "\"received\":5",      "\"duplicates\":0",
+        "\"loss_pct\":0.0",          "\"rtt_ms\":{"};
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+        cr_expect(strstr(c.out, fields[i]), "missing %s in %s", fields[i], c.out);
+}
+
+/* Without CAP_NET_RAW: the datagram socket where the sysctl allows it, else 77 and how to enable.
+ */
+Test(raw, unprivileged_fallback_or_77)
+{
+    struct proc c;
+
+    if (geteuid() != 0)
+        cr_skip_test("needs root to run a child without CAP_NET_RAW (setpriv)");
+    if (access("/usr/bin/setpriv", X_OK) != 0)
+        cr_skip_test("setpriv (util-linux) is not installed");
+    const char *argv[] = {"/usr/bin/setpriv",
+                          "--bounding-set=-net_raw",
+                          "--inh-caps=-net_raw",
+                          proc_bin("icmp-ping"),
+                          "-c",
+                          "1",
+                          "127.0.0.1",
+                          NULL};
+    int rc = proc_run(&c, WAIT_MS, argv);
+    if (rc == 77) {
+        cr_expect(strstr(c.err, "icmp-ping: socket(127.0.0.1): no permission"), "%s", c.err);
+        cr_expect(strstr(c.err, "setcap cap_net_raw+ep") &&
+                      strstr(c.err, "net.ipv4.ping_group_range"),
+                  "%s", c.err);
+        cr_expect_eq(strchr(c.err, '\n'), c.err + strlen(c.err) - 1, "one line: %s", c.err);
+    } else {
+        cr_expect_eq(rc, 0, "%s", c.err);
+        cr_expect(strstr(c.err, "an ICMP datagram socket"), "%s", c.err);
+    }
+}
+
+struct bad_case {
+    const char *argv[6];
+    int code;
+    const char *msg;
+};
+
+Test(raw, bad_input_table)
+{
+    static const struct bad_case cases[] = {
+        {{"icmp-ping", NULL}, 64, "missing HOST"},
+        {{"icmp-ping", "-c", "0", "127.0.0.1", NULL}, 64, "invalid -c '0'"},
+        {{"icmp-ping", "-s", "70000", "127.0.0.1", NULL}, 64, "invalid -s '70000'"},
+        {{"icmp-ping", "-W", "soon", "127.0.0.1", NULL}, 64, "invalid -W 'soon'"},
+        {{"icmp-ping", "-x", "127.0.0.1", NULL}, 64, "unknown option '-x'"},
+        {{"icmp-ping", "127.0.0.1", "extra", NULL}, 64, "unexpected argument 'extra'"},
+        {{"icmp-ping", "no..such.host", NULL}, 68, "getaddrinfo(no..such.host)"},
+    };
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct proc c;
+        cr_expect_eq(proc_run(&c, WAIT_MS, cases[i].argv), cases[i].code, "case %zu: %s", i, c.err);
+        cr_expect(strstr(c.err, cases[i].msg), "case %zu: '%s'", i, c.err);
+    }
+}
