@@ -4,10 +4,12 @@
  * unprivileged path, and bad input.
  */
 #include <criterion/criterion.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "netns.h"
 #include "proc.h"
 
 TestSuite(raw, .timeout = 30);
@@ -102,6 +104,65 @@ Test(raw, unprivileged_fallback_or_77)
         cr_expect_eq(rc, 0, "%s", c.err);
         cr_expect(strstr(c.err, "an ICMP datagram socket"), "%s", c.err);
     }
+}
+
+/* Enter a private namespace, or skip saying why. */
+static void private_netns(void)
+{
+    char why[256];
+
+    if (netns_enter(why, sizeof(why)) < 0)
+        cr_skip_test("%s", why);
+}
+
+static void start_echod(struct proc *d)
+{
+    const char *argv[] = {"icmp-echod", NULL};
+
+    cr_assert_eq(proc_start(d, argv), 0);
+    cr_assert(proc_wait_output(d, 2, "listening on icmp, icmp6\n", WAIT_MS), "%s", d->err);
+}
+
+/*
+ * With the kernel's echo off in a private namespace, every reply comes from
+ * icmp-echod (its counters say so); with it stopped, nothing answers.
+ */
+Test(raw, echod_answers_when_kernel_is_silent)
+{
+    struct proc d, c;
+
+    private_netns();
+    cr_assert_eq(netns_sysctl("/proc/sys/net/ipv4/icmp_echo_ignore_all", "1"), 0);
+    cr_assert_eq(netns_sysctl("/proc/sys/net/ipv6/icmp/echo_ignore_all", "1"), 0);
+    start_echod(&d);
+    cr_expect_eq(strstr(d.err, "warning"), NULL, "%s", d.err);
+    const char *v4[] = {"icmp-ping", "-c", "3", "-i", "0.05", "127.0.0.1", NULL};
+    const char *v6[] = {"icmp-ping", "-c", "3", "-i", "0", "::1", NULL};
+    cr_expect_eq(proc_run(&c, WAIT_MS, v4), 0, "%s", c.err);
+    cr_expect(strstr(c.out, "3 packets transmitted, 3 received, 0% packet loss"), "%s", c.out);
+    cr_expect_eq(proc_run(&c, WAIT_MS, v6), 0, "%s", c.err);
+    cr_expect(strstr(c.out, "3 packets transmitted, 3 received, 0% packet loss"), "%s", c.out);
+    cr_expect_eq(proc_signal_wait(&d, SIGTERM, WAIT_MS), 0, "%s", d.err);
+    cr_expect(strstr(d.err, "echo requests 6, answered 6"), "%s", d.err);
+
+    const char *silent[] = {"icmp-ping", "-c", "2", "-i", "0.05", "-W", "0.3", "127.0.0.1", NULL};
+    cr_expect_eq(proc_run(&c, WAIT_MS, silent), 1, "%s", c.err);
+    cr_expect(strstr(c.out, "2 packets transmitted, 0 received, 100% packet loss"), "%s", c.out);
+}
+
+/* Where the kernel still answers, icmp-echod says that each request gets two replies. */
+Test(raw, echod_warns_when_kernel_answers)
+{
+    struct proc d, c;
+
+    private_netns();
+    cr_assert_eq(netns_sysctl("/proc/sys/net/ipv4/icmp_echo_ignore_all", "0"), 0);
+    start_echod(&d);
+    cr_expect(strstr(d.err, "net.ipv4.icmp_echo_ignore_all=0"), "%s", d.err);
+    const char *v4[] = {"icmp-ping", "-c", "1", "-W", "1", "127.0.0.1", NULL};
+    cr_expect_eq(proc_run(&c, WAIT_MS, v4), 0, "%s", c.err);
+    cr_expect(strstr(c.out, "(DUP!)") || strstr(c.out, "1 received"), "%s", c.out);
+    cr_expect_eq(proc_signal_wait(&d, SIGTERM, WAIT_MS), 0, "%s", d.err);
 }
 
 struct bad_case {

@@ -1,0 +1,176 @@
+/*
+ * icmp-echod: the server half of the raw pair, a user-space echo responder.
+ *
+ * What the kernel does for every host, done by hand on raw sockets: read
+ * each ICMP echo request (type 8, or 128 for ICMPv6) addressed to us and
+ * send back the same id, seq and payload as a reply (type 0 / 129) with a
+ * fresh checksum (IPv4; the kernel fills in ICMPv6's).  Everything else is
+ * counted and ignored.  Meant for a private network namespace where the
+ * kernel's own answer is off (net.ipv4.icmp_echo_ignore_all=1,
+ * net.ipv6.icmp.echo_ignore_all=1); otherwise every request gets two replies.
+ *
+ *   unshare -n sh -c 'ip link set lo up; sysctl -qw net.ipv4.icmp_echo_ignore_all=1; \
+ *       icmp-echod & icmp-ping -c 3 127.0.0.1'
+ */
+#include <errno.h>
+#include <netinet/icmp6.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "icmp.h"
+#include "loop.h"
+#include "ping.h"
+
+struct echod {
+    uint64_t seen, requests, answered, ignored, malformed;
+    uint8_t buf[65536 + 64];
+};
+
+/* Is this IPv4 packet's destination broadcast or multicast? (Not answered, as Linux's default.) */
+static int to_group(const uint8_t *ip)
+{
+    return ip[16] >= 224 || (ip[16] == 255 && ip[17] == 255 && ip[18] == 255 && ip[19] == 255);
+}
+
+static void answer(struct echod *d, int fd, int v6, size_t n, const struct sockaddr_storage *from,
+                   socklen_t fromlen)
+{
+    struct sf_icmp_msg m;
+    uint8_t *icmp = d->buf + (v6 ? 0 : (size_t)(d->buf[0] & 0x0f) * 4);
+    size_t len;
+
+    d->seen++;
+    if (sf_icmp_parse(d->buf, n, v6, !v6, &m) != SF_ICMP_ECHO_REQUEST) {
+        if (m.kind == SF_ICMP_MALFORMED)
+            d->malformed++;
+        else
+            d->ignored++; /* replies (ours too, on loopback), errors, other types */
+        return;
+    }
+    d->requests++;
+    if (!v6 && to_group(d->buf)) {
+        d->ignored++;
+        return;
+    }
+    len = SF_ICMP_HDR + m.payload_len;
+    sf_icmp_echo_to_reply(icmp, len, v6);
+    if (sendto(fd, icmp, len, MSG_DONTWAIT | MSG_NOSIGNAL, (const struct sockaddr *)from,
+               fromlen) == (ssize_t)len)
+        d->answered++;
+    else
+        sf_cli_warn("reply of %zu bytes not sent: %s", len, strerror(errno));
+}
+
+static void on_readable(struct sf_loop *loop, int fd, unsigned events, void *ctx)
+{
+    struct echod *d = ctx;
+    struct sockaddr_storage from;
+
+    (void)loop;
+    (void)events;
+    for (int i = 0; i < 64; i++) {
+        socklen_t fromlen = sizeof(from);
+        ssize_t n =
+            recvfrom(fd, d->buf, sizeof(d->buf), MSG_DONTWAIT, (struct sockaddr *)&from, &fromlen);
+        if (n < 0)
+            return;
+        answer(d, fd, from.ss_family == AF_INET6, (size_t)n, &from, fromlen);
+    }
+}
+
+/* A raw socket for one family that only hears echo requests where it can filter. */
+static int open_raw(struct sf_err *err, int v6)
+{
+    int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_RAW | SOCK_CLOEXEC,
+                    v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP);
+
+    if (fd < 0)
+        return errno == EPERM || errno == EACCES
+                   ? sf_err_set(err, SF_ERR_SYS, errno, NULL,
+                                "socket(raw %s): %s; icmp-echod needs CAP_NET_RAW (run as root, "
+                                "or setcap cap_net_raw+ep icmp-echod)",
+                                v6 ? "ICMPv6" : "ICMP", strerror(errno))
+                   : sf_err_sys(err, errno, "socket", v6 ? "raw ICMPv6" : "raw ICMP");
+    if (v6) {
+        struct icmp6_filter f;
+        ICMP6_FILTER_SETBLOCKALL(&f);
+        ICMP6_FILTER_SETPASS(ICMP6_ECHO_REQUEST, &f);
+        setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof(f));
+    }
+    return fd;
+}
+
+static void warn_if_kernel_answers(const char *path, const char *name)
+{
+    char v = '1';
+    FILE *f = fopen(path, "r");
+
+    if (f) {
+        v = (char)fgetc(f);
+        fclose(f);
+    }
+    if (v == '0')
+        sf_cli_warn("warning: the kernel answers echo requests too (%s=0): each request will get "
+                    "two replies",
+                    name);
+}
+
+int main(int argc, char **argv)
+{
+    static struct echod d;
+    struct sf_err err;
+    sigset_t waitmask;
+    int fds[2] = {-1, -1}, want[2] = {1, 1};
+
+    sf_cli_init("icmp-echod");
+    if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+        printf("Usage: icmp-echod [-4|-6]\nAnswer ICMP and ICMPv6 echo requests from user "
+               "space on raw sockets, until SIGINT or SIGTERM;\nprint the counts on exit. Prints "
+               "'listening on icmp, icmp6' on stderr when ready.\n");
+        return 0;
+    }
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-4") == 0)
+            want[1] = 0;
+        else if (strcmp(argv[i], "-6") == 0)
+            want[0] = 0;
+        else
+            sf_cli_usage_error("unknown option '%s'", argv[i]);
+    }
+    volatile sig_atomic_t *stop = sf_cli_catch_stop(&waitmask);
+    struct sf_loop *loop = sf_loop_new(&err);
+    for (int v6 = 0; v6 < 2 && loop; v6++) {
+        if (!want[v6])
+            continue;
+        if ((fds[v6] = open_raw(&err, v6)) < 0 ||
+            sf_loop_add(&err, loop, fds[v6], SF_EV_IN, on_readable, &d) < 0)
+            sf_cli_fail(&err);
+    }
+    if (!loop || sf_ping_drop_privileges(&err) < 0)
+        sf_cli_fail(&err);
+    if (want[0])
+        warn_if_kernel_answers("/proc/sys/net/ipv4/icmp_echo_ignore_all",
+                               "net.ipv4.icmp_echo_ignore_all");
+    if (want[1])
+        warn_if_kernel_answers("/proc/sys/net/ipv6/icmp/echo_ignore_all",
+                               "net.ipv6.icmp.echo_ignore_all");
+    fprintf(stderr, "listening on %s%s%s\n", want[0] ? "icmp" : "", want[0] && want[1] ? ", " : "",
+            want[1] ? "icmp6" : "");
+    int rc = sf_loop_run(&err, loop, stop, &waitmask);
+    sf_loop_free(loop);
+    for (int i = 0; i < 2; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+    fprintf(stderr,
+            "icmp-echod: seen %llu, echo requests %llu, answered %llu, ignored %llu, "
+            "malformed %llu\n",
+            (unsigned long long)d.seen, (unsigned long long)d.requests,
+            (unsigned long long)d.answered, (unsigned long long)d.ignored,
+            (unsigned long long)d.malformed);
+    if (rc < 0)
+        sf_cli_fail(&err);
+    return 0;
+}
