@@ -166,3 +166,10 @@ int sf_icmp_stamp(const struct sf_icmp_msg *m, struct timespec *ts)
     ts->tv_nsec = (long)get64(m->payload + 8);
     return ts->tv_nsec >= 0 && ts->tv_nsec < 1000000000 ? 0 : -1;
 }
+
+int sf_icmp_is_ours(const struct sf_icmp_msg *m, uint16_t id, uint64_t last_seq)
+{
+    int echo = m->kind == SF_ICMP_ECHO_REPLY || (m->kind == SF_ICMP_ERROR && m->quoted);
+
+    return echo && m->id == id && m->seq >= 1 && m->seq <= last_seq;
+}

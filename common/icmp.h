@@ -60,6 +60,13 @@ void sf_icmp_echo_to_reply(void *icmp, size_t len, int v6);
 enum sf_icmp_kind sf_icmp_parse(const void *pkt, size_t len, int v6, int with_ip,
                                 struct sf_icmp_msg *out);
 
+/*
+ * Is this parsed reply (or error) an answer to one of our requests: our
+ * id, and a seq we have sent (1..last_seq)?  A raw socket also receives
+ * other programs' replies, which must never be counted as ours.
+ */
+int sf_icmp_is_ours(const struct sf_icmp_msg *m, uint16_t id, uint64_t last_seq);
+
 /* The timestamp stored in an echo payload; 0 on success, -1 if too short. */
 int sf_icmp_stamp(const struct sf_icmp_msg *m, struct timespec *ts);
 

@@ -64,7 +64,7 @@ static const char *error_text(const struct sf_icmp_msg *m, int v6, char *buf, si
 
 static void on_reply(struct pinger *g, const struct sf_icmp_msg *m, const char *from, int ttl)
 {
-    if (m->id != g->p.id || m->seq == 0 || m->seq > g->transmitted) {
+    if (!sf_icmp_is_ours(m, g->p.id, g->transmitted)) {
         g->ignored++; /* another program's reply, or not a request we sent */
         return;
     }
@@ -97,7 +97,7 @@ static void on_packet(struct pinger *g, size_t n, const struct sockaddr_storage 
         on_reply(g, &m, from, ttl);
         return;
     case SF_ICMP_ERROR:
-        if (!m.quoted || m.id != g->p.id) {
+        if (!sf_icmp_is_ours(&m, g->p.id, g->transmitted)) {
             g->ignored++;
             return;
         }

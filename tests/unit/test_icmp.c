@@ -155,3 +155,29 @@ Test(icmp, v6_types_and_short_payload)
     buf[0] = 135; /* neighbour solicitation */
     cr_expect_eq(sf_icmp_parse(buf, n, 1, 0, &m), SF_ICMP_OTHER);
 }
+
+/* Matching: our id and a seq we sent; anything else is somebody else's. */
+Test(icmp, reply_matching_table)
+{
+    struct {
+        enum sf_icmp_kind kind;
+        int quoted;
+        uint16_t id, seq;
+        int ours;
+    } rows[] = {
+        {SF_ICMP_ECHO_REPLY, 0, 42, 1, 1},   {SF_ICMP_ECHO_REPLY, 0, 42, 5, 1},
+        {SF_ICMP_ECHO_REPLY, 0, 43, 1, 0},   /* wrong id: another program's ping */
+        {SF_ICMP_ECHO_REPLY, 0, 42, 0, 0},   /* seq 0: never sent */
+        {SF_ICMP_ECHO_REPLY, 0, 42, 6, 0},   /* not sent yet */
+        {SF_ICMP_ERROR, 1, 42, 2, 1},        /* an error quoting our request */
+        {SF_ICMP_ERROR, 0, 42, 2, 0},        /* an error with no usable quote */
+        {SF_ICMP_ECHO_REQUEST, 0, 42, 1, 0}, /* our own request, seen on loopback */
+        {SF_ICMP_MALFORMED, 0, 42, 1, 0},
+    };
+
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        struct sf_icmp_msg m = {
+            .kind = rows[i].kind, .quoted = rows[i].quoted, .id = rows[i].id, .seq = rows[i].seq};
+        cr_expect_eq(sf_icmp_is_ours(&m, 42, 5), rows[i].ours, "row %zu", i);
+    }
+}
