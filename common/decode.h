@@ -1,0 +1,56 @@
+/*
+ * decode: captured bytes into what the suite asserts about the wire, for
+ * any link type libpcap hands us: Ethernet (Linux lo), DLT_NULL/LOOP (BSD
+ * loopback), Linux cooked SLL/SLL2 (the "any" device), raw IP.  Then IPv4
+ * (options skipped), IPv6 (extension headers walked, bounded), and TCP
+ * (flags, seq/ack, window, MSS), UDP, ICMP and ICMPv6 (type, code, id,
+ * seq, checksum validity).
+ *
+ * Captures are untrusted input: every length is checked against the bytes
+ * captured before it is used, and a packet that does not hold together is
+ * reported as malformed with the reason, never read past its end.
+ */
+#ifndef SF_DECODE_H
+#define SF_DECODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum sf_l4 { SF_L4_TCP, SF_L4_UDP, SF_L4_ICMP, SF_L4_ICMP6, SF_L4_OTHER };
+
+#define SF_TCP_FIN 0x01
+#define SF_TCP_SYN 0x02
+#define SF_TCP_RST 0x04
+#define SF_TCP_PSH 0x08
+#define SF_TCP_ACK 0x10
+
+struct sf_pkt {
+    const char *why; /* malformed: what was wrong (NULL when sound) */
+    int ip_version;  /* 4 or 6 */
+    uint8_t src[16], dst[16];
+    uint8_t ip_proto; /* the upper-layer protocol number */
+    enum sf_l4 l4;
+    uint16_t sport, dport;
+    uint32_t seq, ack;      /* TCP */
+    uint8_t flags;          /* TCP */
+    uint16_t window;        /* TCP */
+    uint16_t mss;           /* TCP option 2, or 0 */
+    uint8_t type, code;     /* ICMP, ICMPv6 */
+    uint16_t id, icmp_seq;  /* ICMP echo */
+    int checksum_ok;        /* ICMP, ICMPv6: the checksum verifies */
+    const uint8_t *payload; /* L4 payload within the captured bytes */
+    size_t payload_len;     /* captured payload bytes */
+    size_t ip_len;          /* the IP packet's length as its header states */
+};
+
+/*
+ * Decode one captured frame of link type `dlt` (pcap's DLT_ value).
+ * Returns 0, or -1 with p->why set (unknown link type, truncated header,
+ * inconsistent length...).  Non-IP frames (ARP) are -1 with why "not IP".
+ */
+int sf_decode(int dlt, const uint8_t *data, size_t caplen, struct sf_pkt *p);
+
+/* "SYN", "SYN,ACK", "FIN,ACK", "PSH,ACK"... into buf. */
+const char *sf_tcp_flags(uint8_t flags, char *buf, size_t cap);
+
+#endif

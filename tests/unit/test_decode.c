@@ -1,0 +1,216 @@
+/* Unit tests for common/decode: every link type, IPv4/IPv6, TCP/UDP/ICMP, and hostile frames. */
+#include <criterion/criterion.h>
+#include <pcap/dlt.h>
+#include <string.h>
+
+#include "decode.h"
+#include "icmp.h"
+
+TestSuite(decode, .timeout = 20);
+
+static void put16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+/* IPv4 header (with optwords of options) + l4; returns the IP length. */
+static size_t ipv4(uint8_t *d, int optwords, uint8_t proto, const uint8_t *l4, size_t l4len)
+{
+    size_t ihl = 20 + 4 * (size_t)optwords;
+    memset(d, 0, ihl);
+    d[0] = (uint8_t)(0x40 | (ihl / 4));
+    put16(d + 2, (uint16_t)(ihl + l4len));
+    d[8] = 64;
+    d[9] = proto;
+    d[12] = 127, d[15] = 1, d[16] = 127, d[19] = 1;
+    if (optwords)
+        d[20] = 1; /* NOP options */
+    memcpy(d + ihl, l4, l4len);
+    return ihl + l4len;
+}
+
+/* A TCP SYN with an MSS option and a payload. */
+static size_t tcp_syn(uint8_t *t, const char *payload)
+{
+    size_t n = strlen(payload);
+    memset(t, 0, 24);
+    put16(t, 40000);
+    put16(t + 2, 50007);
+    t[4] = 0x11, t[7] = 0x22; /* seq 0x11000022 */
+    t[12] = 6 << 4;           /* 24 bytes: one option */
+    t[13] = 0x02;             /* SYN */
+    put16(t + 14, 65495);
+    t[20] = 2, t[21] = 4; /* MSS */
+    put16(t + 22, 65483);
+    memcpy(t + 24, payload, n);
+    return 24 + n;
+}
+
+static size_t ether(uint8_t *f, uint16_t type, const uint8_t *ip, size_t len)
+{
+    memset(f, 0, 14);
+    put16(f + 12, type);
+    memcpy(f + 14, ip, len);
+    return 14 + len;
+}
+
+/* TCP over IPv4 over Ethernet (how Linux lo captures): every field as sent. */
+Test(decode, ethernet_ipv4_tcp_fields)
+{
+    uint8_t t[64], ip[128], f[160];
+    struct sf_pkt p;
+    char flags[32];
+
+    size_t n = ether(f, 0x0800, ip, ipv4(ip, 0, 6, t, tcp_syn(t, "hi")));
+    cr_assert_eq(sf_decode(DLT_EN10MB, f, n, &p), 0, "%s", p.why);
+    cr_expect_eq(p.ip_version, 4);
+    cr_expect_eq(p.l4, SF_L4_TCP);
+    cr_expect_eq(p.sport, 40000);
+    cr_expect_eq(p.dport, 50007);
+    cr_expect_eq(p.seq, 0x11000022u);
+    cr_expect_eq(p.mss, 65483);
+    cr_expect_eq(p.window, 65495);
+    cr_expect_str_eq(sf_tcp_flags(p.flags, flags, sizeof(flags)), "SYN");
+    cr_expect_eq(p.payload_len, 2);
+    cr_expect_eq(memcmp(p.payload, "hi", 2), 0);
+    /* Ethernet padding after the IP packet is not payload */
+    memset(f + n, 0xee, 10);
+    cr_assert_eq(sf_decode(DLT_EN10MB, f, n + 10, &p), 0);
+    cr_expect_eq(p.payload_len, 2);
+    /* IPv4 options are skipped */
+    n = ether(f, 0x0800, ip, ipv4(ip, 10, 6, t, tcp_syn(t, "hi")));
+    cr_assert_eq(sf_decode(DLT_EN10MB, f, n, &p), 0, "%s", p.why);
+    cr_expect_eq(p.dport, 50007);
+}
+
+/* The same IP packet behind every link header libpcap may hand us. */
+Test(decode, every_link_type)
+{
+    uint8_t t[64], ip[128], f[200];
+    size_t iplen = ipv4(ip, 0, 6, t, tcp_syn(t, "x"));
+    struct {
+        int dlt;
+        size_t hdr;
+        uint8_t head[20];
+    } links[] = {
+        {DLT_NULL, 4, {2, 0, 0, 0}}, /* AF_INET, little-endian host */
+        {DLT_LOOP, 4, {0, 0, 0, 2}}, /* network order */
+        {DLT_LINUX_SLL, 16, {[14] = 0x08, [15] = 0x00}},
+        {DLT_LINUX_SLL2, 20, {0x08, 0x00}},
+        {DLT_RAW, 0, {0}},
+        {101, 0, {0}}, /* LINKTYPE_RAW in pcap files */
+    };
+
+    for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+        struct sf_pkt p;
+        memcpy(f, links[i].head, links[i].hdr);
+        memcpy(f + links[i].hdr, ip, iplen);
+        cr_expect_eq(sf_decode(links[i].dlt, f, links[i].hdr + iplen, &p), 0, "dlt %d: %s",
+                     links[i].dlt, p.why);
+        cr_expect_eq(p.dport, 50007, "dlt %d", links[i].dlt);
+    }
+}
+
+/* IPv6 with a hop-by-hop header before UDP; ICMPv6 with its pseudo-header checksum. */
+Test(decode, ipv6_extension_headers_udp_and_icmp6)
+{
+    uint8_t ip[128], f[160];
+    struct sf_pkt p;
+
+    memset(ip, 0, sizeof(ip));
+    ip[0] = 0x60;
+    put16(ip + 4, 8 + 8 + 3);
+    ip[6] = 0; /* hop-by-hop next */
+    ip[7] = 64;
+    ip[23] = 1, ip[39] = 1; /* ::1 -> ::1 */
+    ip[40] = 17;            /* then UDP */
+    ip[41] = 0;             /* 8 bytes */
+    put16(ip + 48, 1234);
+    put16(ip + 50, 50007);
+    put16(ip + 52, 11);
+    memcpy(ip + 56, "abc", 3);
+    size_t n = ether(f, 0x86dd, ip, 40 + 19);
+    cr_assert_eq(sf_decode(DLT_EN10MB, f, n, &p), 0, "%s", p.why);
+    cr_expect_eq(p.l4, SF_L4_UDP);
+    cr_expect_eq(p.payload_len, 3);
+
+    /* an ICMPv6 echo request with a correct checksum, then one with a wrong one */
+    uint8_t icmp[16] = {128, 0, 0, 0, 0, 7, 0, 1, 'p', 'i', 'n', 'g'};
+    uint8_t pseudo[40 + 12] = {0};
+    pseudo[15] = 1, pseudo[31] = 1, pseudo[35] = 12, pseudo[39] = 58;
+    memcpy(pseudo + 40, icmp, 12);
+    put16(icmp + 2, sf_inet_checksum(pseudo, sizeof(pseudo)));
+    memset(ip, 0, 40);
+    ip[0] = 0x60;
+    put16(ip + 4, 12);
+    ip[6] = 58;
+    ip[23] = 1, ip[39] = 1;
+    memcpy(ip + 40, icmp, 12);
+    cr_assert_eq(sf_decode(DLT_RAW, ip, 52, &p), 0, "%s", p.why);
+    cr_expect_eq(p.l4, SF_L4_ICMP6);
+    cr_expect(p.type == 128 && p.id == 7 && p.icmp_seq == 1);
+    cr_expect(p.checksum_ok, "a correct ICMPv6 checksum must verify");
+    ip[40 + 9] ^= 1;
+    cr_assert_eq(sf_decode(DLT_RAW, ip, 52, &p), 0);
+    cr_expect(!p.checksum_ok, "a damaged ICMPv6 message must not verify");
+}
+
+/* ICMP echo over IPv4: checksum verified; a snapped capture is not called bad. */
+Test(decode, icmp_checksum_and_snaplen)
+{
+    uint8_t icmp[64], ip[128];
+    struct sf_pkt p;
+    size_t n = sf_icmp_echo_build(icmp, sizeof(icmp), 0, 9, 3, NULL, 20);
+    size_t len = ipv4(ip, 0, 1, icmp, n);
+
+    cr_assert_eq(sf_decode(DLT_RAW, ip, len, &p), 0);
+    cr_expect(p.checksum_ok && p.type == 8 && p.id == 9 && p.icmp_seq == 3);
+    cr_assert_eq(sf_decode(DLT_RAW, ip, len - 5, &p), 0);
+    cr_expect(!p.checksum_ok);
+    cr_expect_eq(p.ip_len, len, "the header's length is kept even when snapped");
+}
+
+/* Hostile frames: a table of reasons, then every truncation of every frame kind. */
+Test(decode, malformed_table_and_every_truncation)
+{
+    uint8_t t[64], ip[128], f[160], bad[160];
+    struct sf_pkt p;
+    size_t n = ether(f, 0x0800, ip, ipv4(ip, 0, 6, t, tcp_syn(t, "data")));
+    struct {
+        const char *name;
+        int dlt;
+        size_t off;  /* byte to change */
+        uint8_t val; /* its new value */
+        const char *why;
+    } rows[] = {
+        {"unknown link", 9999, 0, 0, "unknown link type"},
+        {"ARP", DLT_EN10MB, 13, 0x06, "not IP"},
+        {"IP version 5", DLT_EN10MB, 14, 0x55, "not IPv4 or IPv6"},
+        {"IHL 4", DLT_EN10MB, 14, 0x44, "IPv4 header length out of bounds"},
+        {"IHL 15 past data", DLT_EN10MB, 14, 0x4f, "IPv4 header length out of bounds"},
+        {"total length 10", DLT_EN10MB, 17, 10, "IPv4 total length below its header"},
+        {"TCP offset 15", DLT_EN10MB, 14 + 20 + 12, 0xf0, "TCP data offset out of bounds"},
+        {"TCP offset 2", DLT_EN10MB, 14 + 20 + 12, 0x20, "TCP data offset out of bounds"},
+    };
+
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        memcpy(bad, f, n);
+        if (rows[i].dlt == DLT_EN10MB && rows[i].off == 17)
+            bad[16] = 0;
+        bad[rows[i].off] = rows[i].val;
+        cr_expect_eq(sf_decode(rows[i].dlt, bad, n, &p), -1, "%s", rows[i].name);
+        cr_expect(p.why && strcmp(p.why, rows[i].why) == 0, "%s: %s", rows[i].name,
+                  p.why ? p.why : "(none)");
+    }
+    /* every cut of a frame decodes or is refused, and never claims bytes it lacks */
+    for (size_t cut = 0; cut <= n; cut++) {
+        if (sf_decode(DLT_EN10MB, f, cut, &p) == 0 && p.payload)
+            cr_expect_leq((size_t)(p.payload - f) + p.payload_len, cut, "cut %zu", cut);
+    }
+    /* a broken TCP option list ends the walk, not the decode */
+    memcpy(bad, f, n);
+    bad[14 + 20 + 21] = 40; /* MSS option claiming 40 bytes */
+    cr_expect_eq(sf_decode(DLT_EN10MB, bad, n, &p), 0);
+    cr_expect_eq(p.mss, 0);
+}
