@@ -408,10 +408,6 @@ int sf_sockaddr_equal(const struct sockaddr *a, socklen_t alen, const struct soc
 
 size_t sf_dgram_max_payload(int sa_family)
 {
-    /* 65535 less the IP header (20, or none counted for IPv6) and UDP's 8. */
-    if (sa_family == AF_INET6)
-        return 65527;
-    if (sa_family == AF_INET)
-        return 65507;
-    return 212992; /* AF_UNIX: bounded by the socket buffer, net.core.wmem_default */
+    /* 65535 less the IPv4 header (20) and UDP's 8; IPv6's header is not counted in it. */
+    return sa_family == AF_INET6 ? 65527 : 65507;
 }

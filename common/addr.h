@@ -85,7 +85,7 @@ int sf_resolve_first(struct sf_err *err, const struct sf_addr *addr, enum sf_fam
 int sf_sockaddr_equal(const struct sockaddr *a, socklen_t alen, const struct sockaddr *b,
                       socklen_t blen);
 
-/* The largest datagram payload for a family: 65507 (IPv4), 65527 (IPv6, no jumbograms). */
+/* The largest UDP payload: 65507 over IPv4, 65527 over IPv6 (no jumbograms). */
 size_t sf_dgram_max_payload(int sa_family);
 
 /*

@@ -12,6 +12,12 @@ void sf_client_setup(struct sf_client *c, int argc, char **argv, const struct sf
                      const char *family, const char *default_target, int allow_empty)
 {
     sf_cli_client_parse(argc, argv, spec, &c->o);
+    sf_client_prepare(c, spec, family, default_target, allow_empty);
+}
+
+void sf_client_prepare(struct sf_client *c, const struct sf_cli_spec *spec, const char *family,
+                       const char *default_target, int allow_empty)
+{
     if (!c->o.recv_size)
         c->o.recv_size = 65536; /* any UDP datagram fits: nothing is cut unless asked */
     sf_cli_client_addr(&c->o, default_target, &c->addr);

@@ -41,6 +41,13 @@ struct sf_client {
 void sf_client_setup(struct sf_client *c, int argc, char **argv, const struct sf_cli_spec *spec,
                      const char *family, const char *default_target, int allow_empty);
 
+/*
+ * The second half of sf_client_setup(), for a program whose default address
+ * depends on its options: c->o already parsed (sf_cli_client_parse).
+ */
+void sf_client_prepare(struct sf_client *c, const struct sf_cli_spec *spec, const char *family,
+                       const char *default_target, int allow_empty);
+
 /* Note the numeric peer address of fd (getpeername) for reports. */
 void sf_client_note_peer(struct sf_client *c, int fd);
 

@@ -8,7 +8,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-const char *sf_local_type_name(int socktype)
+static const char *type_name(int socktype)
 {
     return socktype == SOCK_DGRAM ? "dgram" : socktype == SOCK_SEQPACKET ? "seqpacket" : "stream";
 }
@@ -18,11 +18,11 @@ void sf_local_default(char *buf, size_t cap, int socktype, enum sf_mode mode)
     const char *dir = getenv("XDG_RUNTIME_DIR");
 
     if (dir && dir[0] == '/')
-        snprintf(buf, cap, "unix:%s/sockfam-%s-%s.sock", dir, sf_local_type_name(socktype),
+        snprintf(buf, cap, "unix:%s/sockfam-%s-%s.sock", dir, type_name(socktype),
                  sf_mode_default_port(mode));
     else
         snprintf(buf, cap, "unix:/tmp/sockfam-%u-%s-%s.sock", (unsigned)getuid(),
-                 sf_local_type_name(socktype), sf_mode_default_port(mode));
+                 type_name(socktype), sf_mode_default_port(mode));
 }
 
 /*

@@ -54,7 +54,4 @@ int sf_local_autobind(struct sf_err *err, int fd);
  */
 void sf_local_default(char *buf, size_t cap, int socktype, enum sf_mode mode);
 
-/* "stream", "dgram", "seqpacket". */
-const char *sf_local_type_name(int socktype);
-
 #endif

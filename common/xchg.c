@@ -122,10 +122,8 @@ static int await_dgram(struct sf_err *err, int fd, enum sf_mode mode, const void
             return sf_err_set(err, SF_ERR_PEER, 0, "recv",
                               "the server closed the connection without replying");
         reply->len = (size_t)n;
-        if (dest && !sf_sockaddr_equal((struct sockaddr *)&from, fromlen, dest, destlen)) {
-            res->ignored++;
-            continue;
-        }
+        if (dest && !sf_sockaddr_equal((struct sockaddr *)&from, fromlen, dest, destlen))
+            continue; /* not from the server */
         res->truncated = res->full > reply->len;
         enum sf_reply_state st = sf_proto_check_reply(mode, msg, mlen, reply->p, reply->len);
         if (res->truncated || st == SF_REPLY_COMPLETE)
@@ -134,7 +132,7 @@ static int await_dgram(struct sf_err *err, int fd, enum sf_mode mode, const void
             res->short_reply = 1;
             return 0;
         }
-        res->ignored++; /* not a reply to this message: a late one, or noise */
+        /* not a reply to this message: a late one, or noise; keep waiting */
     }
 }
 

@@ -42,12 +42,11 @@ int sf_xchg_finish(struct sf_err *err, int fd, int64_t timeout_ms);
 
 /* How one datagram exchange went (besides its reply bytes). */
 struct sf_dgram_result {
-    size_t full;      /* the reply datagram's real size (> reply->len: truncated here) */
-    int truncated;    /* our receive buffer cut the reply: its tail is lost */
-    int short_reply;  /* the reply is a proper start of the expected one: the
-                         server's buffer cut our message */
-    unsigned resent;  /* how many times the message was sent again */
-    uint64_t ignored; /* datagrams from elsewhere, or stale replies, skipped */
+    size_t full;     /* the reply datagram's real size (> reply->len: truncated here) */
+    int truncated;   /* our receive buffer cut the reply: its tail is lost */
+    int short_reply; /* the reply is a proper start of the expected one: the
+                        server's buffer cut our message */
+    unsigned resent; /* how many times the message was sent again */
 };
 
 /*

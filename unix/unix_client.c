@@ -48,18 +48,17 @@ int main(int argc, char **argv)
     int type;
 
     sf_cli_init("unix-client");
-    /* The default path depends on --type and --mode: parse once to learn them. */
     sf_cli_client_parse(argc, argv, &spec, &c.o);
+    /* The default path depends on --type and --mode. */
     type = c.o.socktype;
     sf_local_default(def, sizeof(def), type, c.o.mode);
-    optind = 0; /* glibc: 0 fully resets getopt for the second pass */
     c.records = type != SOCK_STREAM;
     c.connectionless = type == SOCK_DGRAM;
-    sf_client_setup(&c, argc, argv, &spec,
-                    families[type == SOCK_DGRAM       ? 1
-                             : type == SOCK_SEQPACKET ? 2
-                                                      : 0],
-                    def, type == SOCK_DGRAM);
+    sf_client_prepare(&c, &spec,
+                      families[type == SOCK_DGRAM       ? 1
+                               : type == SOCK_SEQPACKET ? 2
+                                                        : 0],
+                      def, type == SOCK_DGRAM);
     if (c.addr.kind == SF_ADDR_INET)
         sf_cli_usage_error("'%s' is not a unix socket address (unix:/path, /path or @name)",
                            c.addr.text);
