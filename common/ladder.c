@@ -1,0 +1,196 @@
+/* ladder: a captured exchange drawn as text; see ladder.h. */
+#include "ladder.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "repr.h"
+
+#define ARROW 72   /* columns between the two sides */
+#define PREVIEW 16 /* payload bytes shown at most */
+
+static int addr_len(const struct sf_pkt *p)
+{
+    return p->ip_version == 6 ? 16 : 4;
+}
+
+static int same_end(const uint8_t *a, uint16_t ap, const uint8_t *b, uint16_t bp, int len)
+{
+    return ap == bp && memcmp(a, b, (size_t)len) == 0;
+}
+
+/* Does q travel between the same two ends as p, in either direction? */
+static int same_flow(const struct sf_pkt *p, const struct sf_pkt *q)
+{
+    int n = addr_len(p);
+    int icmp = p->l4 == SF_L4_ICMP || p->l4 == SF_L4_ICMP6;
+    uint16_t ps = icmp ? p->id : p->sport, pd = icmp ? p->id : p->dport;
+    uint16_t qs = icmp ? q->id : q->sport, qd = icmp ? q->id : q->dport;
+
+    if (q->ip_version != p->ip_version || q->l4 != p->l4)
+        return 0;
+    return (same_end(p->src, ps, q->src, qs, n) && same_end(p->dst, pd, q->dst, qd, n)) ||
+           (same_end(p->src, ps, q->dst, qd, n) && same_end(p->dst, pd, q->src, qs, n));
+}
+
+size_t sf_ladder_flow(const struct sf_wire *w, size_t first, const struct sf_wire_rec **out,
+                      size_t max)
+{
+    const struct sf_wire_rec *f = sf_wire_at(w, first);
+    size_t n = 0;
+
+    if (!f || !f->ok)
+        return 0;
+    for (size_t i = first; i < sf_wire_count(w) && n < max; i++) {
+        const struct sf_wire_rec *r = sf_wire_at(w, i);
+        if (r->ok && same_flow(&f->pkt, &r->pkt))
+            out[n++] = r;
+    }
+    return n;
+}
+
+/* "127.0.0.1:43122", "[::1]:43122", or the bare address for ICMP. */
+static void endpoint(const struct sf_pkt *p, int src, char *buf, size_t cap)
+{
+    char host[INET6_ADDRSTRLEN];
+    int icmp = p->l4 == SF_L4_ICMP || p->l4 == SF_L4_ICMP6;
+
+    inet_ntop(p->ip_version == 6 ? AF_INET6 : AF_INET, src ? p->src : p->dst, host, sizeof(host));
+    if (icmp)
+        snprintf(buf, cap, "%s", host);
+    else
+        snprintf(buf, cap, p->ip_version == 6 ? "[%s]:%u" : "%s:%u", host,
+                 src ? p->sport : p->dport);
+}
+
+/* Each side's first sequence number, for tcpdump's relative numbering. */
+struct tcp_base {
+    int seen[2];
+    uint32_t isn[2];
+};
+
+static void tcp_label(FILE *f, const struct sf_pkt *p, int dir, struct tcp_base *b)
+{
+    char flags[32];
+
+    if (!b->seen[dir]) {
+        b->seen[dir] = 1;
+        b->isn[dir] = p->seq;
+    }
+    fprintf(f, "%s", sf_tcp_flags(p->flags, flags, sizeof(flags)));
+    if (p->payload_len)
+        fprintf(f, " seq %u:%u", p->seq - b->isn[dir],
+                (uint32_t)(p->seq - b->isn[dir] + p->payload_len));
+    else if (p->flags & (SF_TCP_SYN | SF_TCP_FIN | SF_TCP_RST))
+        fprintf(f, " seq %u", p->seq - b->isn[dir]);
+    if ((p->flags & SF_TCP_ACK) && b->seen[!dir])
+        fprintf(f, " ack %u", p->ack - b->isn[!dir]);
+    fprintf(f, " win %u", p->window);
+    if (p->mss)
+        fprintf(f, " mss %u", p->mss);
+}
+
+static const char *icmp_name(const struct sf_pkt *p)
+{
+    int v6 = p->l4 == SF_L4_ICMP6;
+
+    if (p->type == (v6 ? 128 : 8))
+        return "echo request";
+    if (p->type == (v6 ? 129 : 0))
+        return "echo reply";
+    if (p->type == (v6 ? 1 : 3))
+        return "unreachable";
+    if (p->type == (v6 ? 3 : 11))
+        return "time exceeded";
+    return v6 ? "ICMPv6" : "ICMP";
+}
+
+/* The words on one arrow: what the packet is, its length, a preview of its payload. */
+static void label(FILE *f, const struct sf_wire_rec *r, int dir, struct tcp_base *b)
+{
+    const struct sf_pkt *p = &r->pkt;
+    char preview[SF_REPR_MAX(PREVIEW)];
+    size_t show = p->payload_len < PREVIEW ? p->payload_len : PREVIEW;
+
+    if (p->l4 == SF_L4_TCP)
+        tcp_label(f, p, dir, b);
+    else if (p->l4 == SF_L4_UDP)
+        fprintf(f, "UDP");
+    else if (p->l4 == SF_L4_ICMP || p->l4 == SF_L4_ICMP6)
+        fprintf(f, "%s id %u seq %u%s", icmp_name(p), p->id, p->icmp_seq,
+                p->checksum_ok ? "" : " BAD CHECKSUM");
+    else
+        fprintf(f, "IP proto %u", p->ip_proto);
+    if (p->payload_len || p->l4 != SF_L4_TCP)
+        fprintf(f, " len %zu", p->payload_len);
+    if (show) {
+        sf_repr(p->payload, show, preview, sizeof(preview));
+        fprintf(f, " %s%s", preview, show < p->payload_len ? "..." : "");
+    }
+}
+
+/* 0 when p goes the way of the first packet (client to server), 1 when it comes back. */
+static int direction(const struct sf_pkt *p, const struct sf_pkt *first)
+{
+    int n = addr_len(p);
+
+    if (p->l4 == SF_L4_ICMP || p->l4 == SF_L4_ICMP6) {
+        if (memcmp(p->src, p->dst, (size_t)n) == 0) /* to itself: only the type tells */
+            return p->type == first->type ? 0 : 1;
+        return memcmp(p->src, first->src, (size_t)n) == 0 ? 0 : 1;
+    }
+    return same_end(p->src, p->sport, first->src, first->sport, n) ? 0 : 1;
+}
+
+/* One line: the time, then the label centred in an arrow pointing the packet's way. */
+static void arrow(FILE *out, uint64_t t_ns, const char *text, int right)
+{
+    int len = (int)strlen(text), fill = ARROW - len - 6;
+
+    fprintf(out, "%9.3f ms  %s %s ", (double)t_ns / 1e6, right ? "----" : "<---", text);
+    for (int i = 0; i < fill; i++)
+        fputc('-', out);
+    fprintf(out, "%s\n", right ? "->" : "--");
+}
+
+char *sf_ladder(const struct sf_wire_rec *const *recs, size_t n, struct sf_err *err)
+{
+    char *text = NULL, *lab = NULL, left[64], right[64];
+    size_t size = 0, lsize = 0;
+    struct tcp_base base = {{0, 0}, {0, 0}};
+    FILE *out = open_memstream(&text, &size);
+
+    if (!out) {
+        sf_err_sys(err, errno, "ladder", NULL);
+        return NULL;
+    }
+    if (n > 0) {
+        endpoint(&recs[0]->pkt, 1, left, sizeof(left));
+        endpoint(&recs[0]->pkt, 0, right, sizeof(right));
+        fprintf(out, "%13s client %-*s server %s\n", "", ARROW - 14, left, right);
+    }
+    for (size_t i = 0; i < n; i++) {
+        int dir = direction(&recs[i]->pkt, &recs[0]->pkt);
+        FILE *lf = open_memstream(&lab, &lsize);
+        if (!lf) {
+            fclose(out);
+            free(text);
+            sf_err_sys(err, ENOMEM, "ladder", NULL);
+            return NULL;
+        }
+        label(lf, recs[i], dir, &base);
+        fclose(lf);
+        arrow(out, recs[i]->ts_ns - recs[0]->ts_ns, lab, dir == 0);
+        free(lab);
+        lab = NULL;
+    }
+    if (fclose(out) != 0 || !text) {
+        free(text);
+        sf_err_sys(err, ENOMEM, "ladder", NULL);
+        return NULL;
+    }
+    return text;
+}

@@ -1,0 +1,391 @@
+/* wire: libpcap captures as decoded record lists; see wire.h. */
+#include "wire.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pcap/pcap.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "io.h"
+
+#define DEFAULT_SNAPLEN 262144
+#define DEFAULT_MAX_PACKETS 100000
+#define DEFAULT_MAX_BYTES (64u << 20)
+#define RING_BYTES (8 << 20)
+#define BUFFER_TIMEOUT_MS 10
+#define MARKER_LEN 16
+#define FILTER_MAX 2048
+
+struct sf_wire {
+    int dlt, snaplen;
+    struct sf_wire_rec *recs;
+    size_t n, cap, max_packets, max_bytes, kept_bytes;
+    uint64_t not_kept, kernel_drops;
+    char ifname[64];
+    /* live only */
+    pcap_t *pcap;
+    int nano; /* stamps are in nanoseconds */
+    int marker_fd;
+    uint16_t marker_port;
+    uint8_t marker[MARKER_LEN];
+    int marker_sent, marker_seen;
+};
+
+static struct sf_wire *wire_alloc(int dlt, int snaplen, size_t max_packets, size_t max_bytes)
+{
+    struct sf_wire *w = calloc(1, sizeof(*w));
+
+    if (!w)
+        return NULL;
+    w->dlt = dlt;
+    w->snaplen = snaplen > 0 ? snaplen : DEFAULT_SNAPLEN;
+    w->max_packets = max_packets ? max_packets : DEFAULT_MAX_PACKETS;
+    w->max_bytes = max_bytes ? max_bytes : DEFAULT_MAX_BYTES;
+    w->marker_fd = -1;
+    return w;
+}
+
+struct sf_wire *sf_wire_new(int dlt, int snaplen)
+{
+    return wire_alloc(dlt, snaplen, 0, 0);
+}
+
+int sf_wire_add(struct sf_wire *w, uint64_t ts_ns, const uint8_t *data, size_t caplen,
+                size_t wire_len, struct sf_err *err)
+{
+    struct sf_wire_rec *r;
+
+    if (w->n >= w->max_packets || caplen > w->max_bytes - w->kept_bytes || caplen > UINT32_MAX ||
+        wire_len > UINT32_MAX) {
+        w->not_kept++;
+        return sf_err_set(err, SF_ERR_SYS, ENOBUFS, NULL,
+                          "capture: more than %zu packets or %zu bytes", w->max_packets,
+                          w->max_bytes);
+    }
+    if (w->n == w->cap) {
+        size_t cap = w->cap ? 2 * w->cap : 64;
+        struct sf_wire_rec *grown = realloc(w->recs, cap * sizeof(*grown));
+        if (!grown)
+            return sf_err_sys(err, ENOMEM, "capture", NULL);
+        w->recs = grown;
+        w->cap = cap;
+    }
+    r = &w->recs[w->n];
+    memset(r, 0, sizeof(*r));
+    r->data = malloc(caplen ? caplen : 1);
+    if (!r->data)
+        return sf_err_sys(err, ENOMEM, "capture", NULL);
+    memcpy(r->data, data, caplen);
+    r->ts_ns = ts_ns;
+    r->caplen = (uint32_t)caplen;
+    r->wire_len = (uint32_t)(wire_len > caplen ? wire_len : caplen);
+    r->ok = sf_decode(w->dlt, r->data, caplen, &r->pkt) == 0;
+    w->kept_bytes += caplen;
+    w->n++;
+    return 0;
+}
+
+static uint64_t stamp_ns(const struct pcap_pkthdr *h, int nano)
+{
+    return (uint64_t)h->ts.tv_sec * 1000000000u + (uint64_t)h->ts.tv_usec * (nano ? 1 : 1000);
+}
+
+/* Our own end marker: a datagram from the marker socket to itself holding the nonce. */
+static int is_marker(const struct sf_wire *w, const uint8_t *data, size_t caplen)
+{
+    struct sf_pkt p;
+
+    return w->marker_sent && sf_decode(w->dlt, data, caplen, &p) == 0 && p.l4 == SF_L4_UDP &&
+           p.sport == w->marker_port && p.dport == w->marker_port && p.payload_len == MARKER_LEN &&
+           memcmp(p.payload, w->marker, MARKER_LEN) == 0;
+}
+
+static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
+{
+    struct sf_wire *w = (struct sf_wire *)user;
+
+    if (is_marker(w, data, h->caplen)) {
+        w->marker_seen = 1;
+        return;
+    }
+    /* Past a bound the packet is counted as not kept, and stop() fails on it. */
+    (void)sf_wire_add(w, stamp_ns(h, w->nano), data, h->caplen, h->len, NULL);
+}
+
+/* The marker socket on 127.0.0.1, bound so that its datagrams to itself are received. */
+static int marker_open(struct sf_wire *w, struct sf_err *err)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof(a);
+
+    w->marker_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (w->marker_fd < 0)
+        return sf_err_sys(err, errno, "capture marker", "socket");
+    if (bind(w->marker_fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+        getsockname(w->marker_fd, (struct sockaddr *)&a, &len) < 0)
+        return sf_err_sys(err, errno, "capture marker", "127.0.0.1");
+    w->marker_port = ntohs(a.sin_port);
+    return 0;
+}
+
+static int pcap_fail(struct sf_wire *w, struct sf_err *err, int rc, const char *what)
+{
+    const char *why =
+        rc == PCAP_ERROR_PERM_DENIED ? " (capturing needs CAP_NET_RAW: run as root)" : "";
+    int errnum = rc == PCAP_ERROR_PERM_DENIED      ? EPERM
+                 : rc == PCAP_ERROR_NO_SUCH_DEVICE ? ENODEV
+                                                   : EIO;
+
+    return sf_err_set(err, SF_ERR_SYS, errnum, NULL, "%s(%s): %s%s", what, w->ifname,
+                      pcap_geterr(w->pcap), why);
+}
+
+/* Compile and install the filter; the user's expression is checked alone first. */
+static int set_filter(struct sf_wire *w, const char *user, struct sf_err *err)
+{
+    char expr[FILTER_MAX];
+    struct bpf_program prog;
+    int n;
+
+    if (user && *user) {
+        if (pcap_compile(w->pcap, &prog, user, 1, PCAP_NETMASK_UNKNOWN) < 0)
+            return sf_err_set(err, SF_ERR_INVALID, 0, NULL, "capture filter '%s': %s", user,
+                              pcap_geterr(w->pcap));
+        pcap_freecode(&prog);
+        n = w->marker_fd >= 0
+                ? snprintf(expr, sizeof(expr), "(%s) or (udp and host 127.0.0.1 and port %u)", user,
+                           w->marker_port)
+                : snprintf(expr, sizeof(expr), "%s", user);
+        if (n < 0 || (size_t)n >= sizeof(expr))
+            return sf_err_set(err, SF_ERR_INVALID, 0, NULL, "capture filter '%s': too long", user);
+    } else {
+        return 0; /* everything, the marker included */
+    }
+    if (pcap_compile(w->pcap, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) < 0)
+        return pcap_fail(w, err, PCAP_ERROR, "capture filter");
+    n = pcap_setfilter(w->pcap, &prog);
+    pcap_freecode(&prog);
+    return n < 0 ? pcap_fail(w, err, PCAP_ERROR, "capture filter") : 0;
+}
+
+/* create, configure, activate: the ring is bound to the interface when this returns. */
+static int activate(struct sf_wire *w, struct sf_err *err)
+{
+    char errbuf[PCAP_ERRBUF_SIZE] = "";
+    int rc;
+
+    w->pcap = pcap_create(w->ifname, errbuf);
+    if (!w->pcap)
+        return sf_err_set(err, SF_ERR_SYS, EIO, NULL, "capture(%s): %s", w->ifname, errbuf);
+    if (pcap_set_snaplen(w->pcap, w->snaplen) < 0 || pcap_set_immediate_mode(w->pcap, 1) < 0 ||
+        pcap_set_timeout(w->pcap, BUFFER_TIMEOUT_MS) < 0 ||
+        pcap_set_buffer_size(w->pcap, RING_BYTES) < 0)
+        return pcap_fail(w, err, PCAP_ERROR, "capture");
+    w->nano = pcap_set_tstamp_precision(w->pcap, PCAP_TSTAMP_PRECISION_NANO) == 0;
+    rc = pcap_activate(w->pcap); /* a positive value is a warning: the capture runs */
+    if (rc < 0)
+        return pcap_fail(w, err, rc, "capture");
+    w->nano = pcap_get_tstamp_precision(w->pcap) == PCAP_TSTAMP_PRECISION_NANO;
+    w->dlt = pcap_datalink(w->pcap);
+    if (pcap_setnonblock(w->pcap, 1, errbuf) < 0)
+        return sf_err_set(err, SF_ERR_SYS, EIO, NULL, "capture(%s): %s", w->ifname, errbuf);
+    return 0;
+}
+
+struct sf_wire *sf_wire_open(const struct sf_wire_opts *o, struct sf_err *err)
+{
+    struct sf_wire *w = wire_alloc(0, o->snaplen, o->max_packets, o->max_bytes);
+    const char *ifname = o->ifname ? o->ifname : "lo";
+
+    if (!w) {
+        sf_err_sys(err, ENOMEM, "capture", NULL);
+        return NULL;
+    }
+    if (strlen(ifname) >= sizeof(w->ifname)) {
+        sf_err_set(err, SF_ERR_INVALID, 0, NULL, "capture(%s): interface name too long", ifname);
+        sf_wire_close(w);
+        return NULL;
+    }
+    strcpy(w->ifname, ifname);
+    /* The marker travels over loopback, so only lo and "any" can see it. */
+    if (((strcmp(ifname, "lo") == 0 || strcmp(ifname, "any") == 0) && marker_open(w, err) < 0) ||
+        activate(w, err) < 0 || set_filter(w, o->filter, err) < 0) {
+        sf_wire_close(w);
+        return NULL;
+    }
+    return w;
+}
+
+int sf_wire_fd(const struct sf_wire *w)
+{
+    return w->pcap ? pcap_get_selectable_fd(w->pcap) : -1;
+}
+
+int sf_wire_poll(struct sf_wire *w, struct sf_err *err)
+{
+    int rc;
+
+    if (!w->pcap)
+        return 0;
+    do
+        rc = pcap_dispatch(w->pcap, -1, on_packet, (u_char *)w);
+    while (rc > 0);
+    return rc < 0 ? pcap_fail(w, err, PCAP_ERROR, "capture") : 0;
+}
+
+/* Send the marker and read until it has come through the capture. */
+static int marker_round_trip(struct sf_wire *w, int64_t deadline_ns, struct sf_err *err)
+{
+    struct sockaddr_in self = {.sin_family = AF_INET,
+                               .sin_port = htons(w->marker_port),
+                               .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+
+    if (getrandom(w->marker, sizeof(w->marker), GRND_NONBLOCK) != sizeof(w->marker)) {
+        uint64_t t = (uint64_t)sf_now_ns() ^ (uint64_t)getpid() << 32;
+        memcpy(w->marker, &t, sizeof(t));
+    }
+    w->marker_sent = 1;
+    if (sendto(w->marker_fd, w->marker, sizeof(w->marker), 0, (struct sockaddr *)&self,
+               sizeof(self)) != (ssize_t)sizeof(w->marker))
+        return sf_err_sys(err, errno, "capture marker", "127.0.0.1");
+    while (!w->marker_seen) {
+        if (sf_wait_fd(NULL, sf_wire_fd(w), POLLIN, deadline_ns) < 0)
+            return sf_err_set(err, SF_ERR_TIMEOUT, ETIMEDOUT, NULL,
+                              "capture(%s): the end marker did not come back before the deadline",
+                              w->ifname);
+        if (sf_wire_poll(w, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int sf_wire_stop(struct sf_wire *w, int64_t deadline_ns, struct sf_err *err)
+{
+    struct pcap_stat st;
+    int rc = 0;
+
+    if (!w->pcap)
+        return 0;
+    if (w->marker_fd >= 0)
+        rc = marker_round_trip(w, deadline_ns, err);
+    if (rc == 0)
+        rc = sf_wire_poll(w, err);
+    if (rc == 0 && pcap_stats(w->pcap, &st) == 0)
+        w->kernel_drops = (uint64_t)st.ps_drop + st.ps_ifdrop;
+    pcap_close(w->pcap);
+    w->pcap = NULL;
+    if (rc == 0 && (w->kernel_drops || w->not_kept))
+        rc = sf_err_set(err, SF_ERR_SYS, ENOBUFS, NULL,
+                        "capture(%s): %llu packets lost (%llu dropped by the kernel, %llu past "
+                        "the capture's bounds)",
+                        w->ifname, (unsigned long long)(w->kernel_drops + w->not_kept),
+                        (unsigned long long)w->kernel_drops, (unsigned long long)w->not_kept);
+    return rc;
+}
+
+struct sf_wire *sf_wire_read_file(const char *path, struct sf_err *err)
+{
+    char errbuf[PCAP_ERRBUF_SIZE] = "";
+    pcap_t *p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+    struct pcap_pkthdr *h;
+    const u_char *data;
+    struct sf_wire *w;
+    int rc;
+
+    if (!p) {
+        sf_err_set(err, SF_ERR_INVALID, 0, NULL, "read capture(%s): %s", path, errbuf);
+        return NULL;
+    }
+    w = wire_alloc(pcap_datalink(p), pcap_snapshot(p), 0, 0);
+    if (!w) {
+        sf_err_sys(err, ENOMEM, "read capture", path);
+        pcap_close(p);
+        return NULL;
+    }
+    while ((rc = pcap_next_ex(p, &h, &data)) == 1)
+        if (sf_wire_add(w, stamp_ns(h, 1), data, h->caplen, h->len, err) < 0)
+            break;
+    if (rc != PCAP_ERROR_BREAK) {
+        if (rc == PCAP_ERROR)
+            sf_err_set(err, SF_ERR_INVALID, 0, NULL, "read capture(%s): %s", path, pcap_geterr(p));
+        sf_wire_close(w);
+        w = NULL;
+    }
+    pcap_close(p);
+    return w;
+}
+
+int sf_wire_write_file(const struct sf_wire *w, const char *path, struct sf_err *err)
+{
+    pcap_t *dead = pcap_open_dead(w->dlt, w->snaplen);
+    pcap_dumper_t *d = dead ? pcap_dump_open(dead, path) : NULL;
+    int rc = 0;
+
+    if (!d) {
+        rc = sf_err_set(err, SF_ERR_SYS, EIO, NULL, "write capture(%s): %s", path,
+                        dead ? pcap_geterr(dead) : "out of memory");
+        if (dead)
+            pcap_close(dead);
+        return rc;
+    }
+    for (size_t i = 0; i < w->n; i++) {
+        const struct sf_wire_rec *r = &w->recs[i];
+        struct pcap_pkthdr h = {.caplen = r->caplen, .len = r->wire_len};
+        h.ts.tv_sec = (time_t)(r->ts_ns / 1000000000u);
+        h.ts.tv_usec = (suseconds_t)(r->ts_ns % 1000000000u / 1000u);
+        pcap_dump((u_char *)d, &h, r->data);
+    }
+    if (pcap_dump_flush(d) < 0 || ferror(pcap_dump_file(d)))
+        rc = sf_err_sys(err, errno ? errno : EIO, "write capture", path);
+    pcap_dump_close(d);
+    pcap_close(dead);
+    return rc;
+}
+
+size_t sf_wire_count(const struct sf_wire *w)
+{
+    return w->n;
+}
+
+const struct sf_wire_rec *sf_wire_at(const struct sf_wire *w, size_t i)
+{
+    return i < w->n ? &w->recs[i] : NULL;
+}
+
+int sf_wire_dlt(const struct sf_wire *w)
+{
+    return w->dlt;
+}
+
+struct sf_wire_totals sf_wire_totals(const struct sf_wire *w)
+{
+    struct sf_wire_totals t = {
+        .packets = w->n, .kernel_drops = w->kernel_drops, .not_kept = w->not_kept};
+
+    for (size_t i = 0; i < w->n; i++) {
+        t.wire_bytes += w->recs[i].wire_len;
+        t.malformed += !w->recs[i].ok;
+    }
+    return t;
+}
+
+void sf_wire_close(struct sf_wire *w)
+{
+    if (!w)
+        return;
+    if (w->pcap)
+        pcap_close(w->pcap);
+    if (w->marker_fd >= 0)
+        close(w->marker_fd);
+    for (size_t i = 0; i < w->n; i++)
+        free(w->recs[i].data);
+    free(w->recs);
+    free(w);
+}

@@ -1,0 +1,91 @@
+/*
+ * wire: what a family put on the wire, captured with libpcap and kept as a
+ * list of decoded records, so tests and the runner can assert on packets.
+ *
+ * A live capture is created, configured (immediate mode, a short buffer
+ * timeout, nanosecond stamps) and activated with its BPF filter before
+ * sf_wire_open() returns: anything sent after that call is seen.  While the
+ * traffic runs, a caller may sf_wire_poll() (sf_wire_fd() is pollable) so
+ * the kernel ring never fills.  sf_wire_stop() then proves the capture is
+ * complete: it sends a marker datagram to itself over loopback, reads until
+ * the marker comes back through the capture (every packet queued before it
+ * is then in hand), and reads the kernel's drop counters.  A capture that
+ * lost anything, in the kernel or at our own bounds, fails loudly.
+ *
+ * The same record list comes from a .pcap file (sf_wire_read_file) or is
+ * built by hand (sf_wire_new + sf_wire_add, for fixtures), and is written
+ * as a classic .pcap file that tcpdump and Wireshark open.
+ */
+#ifndef SF_WIRE_H
+#define SF_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "decode.h"
+#include "err.h"
+
+struct sf_wire_rec {
+    uint64_t ts_ns;    /* capture time, nanoseconds since the epoch */
+    uint32_t wire_len; /* the frame's length on the wire */
+    uint32_t caplen;   /* bytes kept (snaplen may cut a frame) */
+    uint8_t *data;
+    int ok;            /* decoded: pkt holds the packet */
+    struct sf_pkt pkt; /* pointers into data; pkt.why says what was wrong */
+};
+
+struct sf_wire_opts {
+    const char *ifname; /* NULL: "lo"; "any" for every interface */
+    const char *filter; /* BPF expression; NULL or "": everything */
+    int snaplen;        /* 0: 262144 */
+    size_t max_packets; /* records kept at most; 0: 100000 */
+    size_t max_bytes;   /* captured bytes kept at most; 0: 64 MiB */
+};
+
+struct sf_wire;
+
+/* Start a live capture, ready on return.  NULL with err set (77 without CAP_NET_RAW). */
+struct sf_wire *sf_wire_open(const struct sf_wire_opts *o, struct sf_err *err);
+
+/* The descriptor that becomes readable when packets wait, or -1 (file or built capture). */
+int sf_wire_fd(const struct sf_wire *w);
+
+/* Take every packet waiting now, without blocking.  0 or -1. */
+int sf_wire_poll(struct sf_wire *w, struct sf_err *err);
+
+/*
+ * Finish a live capture: marker round trip (bounded by deadline_ns, an
+ * sf_now_ns() time), last read, kernel counters.  -1 when the marker did
+ * not come back in time or any packet was lost; the records stay readable.
+ */
+int sf_wire_stop(struct sf_wire *w, int64_t deadline_ns, struct sf_err *err);
+
+/* A capture of link type dlt to fill with sf_wire_add(); NULL when out of memory. */
+struct sf_wire *sf_wire_new(int dlt, int snaplen);
+
+/* Append one frame (copied, decoded).  0, or -1 when a bound is reached. */
+int sf_wire_add(struct sf_wire *w, uint64_t ts_ns, const uint8_t *data, size_t caplen,
+                size_t wire_len, struct sf_err *err);
+
+/* Read a .pcap (or pcapng) file whole.  NULL with err set. */
+struct sf_wire *sf_wire_read_file(const char *path, struct sf_err *err);
+
+/* Write every record as a .pcap file (microsecond stamps).  0 or -1. */
+int sf_wire_write_file(const struct sf_wire *w, const char *path, struct sf_err *err);
+
+size_t sf_wire_count(const struct sf_wire *w);
+const struct sf_wire_rec *sf_wire_at(const struct sf_wire *w, size_t i);
+int sf_wire_dlt(const struct sf_wire *w);
+
+struct sf_wire_totals {
+    uint64_t packets, wire_bytes; /* records kept, and their lengths on the wire */
+    uint64_t malformed;           /* records that did not decode */
+    uint64_t kernel_drops;        /* pcap_stats: ps_drop + ps_ifdrop */
+    uint64_t not_kept;            /* seen past max_packets / max_bytes */
+};
+struct sf_wire_totals sf_wire_totals(const struct sf_wire *w);
+
+/* Stop capturing (if live) and free everything.  NULL is ignored. */
+void sf_wire_close(struct sf_wire *w);
+
+#endif
