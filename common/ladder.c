@@ -10,7 +10,7 @@
 #include "repr.h"
 
 #define ARROW 72   /* columns between the two sides */
-#define PREVIEW 16 /* payload bytes shown at most */
+#define PREVIEW 24 /* payload bytes shown at most (not for ICMP: a pattern) */
 
 static int addr_len(const struct sf_pkt *p)
 {
@@ -113,13 +113,14 @@ static void label(FILE *f, const struct sf_wire_rec *r, int dir, struct tcp_base
 {
     const struct sf_pkt *p = &r->pkt;
     char preview[SF_REPR_MAX(PREVIEW)];
-    size_t show = p->payload_len < PREVIEW ? p->payload_len : PREVIEW;
+    int icmp = p->l4 == SF_L4_ICMP || p->l4 == SF_L4_ICMP6;
+    size_t show = icmp ? 0 : p->payload_len < PREVIEW ? p->payload_len : PREVIEW;
 
     if (p->l4 == SF_L4_TCP)
         tcp_label(f, p, dir, b);
     else if (p->l4 == SF_L4_UDP)
         fprintf(f, "UDP");
-    else if (p->l4 == SF_L4_ICMP || p->l4 == SF_L4_ICMP6)
+    else if (icmp)
         fprintf(f, "%s id %u seq %u%s", icmp_name(p), p->id, p->icmp_seq,
                 p->checksum_ok ? "" : " BAD CHECKSUM");
     else
@@ -170,7 +171,11 @@ char *sf_ladder(const struct sf_wire_rec *const *recs, size_t n, struct sf_err *
     if (n > 0) {
         endpoint(&recs[0]->pkt, 1, left, sizeof(left));
         endpoint(&recs[0]->pkt, 0, right, sizeof(right));
-        fprintf(out, "%13s client %-*s server %s\n", "", ARROW - 14, left, right);
+        char head[2][96];
+        snprintf(head[0], sizeof(head[0]), "client %s", left);
+        snprintf(head[1], sizeof(head[1]), "server %s", right);
+        /* Each name over its end of the arrows. */
+        fprintf(out, "%14s%-*s%s\n", "", ARROW + 2 - (int)strlen(head[1]), head[0], head[1]);
     }
     for (size_t i = 0; i < n; i++) {
         int dir = direction(&recs[i]->pkt, &recs[0]->pkt);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "netns.h"
 #include "proc.h"
 
@@ -104,15 +105,6 @@ Test(raw, unprivileged_fallback_or_77)
         cr_expect_eq(rc, 0, "%s", c.err);
         cr_expect(strstr(c.err, "an ICMP datagram socket"), "%s", c.err);
     }
-}
-
-/* Enter a private namespace, or skip saying why. */
-static void private_netns(void)
-{
-    char why[256];
-
-    if (netns_enter(why, sizeof(why)) < 0)
-        cr_skip_test("%s", why);
 }
 
 static void start_echod(struct proc *d)

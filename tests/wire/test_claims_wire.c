@@ -1,0 +1,188 @@
+/*
+ * The tutorial's claims, checked on the wire in a private network
+ * namespace: what a full listen backlog does to extra clients, where a
+ * too-small receive buffer loses a datagram's tail (and where TCP keeps
+ * it), and what a receive timeout sends (nothing).
+ */
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "capture.h"
+#include "proc.h"
+
+TestSuite(claims_wire, .timeout = 60);
+
+#define WAIT_MS 20000
+#define CLIENTS 4
+#define MAXP 512
+
+struct syns {
+    int first[CLIENTS + 1]; /* client ports whose first SYN was answered */
+    int answered, retransmitted, resets;
+};
+
+/* SYNs per client port, SYN-ACKs, RSTs, in the capture so far. */
+static struct syns count_syns(const struct sf_wire *w, uint16_t server)
+{
+    struct syns s = {.answered = 0};
+    uint16_t ports[64];
+    int syn[64] = {0}, nports = 0;
+
+    for (size_t i = 0; i < sf_wire_count(w); i++) {
+        const struct sf_pkt *p = &sf_wire_at(w, i)->pkt;
+        int k = 0;
+        if (!sf_wire_at(w, i)->ok || p->l4 != SF_L4_TCP)
+            continue;
+        s.resets += (p->flags & SF_TCP_RST) != 0;
+        s.answered += p->flags == (SF_TCP_SYN | SF_TCP_ACK) && p->sport == server;
+        if (p->flags != SF_TCP_SYN)
+            continue;
+        while (k < nports && ports[k] != p->sport)
+            k++;
+        if (k == nports && nports < 64)
+            ports[nports++] = p->sport;
+        if (k < 64 && ++syn[k] == 2)
+            s.retransmitted++;
+    }
+    return s;
+}
+
+static int some_syn_retransmitted(const struct sf_wire *w, void *server)
+{
+    return count_syns(w, *(uint16_t *)server).retransmitted > 0;
+}
+
+/*
+ * listen(1) and a server that does not accept (stopped): the kernel
+ * completes two handshakes; the other clients' SYNs are dropped without a
+ * word and sent again by their kernels a second later.  No RST: they are
+ * not "rejected", they wait, and are served once the server accepts.
+ */
+Test(claims_wire, full_backlog_drops_syns_silently_clients_retransmit)
+{
+    struct sf_wire *w = capture_start("lo", "tcp");
+    struct server s;
+    struct proc c[CLIENTS];
+    uint16_t port;
+
+    const char *extra[] = {"--mode", "echo", "--backlog", "1", "-q", NULL};
+    cr_assert_eq(server_start(&s, "tcp-server", extra), 0, "%s", s.p.err);
+    port = (uint16_t)s.port;
+    cr_assert_eq(kill(s.p.pid, SIGSTOP), 0);
+    for (int i = 0; i < CLIENTS; i++) {
+        const char *argv[] = {"tcp-client", "-w", "15", "-p", s.portstr, "127.0.0.1", NULL};
+        cr_assert_eq(proc_start(&c[i], argv), 0);
+    }
+    cr_assert(capture_until(w, some_syn_retransmitted, &port, 5000),
+              "no SYN was retransmitted:\n%s", capture_ladder(w));
+    struct syns before = count_syns(w, port);
+    cr_expect_eq(before.answered, 2, "listen(1) completes two handshakes:\n%s", capture_ladder(w));
+    cr_expect_eq(before.resets, 0, "a full backlog sent a reset:\n%s", capture_ladder(w));
+    cr_assert_eq(kill(s.p.pid, SIGCONT), 0);
+    for (int i = 0; i < CLIENTS; i++) {
+        cr_expect_eq(proc_wait_exit(&c[i], WAIT_MS), 0, "client %d: %s", i, c[i].err);
+        cr_expect(strstr(c[i].out, "echo=> Hello network World"), "%s", c[i].out);
+    }
+    cr_assert_eq(proc_signal_wait(&s.p, SIGTERM, WAIT_MS), 0, "%s", s.p.err);
+    capture_stop(w);
+    struct syns after = count_syns(w, port);
+    cr_expect_eq(after.answered, CLIENTS, "every client was served in the end");
+    cr_expect_eq(after.resets, 0, "%s", capture_ladder(w));
+    sf_wire_close(w);
+}
+
+/* Payload bytes a family's packets carried from port `from`. */
+static size_t carried(const struct sf_wire *w, uint16_t from)
+{
+    size_t sum = 0;
+
+    for (size_t i = 0; i < sf_wire_count(w); i++)
+        if (sf_wire_at(w, i)->ok && sf_wire_at(w, i)->pkt.sport == from)
+            sum += sf_wire_at(w, i)->pkt.payload_len;
+    return sum;
+}
+
+/* One 3000-byte message against a 1024-byte receive: runs FAMILY's pair, returns the capture. */
+static struct sf_wire *big_message(const char *family, struct server *s)
+{
+    struct sf_wire *w = capture_start("lo", family);
+    char server[32], client[32];
+    struct proc c;
+
+    snprintf(server, sizeof(server), "%s-server", family);
+    snprintf(client, sizeof(client), "%s-client", family);
+    const char *extra[] = {"--mode", "echo", "--recv-size", "1024", "-q", NULL};
+    cr_assert_eq(server_start(s, server, extra), 0, "%s", s->p.err);
+    const char *argv[] = {client, "-s", "3000", "-p", s->portstr, "127.0.0.1", NULL};
+    cr_assert_eq(proc_run(&c, WAIT_MS, argv), 0, "%s", c.err);
+    cr_assert_eq(proc_signal_wait(&s->p, SIGTERM, WAIT_MS), 0, "%s", s->p.err);
+    capture_stop(w);
+    return w;
+}
+
+/*
+ * The wire carried the whole datagram: the tail was lost inside the
+ * receiving host, at the 1024-byte buffer, and the reply is short.  TCP
+ * carried the same 3000 bytes and the server read the rest later.
+ */
+Test(claims_wire, udp_tail_lost_at_receiver_tcp_delivers_it_later)
+{
+    struct server s;
+    struct sf_wire *w = big_message("udp", &s);
+
+    cr_expect_eq(sf_wire_count(w), 2, "%s", capture_ladder(w));
+    cr_expect_eq(sf_wire_at(w, 0)->pkt.payload_len, 3000, "the whole datagram went out");
+    cr_expect_eq(carried(w, (uint16_t)s.port), strlen("echo=> ") + 1024, "%s", capture_ladder(w));
+    cr_expect(strstr(s.p.err, "truncated: 3000 bytes, buffer 1024"), "%s", s.p.err);
+    sf_wire_close(w);
+
+    w = big_message("tcp", &s);
+    cr_expect_eq(carried(w, (uint16_t)s.port), 3 * strlen("echo=> ") + 3000, "%s",
+                 capture_ladder(w));
+    sf_wire_close(w);
+}
+
+/*
+ * A client whose reply never comes (the server discards): the timeout is
+ * local.  UDP: the one request is all there is.  TCP: after the request is
+ * acknowledged nothing moves until the client gives up and closes.
+ */
+Test(claims_wire, receive_timeout_sends_nothing)
+{
+    struct sf_wire *w = capture_start("lo", NULL);
+    struct server s;
+    struct proc c;
+
+    const char *extra[] = {"--mode", "discard", "-q", NULL};
+    cr_assert_eq(server_start(&s, "udp-server", extra), 0, "%s", s.p.err);
+    const char *argv[] = {"udp-client", "-w", "0.3", "-p", s.portstr, "127.0.0.1", NULL};
+    cr_expect_eq(proc_run(&c, WAIT_MS, argv), 69, "%s", c.err);
+    cr_assert_eq(proc_signal_wait(&s.p, SIGTERM, WAIT_MS), 0, "%s", s.p.err);
+    capture_stop(w);
+    cr_expect_eq(sf_wire_count(w), 1, "the timeout sent something:\n%s", capture_ladder(w));
+    sf_wire_close(w);
+
+    w = capture_start("lo", NULL);
+    cr_assert_eq(server_start(&s, "tcp-server", extra), 0, "%s", s.p.err);
+    const char *targv[] = {"tcp-client", "-w", "0.3", "-p", s.portstr, "127.0.0.1", NULL};
+    cr_expect_eq(proc_run(&c, WAIT_MS, targv), 69, "%s", c.err);
+    cr_assert_eq(proc_signal_wait(&s.p, SIGTERM, WAIT_MS), 0, "%s", s.p.err);
+    capture_stop(w);
+    const char *ladder = capture_ladder(w);
+    size_t data = 0, fin = 0;
+    for (size_t i = 0; i < sf_wire_count(w); i++) {
+        const struct sf_pkt *p = &sf_wire_at(w, i)->pkt;
+        if (p->payload_len && !data)
+            data = i;
+        if ((p->flags & SF_TCP_FIN) && !fin)
+            fin = i;
+    }
+    cr_assert(data && fin, "%s", ladder);
+    /* The request, its ACK, then the client's FIN: nothing in the 0.3 s between. */
+    cr_expect_eq(fin, data + 2, "%s", ladder);
+    cr_expect_geq(sf_wire_at(w, fin)->ts_ns - sf_wire_at(w, data)->ts_ns, 250000000ull, "%s",
+                  ladder);
+    sf_wire_close(w);
+}
