@@ -155,6 +155,15 @@ static void tcp_options(const uint8_t *o, size_t len, struct sf_pkt *p)
             return; /* a broken option list ends the walk, not the packet */
         if (o[i] == 2 && o[i + 1] == 4)
             p->mss = be16(o + i + 2);
+        else if (o[i] == 3 && o[i + 1] == 3)
+            p->wscale = o[i + 2];
+        else if (o[i] == 4 && o[i + 1] == 2)
+            p->sack_ok = 1;
+        else if (o[i] == 8 && o[i + 1] == 10) {
+            p->has_ts = 1;
+            p->ts_val = be32(o + i + 2);
+            p->ts_ecr = be32(o + i + 6);
+        }
         i += o[i + 1];
     }
 }
@@ -169,6 +178,7 @@ static int tcp(const uint8_t *d, size_t len, struct sf_pkt *p)
     if (off < 20 || off > len)
         return bad(p, "TCP data offset out of bounds");
     p->l4 = SF_L4_TCP;
+    p->wscale = -1;
     p->sport = be16(d);
     p->dport = be16(d + 2);
     p->seq = be32(d + 4);

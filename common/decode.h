@@ -3,7 +3,7 @@
  * any link type libpcap hands us: Ethernet (Linux lo), DLT_NULL/LOOP (BSD
  * loopback), Linux cooked SLL/SLL2 (the "any" device), raw IP.  Then IPv4
  * (options skipped), IPv6 (extension headers walked, bounded), and TCP
- * (flags, seq/ack, window, MSS), UDP, ICMP and ICMPv6 (type, code, id,
+ * (flags, seq/ack, window, MSS, window scale, SACK, timestamps), UDP, ICMP and ICMPv6 (type, code, id,
  * seq, checksum validity).
  *
  * Captures are untrusted input: every length is checked against the bytes
@@ -35,6 +35,10 @@ struct sf_pkt {
     uint8_t flags;          /* TCP */
     uint16_t window;        /* TCP */
     uint16_t mss;           /* TCP option 2, or 0 */
+    int wscale;             /* TCP option 3 (window scale shift), or -1 */
+    int sack_ok;            /* TCP option 4 (SACK permitted) */
+    int has_ts;             /* TCP option 8 (timestamps) */
+    uint32_t ts_val, ts_ecr;
     uint8_t type, code;     /* ICMP, ICMPv6 */
     uint16_t id, icmp_seq;  /* ICMP echo */
     int checksum_ok;        /* ICMP, ICMPv6: the checksum verifies */

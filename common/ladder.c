@@ -91,6 +91,10 @@ static void tcp_label(FILE *f, const struct sf_pkt *p, int dir, struct tcp_base 
     fprintf(f, " win %u", p->window);
     if (p->mss)
         fprintf(f, " mss %u", p->mss);
+    if (p->sack_ok)
+        fprintf(f, " sackOK");
+    if (p->wscale >= 0)
+        fprintf(f, " wscale %d", p->wscale);
 }
 
 static const char *icmp_name(const struct sf_pkt *p)

@@ -6,21 +6,25 @@
 #include <netinet/in.h>
 #include <pcap/pcap.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "io.h"
 
-#define DEFAULT_SNAPLEN 262144
+#define DEFAULT_SNAPLEN 8192
 #define DEFAULT_MAX_PACKETS 100000
 #define DEFAULT_MAX_BYTES (64u << 20)
-#define RING_BYTES (8 << 20)
+#define RING_BYTES (32 << 20)
 #define BUFFER_TIMEOUT_MS 10
 #define MARKER_LEN 16
+#define MARKER_RESEND_MS 100
 #define FILTER_MAX 2048
 
 struct sf_wire {
@@ -36,6 +40,12 @@ struct sf_wire {
     uint16_t marker_port;
     uint8_t marker[MARKER_LEN];
     int marker_sent, marker_seen;
+    /* the reader thread (live captures, unless manual); it owns the list while it runs */
+    int threaded, stop_fd, reader_failed;
+    pthread_t reader;
+    pthread_mutex_t lock;
+    pthread_cond_t changed; /* a batch was read, or the reader stopped */
+    char reader_msg[256];
 };
 
 static struct sf_wire *wire_alloc(int dlt, int snaplen, size_t max_packets, size_t max_bytes)
@@ -49,6 +59,13 @@ static struct sf_wire *wire_alloc(int dlt, int snaplen, size_t max_packets, size
     w->max_packets = max_packets ? max_packets : DEFAULT_MAX_PACKETS;
     w->max_bytes = max_bytes ? max_bytes : DEFAULT_MAX_BYTES;
     w->marker_fd = -1;
+    w->stop_fd = -1;
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* deadlines are sf_now_ns() times */
+    pthread_cond_init(&w->changed, &ca);
+    pthread_condattr_destroy(&ca);
+    pthread_mutex_init(&w->lock, NULL);
     return w;
 }
 
@@ -176,7 +193,7 @@ static int set_filter(struct sf_wire *w, const char *user, struct sf_err *err)
 }
 
 /* create, configure, activate: the ring is bound to the interface when this returns. */
-static int activate(struct sf_wire *w, struct sf_err *err)
+static int activate(struct sf_wire *w, int ring, struct sf_err *err)
 {
     char errbuf[PCAP_ERRBUF_SIZE] = "";
     int rc;
@@ -186,7 +203,7 @@ static int activate(struct sf_wire *w, struct sf_err *err)
         return sf_err_set(err, SF_ERR_SYS, EIO, NULL, "capture(%s): %s", w->ifname, errbuf);
     if (pcap_set_snaplen(w->pcap, w->snaplen) < 0 || pcap_set_immediate_mode(w->pcap, 1) < 0 ||
         pcap_set_timeout(w->pcap, BUFFER_TIMEOUT_MS) < 0 ||
-        pcap_set_buffer_size(w->pcap, RING_BYTES) < 0)
+        pcap_set_buffer_size(w->pcap, ring > 0 ? ring : RING_BYTES) < 0)
         return pcap_fail(w, err, PCAP_ERROR, "capture");
     w->nano = pcap_set_tstamp_precision(w->pcap, PCAP_TSTAMP_PRECISION_NANO) == 0;
     rc = pcap_activate(w->pcap); /* a positive value is a warning: the capture runs */
@@ -196,6 +213,152 @@ static int activate(struct sf_wire *w, struct sf_err *err)
     w->dlt = pcap_datalink(w->pcap);
     if (pcap_setnonblock(w->pcap, 1, errbuf) < 0)
         return sf_err_set(err, SF_ERR_SYS, EIO, NULL, "capture(%s): %s", w->ifname, errbuf);
+    return 0;
+}
+
+int sf_wire_fd(const struct sf_wire *w)
+{
+    return w->pcap && !w->threaded ? pcap_get_selectable_fd(w->pcap) : -1;
+}
+
+static int dispatch_all(struct sf_wire *w)
+{
+    int rc;
+
+    do
+        rc = pcap_dispatch(w->pcap, -1, on_packet, (u_char *)w);
+    while (rc > 0);
+    return rc;
+}
+
+int sf_wire_poll(struct sf_wire *w, struct sf_err *err)
+{
+    if (!w->pcap || w->threaded)
+        return 0;
+    return dispatch_all(w) < 0 ? pcap_fail(w, err, PCAP_ERROR, "capture") : 0;
+}
+
+/* The reader thread: read each batch as it comes, until stop_fd says stop (then once more). */
+static void *reader(void *arg)
+{
+    struct sf_wire *w = arg;
+    struct pollfd pf[2] = {{.fd = pcap_get_selectable_fd(w->pcap), .events = POLLIN},
+                           {.fd = w->stop_fd, .events = POLLIN}};
+
+    for (;;) {
+        int n = poll(pf, 2, -1), rc;
+        if (n < 0 && errno == EINTR)
+            continue;
+        pthread_mutex_lock(&w->lock);
+        rc = n < 0 ? -1 : dispatch_all(w);
+        if (rc < 0) {
+            w->reader_failed = 1;
+            snprintf(w->reader_msg, sizeof(w->reader_msg), "%s",
+                     n < 0 ? strerror(errno) : pcap_geterr(w->pcap));
+        }
+        pthread_cond_broadcast(&w->changed);
+        pthread_mutex_unlock(&w->lock);
+        if (rc < 0 || pf[1].revents)
+            return NULL;
+    }
+}
+
+/* Start the reader with every signal blocked: signals are the program's main thread's. */
+static int start_reader(struct sf_wire *w, struct sf_err *err)
+{
+    sigset_t all, old;
+    int rc;
+
+    w->stop_fd = eventfd(0, EFD_CLOEXEC);
+    if (w->stop_fd < 0)
+        return sf_err_sys(err, errno, "capture", "eventfd");
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    rc = pthread_create(&w->reader, NULL, reader, w);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc != 0)
+        return sf_err_sys(err, rc, "capture", "pthread_create");
+    w->threaded = 1;
+    return 0;
+}
+
+/* Wait (lock held) for the reader's next batch until until_ns; 0, or ETIMEDOUT. */
+static int wait_batch(struct sf_wire *w, int64_t until_ns)
+{
+    struct timespec ts = {.tv_sec = until_ns / 1000000000, .tv_nsec = until_ns % 1000000000};
+
+    return w->reader_failed ? ETIMEDOUT : pthread_cond_timedwait(&w->changed, &w->lock, &ts);
+}
+
+int sf_wire_wait(struct sf_wire *w, int (*pred)(const struct sf_wire *, void *), void *arg,
+                 int64_t deadline_ns)
+{
+    int ok;
+
+    if (!w->threaded) {
+        while (!(ok = pred(w, arg)) && w->pcap &&
+               sf_wait_fd(NULL, sf_wire_fd(w), POLLIN, deadline_ns) > 0 &&
+               sf_wire_poll(w, NULL) == 0)
+            ;
+        return ok || pred(w, arg);
+    }
+    pthread_mutex_lock(&w->lock);
+    while (!(ok = pred(w, arg)) && wait_batch(w, deadline_ns) != ETIMEDOUT)
+        ;
+    pthread_mutex_unlock(&w->lock);
+    return ok;
+}
+
+static int marker_seen(const struct sf_wire *w, void *unused)
+{
+    (void)unused;
+    return w->marker_seen;
+}
+
+/* Send the marker until it has come through the capture (every 100 ms: a full ring drops). */
+static int marker_round_trip(struct sf_wire *w, int64_t deadline_ns, struct sf_err *err)
+{
+    struct sockaddr_in self = {.sin_family = AF_INET,
+                               .sin_port = htons(w->marker_port),
+                               .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    uint8_t nonce[MARKER_LEN];
+
+    if (getrandom(nonce, sizeof(nonce), GRND_NONBLOCK) != sizeof(nonce)) {
+        uint64_t t = (uint64_t)sf_now_ns() ^ (uint64_t)getpid() << 32;
+        memcpy(nonce, &t, sizeof(t));
+    }
+    pthread_mutex_lock(&w->lock);
+    memcpy(w->marker, nonce, sizeof(nonce));
+    w->marker_sent = 1;
+    pthread_mutex_unlock(&w->lock);
+    for (;;) {
+        int64_t next = sf_deadline_after_ms(MARKER_RESEND_MS);
+        if (sendto(w->marker_fd, nonce, sizeof(nonce), 0, (struct sockaddr *)&self, sizeof(self)) !=
+                (ssize_t)sizeof(nonce) &&
+            errno != EAGAIN)
+            return sf_err_sys(err, errno, "capture marker", "127.0.0.1");
+        if (sf_wire_wait(w, marker_seen, NULL, next < deadline_ns ? next : deadline_ns))
+            return 0;
+        if (w->reader_failed || sf_now_ns() >= deadline_ns)
+            return sf_err_set(err, SF_ERR_TIMEOUT, ETIMEDOUT, NULL,
+                              "capture(%s): the end marker did not come back before the deadline",
+                              w->ifname);
+    }
+}
+
+/* Stop the reader after its last batch. */
+static int stop_reader(struct sf_wire *w, struct sf_err *err)
+{
+    uint64_t one = 1;
+
+    if (!w->threaded)
+        return 0;
+    if (write(w->stop_fd, &one, sizeof(one)) != sizeof(one))
+        return sf_err_sys(err, errno, "capture", "eventfd");
+    pthread_join(w->reader, NULL);
+    w->threaded = 0;
+    if (w->reader_failed)
+        return sf_err_set(err, SF_ERR_SYS, EIO, NULL, "capture(%s): %s", w->ifname, w->reader_msg);
     return 0;
 }
 
@@ -216,54 +379,12 @@ struct sf_wire *sf_wire_open(const struct sf_wire_opts *o, struct sf_err *err)
     strcpy(w->ifname, ifname);
     /* The marker travels over loopback, so only lo and "any" can see it. */
     if (((strcmp(ifname, "lo") == 0 || strcmp(ifname, "any") == 0) && marker_open(w, err) < 0) ||
-        activate(w, err) < 0 || set_filter(w, o->filter, err) < 0) {
+        activate(w, o->buffer_bytes, err) < 0 || set_filter(w, o->filter, err) < 0 ||
+        (!o->manual && start_reader(w, err) < 0)) {
         sf_wire_close(w);
         return NULL;
     }
     return w;
-}
-
-int sf_wire_fd(const struct sf_wire *w)
-{
-    return w->pcap ? pcap_get_selectable_fd(w->pcap) : -1;
-}
-
-int sf_wire_poll(struct sf_wire *w, struct sf_err *err)
-{
-    int rc;
-
-    if (!w->pcap)
-        return 0;
-    do
-        rc = pcap_dispatch(w->pcap, -1, on_packet, (u_char *)w);
-    while (rc > 0);
-    return rc < 0 ? pcap_fail(w, err, PCAP_ERROR, "capture") : 0;
-}
-
-/* Send the marker and read until it has come through the capture. */
-static int marker_round_trip(struct sf_wire *w, int64_t deadline_ns, struct sf_err *err)
-{
-    struct sockaddr_in self = {.sin_family = AF_INET,
-                               .sin_port = htons(w->marker_port),
-                               .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-
-    if (getrandom(w->marker, sizeof(w->marker), GRND_NONBLOCK) != sizeof(w->marker)) {
-        uint64_t t = (uint64_t)sf_now_ns() ^ (uint64_t)getpid() << 32;
-        memcpy(w->marker, &t, sizeof(t));
-    }
-    w->marker_sent = 1;
-    if (sendto(w->marker_fd, w->marker, sizeof(w->marker), 0, (struct sockaddr *)&self,
-               sizeof(self)) != (ssize_t)sizeof(w->marker))
-        return sf_err_sys(err, errno, "capture marker", "127.0.0.1");
-    while (!w->marker_seen) {
-        if (sf_wait_fd(NULL, sf_wire_fd(w), POLLIN, deadline_ns) < 0)
-            return sf_err_set(err, SF_ERR_TIMEOUT, ETIMEDOUT, NULL,
-                              "capture(%s): the end marker did not come back before the deadline",
-                              w->ifname);
-        if (sf_wire_poll(w, err) < 0)
-            return -1;
-    }
-    return 0;
 }
 
 int sf_wire_stop(struct sf_wire *w, int64_t deadline_ns, struct sf_err *err)
@@ -275,13 +396,16 @@ int sf_wire_stop(struct sf_wire *w, int64_t deadline_ns, struct sf_err *err)
         return 0;
     if (w->marker_fd >= 0)
         rc = marker_round_trip(w, deadline_ns, err);
+    if (stop_reader(w, rc == 0 ? err : NULL) < 0 && rc == 0)
+        rc = -1;
     if (rc == 0)
         rc = sf_wire_poll(w, err);
-    if (rc == 0 && pcap_stats(w->pcap, &st) == 0)
+    if (pcap_stats(w->pcap, &st) == 0)
         w->kernel_drops = (uint64_t)st.ps_drop + st.ps_ifdrop;
     pcap_close(w->pcap);
     w->pcap = NULL;
-    if (rc == 0 && (w->kernel_drops || w->not_kept))
+    /* Lost packets explain a missing marker too: say that first. */
+    if (w->kernel_drops || w->not_kept)
         rc = sf_err_set(err, SF_ERR_SYS, ENOBUFS, NULL,
                         "capture(%s): %llu packets lost (%llu dropped by the kernel, %llu past "
                         "the capture's bounds)",
@@ -380,8 +504,13 @@ void sf_wire_close(struct sf_wire *w)
 {
     if (!w)
         return;
+    stop_reader(w, NULL);
     if (w->pcap)
         pcap_close(w->pcap);
+    if (w->stop_fd >= 0)
+        close(w->stop_fd);
+    pthread_mutex_destroy(&w->lock);
+    pthread_cond_destroy(&w->changed);
     if (w->marker_fd >= 0)
         close(w->marker_fd);
     for (size_t i = 0; i < w->n; i++)

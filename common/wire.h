@@ -5,8 +5,9 @@
  * A live capture is created, configured (immediate mode, a short buffer
  * timeout, nanosecond stamps) and activated with its BPF filter before
  * sf_wire_open() returns: anything sent after that call is seen.  While the
- * traffic runs, a caller may sf_wire_poll() (sf_wire_fd() is pollable) so
- * the kernel ring never fills.  sf_wire_stop() then proves the capture is
+ * traffic runs, a reader thread empties the kernel ring as packets come
+ * (or, with opts.manual, the caller does, polling sf_wire_fd() and calling
+ * sf_wire_poll()).  sf_wire_stop() then proves the capture is
  * complete: it sends a marker datagram to itself over loopback, reads until
  * the marker comes back through the capture (every packet queued before it
  * is then in hand), and reads the kernel's drop counters.  A capture that
@@ -37,9 +38,13 @@ struct sf_wire_rec {
 struct sf_wire_opts {
     const char *ifname; /* NULL: "lo"; "any" for every interface */
     const char *filter; /* BPF expression; NULL or "": everything */
-    int snaplen;        /* 0: 262144 */
+    int snaplen;        /* bytes kept per frame (wire_len keeps the whole length); 0: 8192 */
     size_t max_packets; /* records kept at most; 0: 100000 */
     size_t max_bytes;   /* captured bytes kept at most; 0: 64 MiB */
+    int buffer_bytes;   /* the kernel ring; 0: 32 MiB.  In immediate mode libpcap uses
+                           one snaplen-sized slot per frame, and lo puts each packet in
+                           twice (out and in): 32 MiB holds ~1900 packets of lo unread */
+    int manual;         /* no reader thread: the caller polls sf_wire_fd()/sf_wire_poll() */
 };
 
 struct sf_wire;
@@ -47,11 +52,19 @@ struct sf_wire;
 /* Start a live capture, ready on return.  NULL with err set (77 without CAP_NET_RAW). */
 struct sf_wire *sf_wire_open(const struct sf_wire_opts *o, struct sf_err *err);
 
-/* The descriptor that becomes readable when packets wait, or -1 (file or built capture). */
+/* Manual captures: the descriptor readable when packets wait; -1 otherwise. */
 int sf_wire_fd(const struct sf_wire *w);
 
-/* Take every packet waiting now, without blocking.  0 or -1. */
+/* Manual captures: take every packet waiting now, without blocking.  0 or -1. */
 int sf_wire_poll(struct sf_wire *w, struct sf_err *err);
+
+/*
+ * While a live capture runs, wait until pred(w, arg) holds over the
+ * packets read so far (pred runs with the list locked: the only safe
+ * place to read it before sf_wire_stop).  1, or 0 at deadline_ns.
+ */
+int sf_wire_wait(struct sf_wire *w, int (*pred)(const struct sf_wire *, void *), void *arg,
+                 int64_t deadline_ns);
 
 /*
  * Finish a live capture: marker round trip (bounded by deadline_ns, an
@@ -73,6 +86,7 @@ struct sf_wire *sf_wire_read_file(const char *path, struct sf_err *err);
 /* Write every record as a .pcap file (microsecond stamps).  0 or -1. */
 int sf_wire_write_file(const struct sf_wire *w, const char *path, struct sf_err *err);
 
+/* The records: after sf_wire_stop(), for files and built captures, or inside a wait's pred. */
 size_t sf_wire_count(const struct sf_wire *w);
 const struct sf_wire_rec *sf_wire_at(const struct sf_wire *w, size_t i);
 int sf_wire_dlt(const struct sf_wire *w);

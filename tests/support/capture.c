@@ -3,7 +3,6 @@
 
 #include <criterion/criterion.h>
 #include <errno.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,16 +44,7 @@ void capture_stop(struct sf_wire *w)
 int capture_until(struct sf_wire *w, int (*pred)(const struct sf_wire *, void *), void *arg,
                   int timeout_ms)
 {
-    int64_t deadline = sf_deadline_after_ms(timeout_ms);
-    struct sf_err err;
-
-    for (;;) {
-        cr_assert_eq(sf_wire_poll(w, &err), 0, "%s", err.msg);
-        if (pred(w, arg))
-            return 1;
-        if (sf_wait_fd(NULL, sf_wire_fd(w), POLLIN, deadline) < 0)
-            return 0;
-    }
+    return sf_wire_wait(w, pred, arg, sf_deadline_after_ms(timeout_ms));
 }
 
 size_t capture_select(const struct sf_wire *w, int l4, const struct sf_wire_rec **out, size_t max)

@@ -214,3 +214,33 @@ Test(decode, malformed_table_and_every_truncation)
     cr_expect_eq(sf_decode(DLT_EN10MB, bad, n, &p), 0);
     cr_expect_eq(p.mss, 0);
 }
+
+/* A Linux SYN's options, in Linux's order: MSS, SACK permitted, timestamps, NOP, window scale. */
+Test(decode, tcp_syn_options_as_linux_sends_them)
+{
+    const uint8_t opts[20] = {2, 4, 0xff, 0xd7, 4, 2, 8, 10, 0, 0, 0, 7, 0, 0, 0, 0, 1, 3, 3, 10};
+    uint8_t t[64], ip[128], f[160];
+    struct sf_pkt p;
+
+    memset(t, 0, 40);
+    put16(t, 40000);
+    put16(t + 2, 50007);
+    t[12] = 10 << 4; /* 40 bytes: 20 of options */
+    t[13] = 0x02;
+    memcpy(t + 20, opts, sizeof(opts));
+    size_t n = ether(f, 0x0800, ip, ipv4(ip, 0, 6, t, 40));
+    cr_assert_eq(sf_decode(DLT_EN10MB, f, n, &p), 0, "%s", p.why);
+    cr_expect_eq(p.mss, 65495);
+    cr_expect_eq(p.sack_ok, 1);
+    cr_expect_eq(p.has_ts, 1);
+    cr_expect_eq(p.ts_val, 7);
+    cr_expect_eq(p.ts_ecr, 0);
+    cr_expect_eq(p.wscale, 10);
+    cr_expect_eq(p.payload_len, 0);
+    /* Without options: no scale (-1), no SACK, no timestamps. */
+    t[12] = 5 << 4;
+    n = ether(f, 0x0800, ip, ipv4(ip, 0, 6, t, 20));
+    cr_assert_eq(sf_decode(DLT_EN10MB, f, n, &p), 0, "%s", p.why);
+    cr_expect_eq(p.wscale, -1);
+    cr_expect_eq(p.sack_ok + p.has_ts + p.mss, 0);
+}

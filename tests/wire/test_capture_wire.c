@@ -1,0 +1,109 @@
+/*
+ * The capture itself, in a private network namespace: ready before the
+ * first packet, complete after the last, and loud when it lost anything
+ * (in the kernel's ring or past its own bounds); bad filters and
+ * interfaces are named in the error.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "capture.h"
+#include "io.h"
+#include "proc.h"
+
+TestSuite(capture_wire, .timeout = 60);
+
+#define WAIT_MS 15000
+
+static struct sf_wire *open_or_skip(const struct sf_wire_opts *o)
+{
+    struct sf_err err;
+    struct sf_wire *w;
+
+    private_netns();
+    w = sf_wire_open(o, &err);
+    if (!w && err.sys_errno == EPERM)
+        cr_skip_test("%s", err.msg);
+    cr_assert_not_null(w, "%s", err.msg);
+    return w;
+}
+
+/* N datagrams of BYTES from udp-client to a discarding udp-server, not read meanwhile. */
+static void udp_burst(const char *count, const char *bytes)
+{
+    struct server s;
+    struct proc c;
+    const char *extra[] = {"--mode", "discard", "-q", NULL};
+
+    cr_assert_eq(server_start(&s, "udp-server", extra), 0, "%s", s.p.err);
+    const char *argv[] = {"udp-client", "--mode", "discard", "-q",      "-c",        count,
+                          "-s",         bytes,    "-p",      s.portstr, "127.0.0.1", NULL};
+    cr_assert_eq(proc_run(&c, WAIT_MS, argv), 0, "%s", c.err);
+    cr_assert_eq(proc_signal_wait(&s.p, SIGTERM, WAIT_MS), 0, "%s", s.p.err);
+}
+
+/*
+ * 10000 datagrams, five times what the ring holds unread on lo: the
+ * reader thread keeps up and every one is in the capture.
+ */
+Test(capture_wire, burst_complete_with_reader_thread)
+{
+    struct sf_wire_opts o = {.filter = "udp"};
+    struct sf_wire *w = open_or_skip(&o);
+
+    udp_burst("10000", "100");
+    capture_stop(w);
+    cr_expect_eq(sf_wire_count(w), 10000);
+    cr_expect_eq(sf_wire_totals(w).kernel_drops, 0);
+    sf_wire_close(w);
+}
+
+/* A ring too small for a burst that nobody reads (manual: no reader thread): the stop fails. */
+Test(capture_wire, kernel_drops_fail_the_capture)
+{
+    struct sf_wire_opts o = {.filter = "udp", .buffer_bytes = 65536, .manual = 1};
+    struct sf_wire *w = open_or_skip(&o);
+    struct sf_err err;
+
+    udp_burst("2000", "1400");
+    cr_expect_eq(sf_wire_stop(w, sf_deadline_after_ms(WAIT_MS), &err), -1,
+                 "a 64 KiB ring kept %zu of 2000 datagrams", sf_wire_count(w));
+    cr_expect(strstr(err.msg, "packets lost") && strstr(err.msg, "dropped by the kernel"), "%s",
+              err.msg);
+    cr_expect_gt(sf_wire_totals(w).kernel_drops, 0);
+    sf_wire_close(w);
+}
+
+/* Past max_packets the capture keeps counting, and its stop fails. */
+Test(capture_wire, own_bounds_fail_the_capture)
+{
+    struct sf_wire_opts o = {.filter = "udp", .max_packets = 5};
+    struct sf_wire *w = open_or_skip(&o);
+    struct sf_err err;
+
+    udp_burst("20", "10");
+    cr_expect_eq(sf_wire_stop(w, sf_deadline_after_ms(WAIT_MS), &err), -1);
+    cr_expect(strstr(err.msg, "15 past the capture's bounds"), "%s", err.msg);
+    cr_expect_eq(sf_wire_count(w), 5);
+    cr_expect_eq(sf_wire_totals(w).not_kept, 15);
+    sf_wire_close(w);
+}
+
+Test(capture_wire, bad_filter_and_interface_are_named)
+{
+    struct sf_wire_opts o = {.filter = "tcp and and"}, none = {.ifname = "nosuch0"};
+    struct sf_err err;
+
+    private_netns();
+    struct sf_wire *w = sf_wire_open(&o, &err);
+    if (!w && err.sys_errno == EPERM)
+        cr_skip_test("%s", err.msg);
+    cr_expect_null(w);
+    cr_expect_eq(err.kind, SF_ERR_INVALID);
+    cr_expect(strstr(err.msg, "capture filter 'tcp and and': "), "%s", err.msg);
+    cr_expect_null(sf_wire_open(&none, &err));
+    cr_expect(strstr(err.msg, "capture(nosuch0): "), "%s", err.msg);
+}
