@@ -27,8 +27,17 @@
 #define MARKER_RESEND_MS 100
 #define FILTER_MAX 2048
 
+/* Frames are copied into chunks that never move: one allocation per MiB, not per frame. */
+#define CHUNK_BYTES (1u << 20)
+struct chunk {
+    struct chunk *next;
+    size_t used, cap;
+    uint8_t data[];
+};
+
 struct sf_wire {
     int dlt, snaplen;
+    struct chunk *chunks;
     struct sf_wire_rec *recs;
     size_t n, cap, max_packets, max_bytes, kept_bytes;
     uint64_t not_kept, kernel_drops;
@@ -74,6 +83,25 @@ struct sf_wire *sf_wire_new(int dlt, int snaplen)
     return wire_alloc(dlt, snaplen, 0, 0);
 }
 
+/* Room for n bytes in the newest chunk, or a new chunk; NULL when out of memory. */
+static uint8_t *chunk_take(struct sf_wire *w, size_t n)
+{
+    struct chunk *c = w->chunks;
+
+    if (!c || c->cap - c->used < n) {
+        size_t cap = n > CHUNK_BYTES ? n : CHUNK_BYTES;
+        c = malloc(sizeof(*c) + cap);
+        if (!c)
+            return NULL;
+        c->next = w->chunks;
+        c->used = 0;
+        c->cap = cap;
+        w->chunks = c;
+    }
+    c->used += n;
+    return c->data + c->used - n;
+}
+
 int sf_wire_add(struct sf_wire *w, uint64_t ts_ns, const uint8_t *data, size_t caplen,
                 size_t wire_len, struct sf_err *err)
 {
@@ -96,7 +124,7 @@ int sf_wire_add(struct sf_wire *w, uint64_t ts_ns, const uint8_t *data, size_t c
     }
     r = &w->recs[w->n];
     memset(r, 0, sizeof(*r));
-    r->data = malloc(caplen ? caplen : 1);
+    r->data = chunk_take(w, caplen);
     if (!r->data)
         return sf_err_sys(err, ENOMEM, "capture", NULL);
     memcpy(r->data, data, caplen);
@@ -211,6 +239,13 @@ static int activate(struct sf_wire *w, int ring, struct sf_err *err)
         return pcap_fail(w, err, rc, "capture");
     w->nano = pcap_get_tstamp_precision(w->pcap) == PCAP_TSTAMP_PRECISION_NANO;
     w->dlt = pcap_datalink(w->pcap);
+    /*
+     * lo hands every packet to the capture twice, going out and coming in;
+     * libpcap drops the first copy, but only after it took a ring slot.
+     * Asking for incoming only lets the kernel skip it (PACKET_IGNORE_OUTGOING).
+     */
+    if (strcmp(w->ifname, "lo") == 0 && pcap_setdirection(w->pcap, PCAP_D_IN) < 0)
+        return pcap_fail(w, err, PCAP_ERROR, "capture direction");
     if (pcap_setnonblock(w->pcap, 1, errbuf) < 0)
         return sf_err_set(err, SF_ERR_SYS, EIO, NULL, "capture(%s): %s", w->ifname, errbuf);
     return 0;
@@ -513,8 +548,11 @@ void sf_wire_close(struct sf_wire *w)
     pthread_cond_destroy(&w->changed);
     if (w->marker_fd >= 0)
         close(w->marker_fd);
-    for (size_t i = 0; i < w->n; i++)
-        free(w->recs[i].data);
+    while (w->chunks) {
+        struct chunk *next = w->chunks->next;
+        free(w->chunks);
+        w->chunks = next;
+    }
     free(w->recs);
     free(w);
 }

@@ -42,8 +42,7 @@ struct sf_wire_opts {
     size_t max_packets; /* records kept at most; 0: 100000 */
     size_t max_bytes;   /* captured bytes kept at most; 0: 64 MiB */
     int buffer_bytes;   /* the kernel ring; 0: 32 MiB.  In immediate mode libpcap uses
-                           one snaplen-sized slot per frame, and lo puts each packet in
-                           twice (out and in): 32 MiB holds ~1900 packets of lo unread */
+                           one snaplen-sized slot per frame: about 3900 frames unread */
     int manual;         /* no reader thread: the caller polls sf_wire_fd()/sf_wire_poll() */
 };
 
