@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "spawn.h"
+
 #ifndef SF_BIN_DIR
 #error "SF_BIN_DIR must name the directory of the built programs"
 #endif
@@ -29,9 +31,8 @@ static long long now_ms(void)
 
 int proc_start(struct proc *p, const char *const argv[])
 {
-    int out[2], err[2];
+    struct sf_child c;
     char path[512];
-    pid_t parent = getpid();
 
     memset(p, 0, sizeof(*p));
     p->status = -1;
@@ -40,25 +41,13 @@ int proc_start(struct proc *p, const char *const argv[])
         snprintf(path, sizeof(path), "%s", argv[0]);
     else
         snprintf(path, sizeof(path), "%s/%s", SF_BIN_DIR, argv[0]);
-    if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0)
+    if (sf_spawn(&c, path, argv, NULL) < 0)
         return -1;
-    p->pid = fork();
-    if (p->pid < 0)
-        return -1;
-    if (p->pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() != parent)
-            _exit(127);
-        dup2(out[1], 1);
-        dup2(err[1], 2);
-        execv(path, (char *const *)argv);
-        fprintf(stderr, "exec %s: %s\n", path, strerror(errno));
-        _exit(127);
-    }
-    close(out[1]);
-    close(err[1]);
-    p->out_fd = out[0];
-    p->err_fd = err[0];
+    if (c.pidfd >= 0)
+        close(c.pidfd);
+    p->pid = c.pid;
+    p->out_fd = c.out_fd;
+    p->err_fd = c.err_fd;
     return 0;
 }
 

@@ -1,0 +1,38 @@
+/*
+ * spawn: start one of the suite's programs (or a system tool) as a child
+ * whose stdout and stderr come back on pipes, and which dies with the
+ * process that started it (PR_SET_PDEATHSIG), so a runner or a test that
+ * fails or is killed leaves nothing running.  A pidfd tells when it exits.
+ */
+#ifndef SF_SPAWN_H
+#define SF_SPAWN_H
+
+#include <sys/types.h>
+
+#include "err.h"
+
+struct sf_child {
+    pid_t pid;
+    int out_fd, err_fd; /* read ends; -1 once closed */
+    int pidfd;          /* readable when the child has exited; -1 if unsupported */
+};
+
+/*
+ * Start path with argv (NULL-terminated, argv[0] included); the child's
+ * stdin is /dev/null.  0, or -1 with err set.
+ */
+int sf_spawn(struct sf_child *c, const char *path, const char *const argv[], struct sf_err *err);
+
+/*
+ * Reap the child if it has exited: 1 with *status set (the exit code, or
+ * 128 + signal), 0 if it still runs.  Closes the pidfd once reaped.
+ */
+int sf_child_reap(struct sf_child *c, int *status);
+
+/* SIGKILL, reap, close every descriptor.  For cleanup: the child is gone after this. */
+void sf_child_kill(struct sf_child *c);
+
+/* Close the pipes and the pidfd (after the child was reaped). */
+void sf_child_close(struct sf_child *c);
+
+#endif
