@@ -161,42 +161,64 @@ static void arrow(FILE *out, uint64_t t_ns, const char *text, int right)
     fprintf(out, "%s\n", right ? "->" : "--");
 }
 
-char *sf_ladder(const struct sf_wire_rec *const *recs, size_t n, struct sf_err *err)
+/* The two names, each over its end of the arrows. */
+static void header(FILE *out, const struct sf_pkt *first)
 {
-    char *text = NULL, *lab = NULL, left[64], right[64];
-    size_t size = 0, lsize = 0;
+    char left[64], right[64], head[2][96];
+
+    endpoint(first, 1, left, sizeof(left));
+    endpoint(first, 0, right, sizeof(right));
+    snprintf(head[0], sizeof(head[0]), "client %s", left);
+    snprintf(head[1], sizeof(head[1]), "server %s", right);
+    fprintf(out, "%14s%-*s%s\n", "", ARROW + 2 - (int)strlen(head[1]), head[0], head[1]);
+}
+
+/* One packet's arrow; -1 when out of memory. */
+static int packet(FILE *out, const struct sf_wire_rec *r, const struct sf_wire_rec *first,
+                  struct tcp_base *base)
+{
+    char *lab = NULL;
+    size_t lsize = 0;
+    int dir = direction(&r->pkt, &first->pkt);
+    FILE *lf = open_memstream(&lab, &lsize);
+
+    if (!lf)
+        return -1;
+    label(lf, r, dir, base);
+    if (fclose(lf) != 0 || !lab) {
+        free(lab);
+        return -1;
+    }
+    arrow(out, r->ts_ns - first->ts_ns, lab, dir == 0);
+    free(lab);
+    return 0;
+}
+
+char *sf_ladder(const struct sf_wire_rec *const *recs, size_t n, size_t head, size_t tail,
+                struct sf_err *err)
+{
+    char *text = NULL;
+    size_t size = 0;
     struct tcp_base base = {{0, 0}, {0, 0}};
     FILE *out = open_memstream(&text, &size);
+    int rc = 0;
 
     if (!out) {
         sf_err_sys(err, errno, "ladder", NULL);
         return NULL;
     }
-    if (n > 0) {
-        endpoint(&recs[0]->pkt, 1, left, sizeof(left));
-        endpoint(&recs[0]->pkt, 0, right, sizeof(right));
-        char head[2][96];
-        snprintf(head[0], sizeof(head[0]), "client %s", left);
-        snprintf(head[1], sizeof(head[1]), "server %s", right);
-        /* Each name over its end of the arrows. */
-        fprintf(out, "%14s%-*s%s\n", "", ARROW + 2 - (int)strlen(head[1]), head[0], head[1]);
-    }
-    for (size_t i = 0; i < n; i++) {
-        int dir = direction(&recs[i]->pkt, &recs[0]->pkt);
-        FILE *lf = open_memstream(&lab, &lsize);
-        if (!lf) {
-            fclose(out);
-            free(text);
-            sf_err_sys(err, ENOMEM, "ladder", NULL);
-            return NULL;
-        }
-        label(lf, recs[i], dir, &base);
-        fclose(lf);
-        arrow(out, recs[i]->ts_ns - recs[0]->ts_ns, lab, dir == 0);
-        free(lab);
-        lab = NULL;
-    }
-    if (fclose(out) != 0 || !text) {
+    if (head == 0 || head + tail >= n)
+        head = n, tail = 0;
+    if (n > 0)
+        header(out, &recs[0]->pkt);
+    for (size_t i = 0; i < head && rc == 0; i++)
+        rc = packet(out, recs[i], recs[0], &base);
+    if (n > head + tail)
+        fprintf(out, "%14s... %zu more packet%s ...\n", "", n - head - tail,
+                n - head - tail == 1 ? "" : "s");
+    for (size_t i = n - tail; i < n && rc == 0; i++)
+        rc = packet(out, recs[i], recs[0], &base);
+    if (fclose(out) != 0 || !text || rc < 0) {
         free(text);
         sf_err_sys(err, ENOMEM, "ladder", NULL);
         return NULL;

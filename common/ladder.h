@@ -28,9 +28,12 @@ size_t sf_ladder_flow(const struct sf_wire *w, size_t first, const struct sf_wir
                       size_t max);
 
 /*
- * Draw recs (one flow, in order) as a ladder.  Returns a malloc'd string
- * (the caller frees it), or NULL with err set when out of memory.
+ * Draw recs (one flow, in order) as a ladder: the first head packets and
+ * the last tail, with a "... N more packets ..." line between (head 0:
+ * every packet).  Returns a malloc'd string (the caller frees it), or
+ * NULL with err set when out of memory.
  */
-char *sf_ladder(const struct sf_wire_rec *const *recs, size_t n, struct sf_err *err);
+char *sf_ladder(const struct sf_wire_rec *const *recs, size_t n, size_t head, size_t tail,
+                struct sf_err *err);
 
 #endif

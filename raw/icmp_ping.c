@@ -180,11 +180,12 @@ static void report(struct pinger *g, int64_t elapsed_ns)
         sf_json_string(stdout, g->host);
         printf(",\"transmitted\":%llu,\"received\":%llu,\"duplicates\":%llu,\"errors\":%llu,"
                "\"malformed\":%llu,\"ignored\":%llu,\"loss_pct\":%.1f,\"time_ms\":%lld,"
-               "\"rtt_ms\":{\"min\":%.3f,\"avg\":%.3f,\"max\":%.3f,\"mdev\":%.3f}}\n",
+               "\"rtt_ms\":{\"min\":%.3f,\"avg\":%.3f,\"max\":%.3f,\"mdev\":%.3f,\"p50\":%.3f,"
+               "\"p99\":%.3f}}\n",
                (unsigned long long)g->transmitted, (unsigned long long)g->received,
                (unsigned long long)g->duplicates, (unsigned long long)g->errors,
                (unsigned long long)g->malformed, (unsigned long long)g->ignored, loss, ms,
-               s.min / 1e3, s.mean / 1e3, s.max / 1e3, s.mdev / 1e3);
+               s.min / 1e3, s.mean / 1e3, s.max / 1e3, s.mdev / 1e3, s.p50 / 1e3, s.p99 / 1e3);
         return;
     }
     printf("\n--- %s ping statistics ---\n", g->o.target);

@@ -113,7 +113,7 @@ const char *capture_ladder(const struct sf_wire *w)
     for (size_t i = 0; i < sf_wire_count(w); i++)
         if (sf_wire_at(w, i)->ok)
             recs[n++] = sf_wire_at(w, i);
-    text = sf_ladder(recs, n, NULL);
+    text = sf_ladder(recs, n, 0, 0, NULL);
     free(recs);
     return text ? text : "";
 }

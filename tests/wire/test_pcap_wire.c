@@ -62,13 +62,43 @@ Test(pcap_wire, shipped_captures_decode_and_draw_their_ladder)
         cr_expect_eq(t.malformed, 0, "%s", rows[i].name);
         size_t n = sf_ladder_flow(w, 0, recs, 64);
         cr_expect_eq(n, rows[i].packets, "one flow: %s", rows[i].name);
-        char *ladder = sf_ladder(recs, n, &err);
+        char *ladder = sf_ladder(recs, n, 0, 0, &err);
         cr_assert_not_null(ladder, "%s", err.msg);
         fixture(path, sizeof(path), rows[i].name, "ladder");
         cr_expect_str_eq(ladder, slurp(path), "%s", rows[i].name);
         free(ladder);
         sf_wire_close(w);
     }
+}
+
+/* Head and tail with the middle elided: the handshake, a marker line, the close. */
+Test(pcap_wire, ladder_elides_the_middle)
+{
+    char path[512];
+    struct sf_err err;
+    const struct sf_wire_rec *recs[64];
+
+    fixture(path, sizeof(path), "tcp_echo_v4", "pcap");
+    struct sf_wire *w = sf_wire_read_file(path, &err);
+    cr_assert_not_null(w, "%s", err.msg);
+    size_t n = sf_ladder_flow(w, 0, recs, 64);
+    char *all = sf_ladder(recs, n, 0, 0, &err), *part = sf_ladder(recs, n, 3, 3, &err);
+    cr_assert(all && part);
+    const char *full = all, *cut = part;
+    /* header and the first 3 lines agree, then the marker, then the last 3 lines. */
+    for (int line = 0; line < 4; line++) {
+        size_t len = strcspn(full, "\n") + 1;
+        cr_expect_eq(strncmp(full, cut, len), 0, "line %d:\n%s", line, part);
+        full += len, cut += len;
+    }
+    cr_expect_eq(strncmp(cut, "              ... 4 more packets ...\n", 37), 0, "%s", part);
+    cut += 37;
+    for (int line = 0; line < 4; line++)
+        full += strcspn(full, "\n") + 1;
+    cr_expect_str_eq(cut, full, "the tail:\n%s", part);
+    free(all);
+    free(part);
+    sf_wire_close(w);
 }
 
 /* An absolute path to a Debian tool, or NULL. */
