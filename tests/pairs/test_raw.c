@@ -124,8 +124,8 @@ Test(raw, echod_answers_when_kernel_is_silent)
     struct proc d, c;
 
     private_netns();
-    cr_assert_eq(netns_sysctl("/proc/sys/net/ipv4/icmp_echo_ignore_all", "1"), 0);
-    cr_assert_eq(netns_sysctl("/proc/sys/net/ipv6/icmp/echo_ignore_all", "1"), 0);
+    cr_assert_eq(sf_sysctl_write("/proc/sys/net/ipv4/icmp_echo_ignore_all", "1", NULL), 0);
+    cr_assert_eq(sf_sysctl_write("/proc/sys/net/ipv6/icmp/echo_ignore_all", "1", NULL), 0);
     start_echod(&d);
     cr_expect_eq(strstr(d.err, "warning"), NULL, "%s", d.err);
     const char *v4[] = {"icmp-ping", "-c", "3", "-i", "0.05", "127.0.0.1", NULL};
@@ -148,7 +148,7 @@ Test(raw, echod_warns_when_kernel_answers)
     struct proc d, c;
 
     private_netns();
-    cr_assert_eq(netns_sysctl("/proc/sys/net/ipv4/icmp_echo_ignore_all", "0"), 0);
+    cr_assert_eq(sf_sysctl_write("/proc/sys/net/ipv4/icmp_echo_ignore_all", "0", NULL), 0);
     start_echod(&d);
     cr_expect(strstr(d.err, "net.ipv4.icmp_echo_ignore_all=0"), "%s", d.err);
     const char *v4[] = {"icmp-ping", "-c", "1", "-W", "1", "127.0.0.1", NULL};

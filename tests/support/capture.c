@@ -14,10 +14,10 @@
 
 void private_netns(void)
 {
-    char why[256];
+    struct sf_err err;
 
-    if (netns_enter(why, sizeof(why)) < 0)
-        cr_skip_test("%s", why);
+    if (sf_netns_private(&err) < 0)
+        cr_skip_test("cannot create a network namespace (%s); run as root", err.msg);
 }
 
 struct sf_wire *capture_start(const char *ifname, const char *filter)

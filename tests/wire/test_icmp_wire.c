@@ -80,7 +80,7 @@ Test(icmp_wire, echod_replies_mirror_requests)
     struct proc d;
     const char *argv[] = {"icmp-echod", "-4", NULL};
 
-    cr_assert_eq(netns_sysctl("/proc/sys/net/ipv4/icmp_echo_ignore_all", "1"), 0);
+    cr_assert_eq(sf_sysctl_write("/proc/sys/net/ipv4/icmp_echo_ignore_all", "1", NULL), 0);
     cr_assert_eq(proc_start(&d, argv), 0);
     cr_assert(proc_wait_output(&d, 2, "listening on icmp", WAIT_MS), "%s", d.err);
     ping("127.0.0.1");
@@ -99,7 +99,7 @@ Test(icmp_wire, echod_v6_replies_mirror_requests)
     struct proc d;
     const char *argv[] = {"icmp-echod", "-6", NULL};
 
-    cr_assert_eq(netns_sysctl("/proc/sys/net/ipv6/icmp/echo_ignore_all", "1"), 0);
+    cr_assert_eq(sf_sysctl_write("/proc/sys/net/ipv6/icmp/echo_ignore_all", "1", NULL), 0);
     cr_assert_eq(proc_start(&d, argv), 0);
     cr_assert(proc_wait_output(&d, 2, "listening on icmp6", WAIT_MS), "%s", d.err);
     ping("::1");
