@@ -7,16 +7,15 @@
 const struct family families[FAM_N] = {
     [FAM_TCP] = {"tcp", "AF_INET SOCK_STREAM", "3-way handshake", 0, "reliable, ordered",
                  "tcp-server", "tcp-client", NULL},
-    [FAM_UDP] = {"udp", "AF_INET SOCK_DGRAM", "none", 1, "best effort", "udp-server",
-                 "udp-client", NULL},
+    [FAM_UDP] = {"udp", "AF_INET SOCK_DGRAM", "none", 1, "best effort", "udp-server", "udp-client",
+                 NULL},
     [FAM_UNIX_STREAM] = {"unix-stream", "AF_UNIX SOCK_STREAM", "connect(), local", 0,
                          "reliable, ordered", "unix-server", "unix-client", "stream"},
-    [FAM_UNIX_DGRAM] = {"unix-dgram", "AF_UNIX SOCK_DGRAM", "none", 1,
-                        "reliable (sender waits)", "unix-server", "unix-client", "dgram"},
+    [FAM_UNIX_DGRAM] = {"unix-dgram", "AF_UNIX SOCK_DGRAM", "none", 1, "reliable (sender waits)",
+                        "unix-server", "unix-client", "dgram"},
     [FAM_UNIX_SEQPACKET] = {"unix-seqpacket", "AF_UNIX SOCK_SEQPACKET", "connect(), local", 1,
                             "reliable, ordered", "unix-server", "unix-client", "seqpacket"},
-    [FAM_ICMP] = {"icmp", "AF_INET SOCK_RAW", "none", 1, "best effort", NULL, "icmp-ping",
-                  NULL},
+    [FAM_ICMP] = {"icmp", "AF_INET SOCK_RAW", "none", 1, "best effort", NULL, "icmp-ping", NULL},
 };
 
 static int one(const char *word, size_t n, int on[FAM_N])

@@ -11,14 +11,14 @@
 enum fam { FAM_TCP, FAM_UDP, FAM_UNIX_STREAM, FAM_UNIX_DGRAM, FAM_UNIX_SEQPACKET, FAM_ICMP, FAM_N };
 
 struct family {
-    const char *name;       /* "tcp", as --families takes it */
-    const char *socket;     /* "AF_INET SOCK_STREAM" */
-    const char *setup;      /* how a conversation starts */
-    int boundaries;         /* message boundaries kept */
-    const char *delivery;   /* what the family promises */
-    const char *server;     /* program, or NULL (icmp: the kernel or icmp-echod) */
-    const char *client;     /* program */
-    const char *unix_type;  /* --type for unix-server/unix-client, or NULL */
+    const char *name;      /* "tcp", as --families takes it */
+    const char *socket;    /* "AF_INET SOCK_STREAM" */
+    const char *setup;     /* how a conversation starts */
+    int boundaries;        /* message boundaries kept */
+    const char *delivery;  /* what the family promises */
+    const char *server;    /* program, or NULL (icmp: the kernel or icmp-echod) */
+    const char *client;    /* program */
+    const char *unix_type; /* --type for unix-server/unix-client, or NULL */
 };
 
 extern const struct family families[FAM_N];

@@ -40,11 +40,12 @@ struct run {
     struct task server[FAM_N], client[FAM_N];
     int port[FAM_N];
     char path[FAM_N][512];
-    char dir[512];        /* private directory for socket files, or "" */
-    int netns;            /* running in a private network namespace */
-    char notes[4][512];   /* what was skipped and how to enable it */
+    char dir[256];      /* private directory for socket files, or "" */
+    int netns;          /* running in a private network namespace */
+    char notes[4][512]; /* what was skipped and how to enable it */
     int nnotes;
     struct sf_wire *wire; /* NULL when not captured */
+    int wire_ok;          /* the capture stopped complete: its figures stand */
     int icmp_echod;       /* icmp answered by icmp-echod (else the kernel) */
     int interrupted;      /* SIGINT or SIGTERM came */
     unsigned long long other_packets, kernel_drops;
