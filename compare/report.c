@@ -112,6 +112,13 @@ static void json_family(const struct run *r, enum fam f)
         printf("null");
     else
         sf_json_string(stdout, x->why);
+    printf(",\"server\":");
+    if (families[f].unix_type)
+        sf_json_string(stdout, r->path[f]);
+    else if (f == FAM_ICMP)
+        printf("\"127.0.0.1\"");
+    else
+        printf("\"127.0.0.1:%d\"", r->port[f]);
     printf(",\"sent\":%llu,\"answered\":%llu,\"payload_bytes\":%llu", x->sent, x->answered,
            x->payload_bytes);
     json_count("packets", x->captured, x->packets);

@@ -1,0 +1,300 @@
+/*
+ * sockfam compare, end to end: every family's row in text and JSON, the
+ * JSON consistent with the capture it writes (re-read by the decoder),
+ * nothing left behind after SIGINT, and an unprivileged run that does what
+ * it can and names the rest.
+ */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include "io.h"
+#include "json.h"
+#include "proc.h"
+#include "wire.h"
+
+TestSuite(compare_wire, .timeout = 90);
+
+#define WAIT_MS 60000
+
+static const char *const names[] = {"tcp", "udp", "unix-stream", "unix-dgram", "unix-seqpacket",
+                                    "icmp"};
+
+/* Skip unless root: compare then captures in its own namespace. */
+static void need_root(void)
+{
+    if (geteuid() != 0)
+        cr_skip_test("sockfam compare captures only as root (here euid %d)", (int)geteuid());
+}
+
+static double get_num(const char *json, const char *path)
+{
+    struct sf_json_val v;
+
+    cr_assert_eq(sf_json_get(json, strlen(json), path, &v), 1, "no %s in %s", path, json);
+    cr_assert_eq(v.type, SF_JSON_NUMBER, "%s is not a number", path);
+    return v.num;
+}
+
+static void get_str(const char *json, const char *path, char *buf, size_t cap)
+{
+    struct sf_json_val v;
+
+    cr_assert_eq(sf_json_get(json, strlen(json), path, &v), 1, "no %s in %s", path, json);
+    cr_assert_eq(v.type, SF_JSON_STRING, "%s is not a string", path);
+    sf_json_unescape(&v, buf, cap);
+}
+
+/* Packets and bytes of the capture a family owns: by its server port, or ICMP. */
+static void count(const struct sf_wire *w, const char *family, int port, unsigned long long *pk,
+                  unsigned long long *bytes)
+{
+    *pk = *bytes = 0;
+    for (size_t i = 0; i < sf_wire_count(w); i++) {
+        const struct sf_wire_rec *r = sf_wire_at(w, i);
+        const struct sf_pkt *p = &r->pkt;
+        int mine = strcmp(family, "icmp") == 0
+                       ? p->l4 == SF_L4_ICMP
+                       : (p->l4 == (strcmp(family, "tcp") == 0 ? SF_L4_TCP : SF_L4_UDP) &&
+                          (p->sport == port || p->dport == port));
+        if (r->ok && mine)
+            (*pk)++, *bytes += r->wire_len;
+    }
+}
+
+/* Every family's JSON object, each field there, each figure what the capture says. */
+Test(compare_wire, json_every_family_consistent_with_its_pcap)
+{
+    char dir[] = "/tmp/sockfam-cmp-XXXXXX", pcap[128], path[64], buf[256];
+    struct proc c;
+    struct sf_err err;
+
+    need_root();
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(pcap, sizeof(pcap), "%s/run.pcap", dir);
+    const char *argv[] = {"sockfam", "compare", "-c", "5", "--json", "--pcap", pcap, NULL};
+    cr_assert_eq(proc_run(&c, WAIT_MS, argv), 0, "%s\n%s", c.out, c.err);
+    cr_assert_eq(sf_json_check(c.out, strlen(c.out), NULL), 0, "%s", c.out);
+    struct sf_wire *w = sf_wire_read_file(pcap, &err);
+    cr_assert_not_null(w, "%s", err.msg);
+    cr_expect_eq(get_num(c.out, "count"), 5);
+    cr_expect_eq(get_num(c.out, "other_packets"), 0);
+    cr_expect_eq(get_num(c.out, "kernel_drops"), 0);
+    unsigned long long total = 0;
+    for (int f = 0; f < 6; f++) {
+        unsigned long long pk, bytes;
+        snprintf(path, sizeof(path), "families.%d.family", f);
+        get_str(c.out, path, buf, sizeof(buf));
+        cr_expect_str_eq(buf, names[f]);
+#define FIELD(name) (snprintf(path, sizeof(path), "families.%d." name, f), path)
+        get_str(c.out, FIELD("status"), buf, sizeof(buf));
+        cr_expect_str_eq(buf, "ok", "%s: %s", names[f], c.out);
+        get_str(c.out, FIELD("socket"), buf, sizeof(buf));
+        get_str(c.out, FIELD("setup"), buf, sizeof(buf));
+        get_str(c.out, FIELD("delivery"), buf, sizeof(buf));
+        cr_expect_eq(get_num(c.out, FIELD("sent")), 5, "%s", names[f]);
+        cr_expect_eq(get_num(c.out, FIELD("answered")), 5, "%s", names[f]);
+        cr_expect_gt(get_num(c.out, FIELD("payload_bytes")), 0);
+        cr_expect_gt(get_num(c.out, FIELD("rtt_us.p50")), 0);
+        cr_expect_geq(get_num(c.out, FIELD("rtt_us.p99")), get_num(c.out, FIELD("rtt_us.p50")));
+        double packets = get_num(c.out, FIELD("packets")),
+               wire = get_num(c.out, FIELD("wire_bytes"));
+        cr_expect_float_eq(get_num(c.out, FIELD("overhead")),
+                           wire / get_num(c.out, FIELD("payload_bytes")), 1e-3);
+        total += (unsigned long long)packets;
+        get_str(c.out, FIELD("server"), buf, sizeof(buf));
+        if (strncmp(names[f], "unix", 4) == 0) {
+            cr_expect_eq(packets, 0, "%s put packets on the wire", names[f]);
+            cr_expect_eq(wire, 0);
+            continue;
+        }
+        count(w, names[f], f < 2 ? atoi(strrchr(buf, ':') + 1) : 0, &pk, &bytes);
+        cr_expect_eq(packets, (double)pk, "%s: JSON %g packets, pcap %llu", names[f], packets, pk);
+        cr_expect_eq(wire, (double)bytes, "%s: JSON %g bytes, pcap %llu", names[f], wire, bytes);
+        if (f != 0)
+            cr_expect_eq(packets, 10, "%s: one packet per message each way", names[f]);
+        else
+            cr_expect_eq(get_num(c.out, FIELD("setup_packets")), 3, "one handshake");
+#undef FIELD
+    }
+    cr_expect_eq(total, sf_wire_count(w), "every captured packet belongs to a family");
+    sf_wire_close(w);
+    unlink(pcap);
+    rmdir(dir);
+}
+
+/* The text table: a row per family with its counts, and ladders from the capture. */
+Test(compare_wire, text_table_and_ladders)
+{
+    struct proc c;
+
+    need_root();
+    const char *argv[] = {"sockfam", "compare", "-c", "3", NULL};
+    cr_assert_eq(proc_run(&c, WAIT_MS, argv), 0, "%s\n%s", c.out, c.err);
+    cr_expect(strstr(c.out, "wire: captured on lo in a private network namespace"), "%s", c.out);
+    for (int f = 0; f < 6; f++) {
+        char start[32];
+        snprintf(start, sizeof(start), "\n%-15s ", names[f]);
+        const char *row = strstr(c.out, start);
+        cr_assert_not_null(row, "no row for %s:\n%s", names[f], c.out);
+        size_t len = strcspn(row + 1, "\n");
+        cr_expect_null(memmem(row, len, "FAILED", 6), "%s", c.out);
+        cr_expect_not_null(memmem(row, len, "    3     3 ", 12), "%.*s", (int)len, row);
+        if (f >= 2 && f <= 4)
+            cr_expect_not_null(memmem(row, len, "0 (local)", 9), "%.*s", (int)len, row);
+    }
+    cr_expect(strstr(c.out, "handshake, 3 pkts"), "%s", c.out);
+    cr_expect(strstr(c.out, "they include contention"), "%s", c.out);
+    cr_expect(strstr(c.out, "tcp, first exchange:\n"), "%s", c.out);
+    cr_expect(strstr(c.out, "---- SYN seq 0"), "%s", c.out);
+    cr_expect(strstr(c.out, "<--- SYN,ACK seq 0 ack 1"), "%s", c.out);
+    cr_expect(strstr(c.out, "---- UDP len 64"), "%s", c.out);
+    cr_expect(strstr(c.out, "---- echo request id "), "%s", c.out);
+    cr_expect(strstr(c.out, "(no packets: AF_UNIX never reaches a network interface)"), "%s",
+              c.out);
+}
+
+/* Wait (inotify, bounded) until the directory holds an entry; its name into buf. */
+static int wait_entry(int ino, const char *dir, char *buf, size_t cap, int64_t deadline)
+{
+    char ev[4096];
+    struct pollfd pf = {.fd = ino, .events = POLLIN};
+
+    for (;;) {
+        DIR *d = opendir(dir);
+        struct dirent *e;
+        while (d && (e = readdir(d)))
+            if (e->d_name[0] != '.') {
+                snprintf(buf, cap, "%s", e->d_name);
+                closedir(d);
+                return 1;
+            }
+        if (d)
+            closedir(d);
+        if (poll(&pf, 1, sf_deadline_poll_ms(deadline)) <= 0)
+            return 0;
+        if (read(ino, ev, sizeof(ev)) < 0 && errno != EAGAIN)
+            return 0;
+    }
+}
+
+/* Ctrl-C while the servers run: exit 130, every child gone, no socket file, no directory. */
+Test(compare_wire, sigint_mid_run_leaves_nothing)
+{
+    char runtime[] = "/tmp/sockfam-rt-XXXXXX", sub[512], entry[256], kids[4096] = "";
+    int64_t deadline = sf_deadline_after_ms(WAIT_MS);
+    struct proc c;
+
+    cr_assert_not_null(mkdtemp(runtime));
+    cr_assert_eq(setenv("XDG_RUNTIME_DIR", runtime, 1), 0);
+    int ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+    cr_assert_geq(ino, 0);
+    cr_assert_geq(inotify_add_watch(ino, runtime, IN_CREATE), 0);
+    const char *argv[] = {"sockfam", "compare", "--families", "unix-stream,unix-dgram,tcp",
+                          "-c",      "100000",  "-q",         NULL};
+    cr_assert_eq(proc_start(&c, argv), 0);
+    /* The run's private directory, then a server's socket file in it: the run is under way. */
+    cr_assert(wait_entry(ino, runtime, entry, sizeof(entry), deadline), "no run directory");
+    snprintf(sub, sizeof(sub), "%s/%s", runtime, entry);
+    cr_assert_geq(inotify_add_watch(ino, sub, IN_CREATE), 0);
+    cr_assert(wait_entry(ino, sub, entry, sizeof(entry), deadline), "no socket file");
+    snprintf(entry, sizeof(entry), "/proc/%d/task/%d/children", (int)c.pid, (int)c.pid);
+    FILE *f = fopen(entry, "r");
+    if (f) {
+        size_t n = fread(kids, 1, sizeof(kids) - 1, f);
+        kids[n] = '\0';
+        fclose(f);
+    }
+    cr_assert_eq(proc_signal_wait(&c, SIGINT, WAIT_MS), 130, "%s", c.err);
+    cr_expect(strstr(c.err, "interrupted; every child stopped, socket files removed"), "%s", c.err);
+    cr_expect_neq(kids[0], '\0', "no children seen before SIGINT");
+    for (char *p = kids; *p;) {
+        int pid = (int)strtol(p, &p, 10);
+        if (pid > 0)
+            cr_expect(kill(pid, 0) < 0 && errno == ESRCH, "child %d still exists", pid);
+        while (*p == ' ' || *p == '\n')
+            p++;
+    }
+    cr_expect_eq(access(sub, F_OK), -1, "%s is still there", sub);
+    cr_expect_eq(rmdir(runtime), 0, "%s is not empty", runtime);
+    close(ino);
+}
+
+/* Without privilege: no capture (n/a, null), icmp skipped or run, the rest succeed. */
+Test(compare_wire, unprivileged_runs_what_it_can_and_names_the_rest)
+{
+    struct proc c;
+    char buf[512];
+
+    if (access("/usr/bin/setpriv", X_OK) != 0)
+        cr_skip_test("setpriv (util-linux) is needed to drop privilege");
+    const char *argv[] = {"/usr/bin/setpriv",
+                          "--reuid=65534",
+                          "--regid=65534",
+                          "--clear-groups",
+                          "--inh-caps=-all",
+                          "--bounding-set=-all",
+                          proc_bin("sockfam"),
+                          "compare",
+                          "-c",
+                          "3",
+                          "--json",
+                          NULL};
+    cr_assert_eq(proc_run(&c, WAIT_MS, argv), 0, "%s\n%s", c.out, c.err);
+    cr_assert_eq(sf_json_check(c.out, strlen(c.out), NULL), 0, "%s", c.out);
+    struct sf_json_val v;
+    cr_assert_eq(sf_json_get(c.out, strlen(c.out), "captured", &v), 1);
+    cr_expect_eq(v.num, 0);
+    cr_assert_eq(sf_json_get(c.out, strlen(c.out), "families.0.packets", &v), 1);
+    cr_expect_eq(v.type, SF_JSON_NULL, "packets without a capture");
+    get_str(c.out, "notes.0", buf, sizeof(buf));
+    cr_expect(strstr(buf, "wire: not captured") && strstr(buf, "run as root"), "%s", buf);
+    for (int f = 0; f < 5; f++) {
+        char path[48];
+        snprintf(path, sizeof(path), "families.%d.status", f);
+        get_str(c.out, path, buf, sizeof(buf));
+        cr_expect_str_eq(buf, "ok", "%s", names[f]);
+    }
+    get_str(c.out, "families.5.status", buf, sizeof(buf));
+    if (strcmp(buf, "skipped") == 0) {
+        get_str(c.out, "notes.1", buf, sizeof(buf));
+        cr_expect(strstr(buf, "icmp: skipped: ") && strstr(buf, "ping_group_range"), "%s", buf);
+    } else {
+        cr_expect_str_eq(buf, "ok");
+    }
+}
+
+struct bad_case {
+    const char *argv[8];
+    int code;
+    const char *msg;
+};
+
+/* Bad usage: one line naming the problem, exit 64. */
+Test(compare_wire, bad_usage_table)
+{
+    const struct bad_case rows[] = {
+        {{"sockfam", NULL}, 64, "a command is needed"},
+        {{"sockfam", "frobnicate", NULL}, 64, "unknown command 'frobnicate'"},
+        {{"sockfam", "compare", "--families", "tcp,sctp", NULL}, 64, "unknown family 'sctp'"},
+        {{"sockfam", "compare", "-c", "0", NULL}, 64, "--count"},
+        {{"sockfam", "compare", "-s", "70000", NULL}, 64, "--size"},
+        {{"sockfam", "compare", "--mode", "discard", NULL}, 64, "echo or mirror"},
+        {{"sockfam", "compare", "--bogus", NULL}, 64, "'--bogus'"},
+        {{"sockfam", "compare", "extra", NULL}, 64, "unexpected argument 'extra'"},
+    };
+
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        struct proc c;
+        cr_expect_eq(proc_run(&c, WAIT_MS, rows[i].argv), rows[i].code, "row %zu: %s", i, c.err);
+        cr_expect(strstr(c.err, rows[i].msg), "row %zu: %s", i, c.err);
+        cr_expect_eq(strchr(c.err, '\n'), c.err + strlen(c.err) - 1, "one line: %s", c.err);
+    }
+}
