@@ -49,7 +49,7 @@ static void row(const struct run *r, enum fam f)
                "n/a (skipped: see the notes below)");
         return;
     }
-    printf("%-15s %-23s %-19s %-4s %-23s %5llu %5llu %9s %10s %10llu %8s %8s %8s%s\n",
+    printf("%-15s %-23s %-19s %-6s %-23s %5llu %5llu %9s %10s %10llu %8s %8s %8s%s\n",
            families[f].name, families[f].socket, setup, families[f].boundaries ? "yes" : "no",
            families[f].delivery, x->sent, x->answered, wire_cell(r, f, x->packets, pk, sizeof(pk)),
            wire_cell(r, f, x->wire_bytes, wb, sizeof(wb)), x->payload_bytes, ov, p50, p99,
@@ -66,16 +66,16 @@ void report_text(const struct run *r)
                r->o.on[FAM_ICMP] ? (r->icmp_echod ? "; icmp answered by icmp-echod"
                                                   : "; icmp answered by the kernel")
                                  : "");
-    printf("\n%-15s %-23s %-19s %-4s %-23s %5s %5s %9s %10s %10s %8s %8s %8s\n", "family",
-           "socket type", "setup", "msg", "delivery", "sent", "ans", "packets", "wire B",
+    printf("\n%-15s %-23s %-19s %-6s %-23s %5s %5s %9s %10s %10s %8s %8s %8s\n", "family",
+           "socket type", "setup", "bounds", "delivery", "sent", "ans", "packets", "wire B",
            "payload B", "overhead", "p50 us*", "p99 us*");
-    printf("%-15s %-23s %-19s %-4s\n", "", "", "", "bnds");
     for (int f = 0; f < FAM_N; f++)
         if (r->o.on[f])
             row(r, (enum fam)f);
-    printf("\n* round trips while every family ran at once on the same CPUs: they include "
-           "contention.\n  For clean figures, run `sockfam bench`. overhead = wire bytes / "
-           "payload bytes.\n");
+    printf(
+        "\n* round trips while every family ran at once on the same CPUs: they include "
+        "contention.\n  For clean figures, run `sockfam bench`. bounds: message boundaries kept. "
+        "overhead = wire bytes / payload bytes.\n");
     if (r->other_packets)
         printf("  %llu captured packets belong to no family (shown in --pcap).\n",
                r->other_packets);

@@ -3,8 +3,9 @@
 # the demo or the whole test suite.  The README's Quick start and .ci/run
 # call this script; it installs only the Debian packages that are missing.
 #
-#   bash scripts/quickstart.sh demo   build and run the tutorial's TCP echo demo
-#   bash scripts/quickstart.sh test   build (normal and ASan+UBSan) and run every test
+#   bash scripts/quickstart.sh compare  build and run `sockfam compare` (every family, with the wire)
+#   bash scripts/quickstart.sh test     build (normal and ASan+UBSan) and run every test
+#   bash scripts/quickstart.sh demo     build and run the tutorial's TCP echo demo
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -84,6 +85,12 @@ demo() {
 }
 
 case "${1:-}" in
+compare)
+    install_missing
+    build build
+    echo "\$ build/bin/sockfam compare"
+    build/bin/sockfam compare
+    ;;
 demo)
     install_missing
     build build
@@ -98,7 +105,7 @@ test)
     run_tests build-sanitize
     ;;
 *)
-    echo "usage: bash scripts/quickstart.sh demo|test" >&2
+    echo "usage: bash scripts/quickstart.sh compare|test|demo" >&2
     exit 64
     ;;
 esac
