@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "io.h"
@@ -297,4 +298,31 @@ Test(compare_wire, bad_usage_table)
         cr_expect(strstr(c.err, rows[i].msg), "row %zu: %s", i, c.err);
         cr_expect_eq(strchr(c.err, '\n'), c.err + strlen(c.err) - 1, "one line: %s", c.err);
     }
+}
+
+/*
+ * A family that fails (here: a socket directory whose path is too long for
+ * sun_path) is named with its reason and the exit is 1; the others still
+ * run, and nothing is left behind.
+ */
+Test(compare_wire, failed_family_named_others_still_run)
+{
+    char base[] = "/tmp/sockfam-long-XXXXXX", deep[512];
+    struct proc c;
+
+    cr_assert_not_null(mkdtemp(base));
+    snprintf(deep, sizeof(deep), "%s/%0100d", base, 0);
+    cr_assert_eq(mkdir(deep, 0700), 0);
+    cr_assert_eq(setenv("XDG_RUNTIME_DIR", deep, 1), 0);
+    const char *argv[] = {"sockfam", "compare", "--families",  "tcp,unix-stream",
+                          "-c",      "2",       "--no-ladder", NULL};
+    cr_assert_eq(proc_run(&c, WAIT_MS, argv), 1, "%s\n%s", c.out, c.err);
+    cr_expect(strstr(c.err, "sockfam: compare: unix-stream failed: unix-server exited "), "%s",
+              c.err);
+    cr_expect(strstr(c.err, "too long"), "%s", c.err);
+    cr_expect_null(strstr(c.err, "tcp failed"), "%s", c.err);
+    cr_expect(strstr(c.out, "FAILED"), "%s", c.out);
+    cr_expect_null(strstr(c.err, "clients done"), "a progress line without a terminal: %s", c.err);
+    cr_expect_eq(rmdir(deep), 0, "the run left something in %s", deep);
+    rmdir(base);
 }
