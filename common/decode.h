@@ -3,8 +3,8 @@
  * any link type libpcap hands us: Ethernet (Linux lo), DLT_NULL/LOOP (BSD
  * loopback), Linux cooked SLL/SLL2 (the "any" device), raw IP.  Then IPv4
  * (options skipped), IPv6 (extension headers walked, bounded), and TCP
- * (flags, seq/ack, window, MSS, window scale, SACK, timestamps), UDP, ICMP and ICMPv6 (type, code, id,
- * seq, checksum validity).
+ * (flags, seq/ack, window, MSS, window scale, SACK, timestamps), UDP, ICMP and ICMPv6 (type, code,
+ * id, seq, checksum validity).
  *
  * Captures are untrusted input: every length is checked against the bytes
  * captured before it is used, and a packet that does not hold together is
@@ -31,13 +31,13 @@ struct sf_pkt {
     uint8_t ip_proto; /* the upper-layer protocol number */
     enum sf_l4 l4;
     uint16_t sport, dport;
-    uint32_t seq, ack;      /* TCP */
-    uint8_t flags;          /* TCP */
-    uint16_t window;        /* TCP */
-    uint16_t mss;           /* TCP option 2, or 0 */
-    int wscale;             /* TCP option 3 (window scale shift), or -1 */
-    int sack_ok;            /* TCP option 4 (SACK permitted) */
-    int has_ts;             /* TCP option 8 (timestamps) */
+    uint32_t seq, ack; /* TCP */
+    uint8_t flags;     /* TCP */
+    uint16_t window;   /* TCP */
+    uint16_t mss;      /* TCP option 2, or 0 */
+    int wscale;        /* TCP option 3 (window scale shift), or -1 */
+    int sack_ok;       /* TCP option 4 (SACK permitted) */
+    int has_ts;        /* TCP option 8 (timestamps) */
     uint32_t ts_val, ts_ecr;
     uint8_t type, code;     /* ICMP, ICMPv6 */
     uint16_t id, icmp_seq;  /* ICMP echo */

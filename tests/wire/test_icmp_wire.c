@@ -74,38 +74,34 @@ Test(icmp_wire, kernel_echo_v6_types_ids_checksums)
 }
 
 /* With the kernel silent, every reply on the wire is icmp-echod's, payload for payload. */
-Test(icmp_wire, echod_replies_mirror_requests)
+static void echod_case(int v6)
 {
-    struct sf_wire *w = capture_start("lo", "icmp");
+    struct sf_wire *w = capture_start("lo", v6 ? "icmp6" : "icmp");
     struct proc d;
-    const char *argv[] = {"icmp-echod", "-4", NULL};
+    const char *argv[] = {"icmp-echod", v6 ? "-6" : "-4", NULL};
+    const char *off =
+        v6 ? "/proc/sys/net/ipv6/icmp/echo_ignore_all" : "/proc/sys/net/ipv4/icmp_echo_ignore_all";
 
-    cr_assert_eq(sf_sysctl_write("/proc/sys/net/ipv4/icmp_echo_ignore_all", "1", NULL), 0);
+    cr_assert_eq(sf_sysctl_write(off, "1", NULL), 0);
     cr_assert_eq(proc_start(&d, argv), 0);
-    cr_assert(proc_wait_output(&d, 2, "listening on icmp", WAIT_MS), "%s", d.err);
-    ping("127.0.0.1");
+    cr_assert(proc_wait_output(&d, 2, v6 ? "listening on icmp6" : "listening on icmp", WAIT_MS),
+              "%s", d.err);
+    ping(v6 ? "::1" : "127.0.0.1");
     cr_assert_eq(proc_signal_wait(&d, SIGTERM, WAIT_MS), 0, "%s", d.err);
     capture_stop(w);
     cr_expect(strstr(d.err, "echo requests 3, answered 3"), "%s", d.err);
-    check_pairs(w, 0);
+    check_pairs(w, v6);
     sf_wire_close(w);
+}
+
+Test(icmp_wire, echod_replies_mirror_requests)
+{
+    echod_case(0);
 }
 
 Test(icmp_wire, echod_v6_replies_mirror_requests)
 {
     if (!ipv6_available())
         cr_skip_test("IPv6 loopback (::1) is not available here");
-    struct sf_wire *w = capture_start("lo", "icmp6");
-    struct proc d;
-    const char *argv[] = {"icmp-echod", "-6", NULL};
-
-    cr_assert_eq(sf_sysctl_write("/proc/sys/net/ipv6/icmp/echo_ignore_all", "1", NULL), 0);
-    cr_assert_eq(proc_start(&d, argv), 0);
-    cr_assert(proc_wait_output(&d, 2, "listening on icmp6", WAIT_MS), "%s", d.err);
-    ping("::1");
-    cr_assert_eq(proc_signal_wait(&d, SIGTERM, WAIT_MS), 0, "%s", d.err);
-    capture_stop(w);
-    cr_expect(strstr(d.err, "echo requests 3, answered 3"), "%s", d.err);
-    check_pairs(w, 1);
-    sf_wire_close(w);
+    echod_case(1);
 }
