@@ -93,6 +93,7 @@ enum {
     OPT_ONCE,
     OPT_BACKLOG,
     OPT_PERMS,
+    OPT_WARMUP,
 };
 
 struct optdef {
@@ -118,6 +119,8 @@ static const struct optdef optdefs[] = {
      "welcome, echo, mirror or discard (default: echo); see below"},
     {"count", 'c', "N", ROLE_CLIENT, 0, "send each message N times (default: 1)"},
     {"size", 's', "BYTES", ROLE_CLIENT, 0, "send a generated payload of BYTES instead of MESSAGE"},
+    {"warmup", OPT_WARMUP, "N", ROLE_CLIENT, 0,
+     "exchange N messages first, not counted in the figures (for measuring)"},
     {"delay", OPT_DELAY, "SEC", ROLE_CLIENT, 0,
      "wait SEC seconds after connecting, before sending (the tutorial waits 2)"},
     {"timeout", 'w', "SEC", ROLE_CLIENT, 0,
@@ -329,6 +332,9 @@ static void client_option(int c, void *opts, char **argv)
         break;
     case 's':
         o->size = opt_uint("--size", optarg, 1, 64u << 20);
+        break;
+    case OPT_WARMUP:
+        o->warmup = opt_uint("--warmup", optarg, 0, 1000000000);
         break;
     case OPT_DELAY:
         o->delay_ms = opt_seconds("--delay", optarg, 1);

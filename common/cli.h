@@ -43,6 +43,7 @@ struct sf_client_opts {
     char **messages;    /* MESSAGE... (NULL when none given) */
     int nmessages;
     uint64_t count;     /* send each message this many times */
+    uint64_t warmup;    /* exchanges before counting starts */
     uint64_t size;      /* --size: a generated payload of this many bytes (0 = off) */
     int64_t delay_ms;   /* wait before sending */
     int64_t timeout_ms; /* connect and reply deadline */

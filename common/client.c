@@ -143,12 +143,27 @@ static int run_conversations(struct sf_err *err, struct sf_client *c)
     return 0;
 }
 
+/* --warmup: exchanges that warm caches and the scheduler, then forgotten. */
+static int warm_up(struct sf_err *err, struct sf_client *c, int fd)
+{
+    int rc = 0;
+
+    for (uint64_t i = 0; i < c->o.warmup && rc == 0; i++)
+        rc = exchange(err, c, fd, &c->msgs.v[0]);
+    c->run.sent = c->run.answered = c->run.lost = c->run.truncated = c->run.retries = 0;
+    c->run.bytes_sent = c->run.bytes_received = 0;
+    c->run.rtt_us.n = 0;
+    c->run.rtt_us.sorted = 0;
+    return rc;
+}
+
 static int run_one_socket(struct sf_err *err, struct sf_client *c)
 {
     int fd = open_and_wait(err, c), rc = 0;
 
     if (fd < 0)
         return -1;
+    rc = warm_up(err, c, fd);
     for (uint64_t i = 0; i < c->o.count && rc == 0; i++)
         for (size_t j = 0; j < c->msgs.n && rc == 0; j++)
             rc = exchange(err, c, fd, &c->msgs.v[j]);

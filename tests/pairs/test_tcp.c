@@ -209,6 +209,23 @@ Test(tcp, json_summary_fields)
     server_stop(&s);
 }
 
+/* --warmup: the server answers every exchange, the figures count only the measured ones. */
+Test(tcp, warmup_exchanges_not_counted)
+{
+    struct server s;
+    struct proc c;
+
+    start(&s, NULL);
+    const char *argv[] = {"tcp-client", "--json", "--warmup", "5", "-c",
+                          "3",          "-p",     s.portstr,  NULL};
+    cr_assert_eq(proc_run(&c, WAIT_MS, argv), 0, "%s", c.err);
+    cr_expect(strstr(c.out, "\"sent\":3,\"answered\":3,"), "%s", c.out);
+    cr_expect(strstr(c.out, "\"rtt_us\":{\"n\":3,"), "%s", c.out);
+    cr_expect(strstr(c.out, "\"bytes_sent\":57,"), "%s", c.out);
+    cr_expect_eq(proc_signal_wait(&s.p, SIGTERM, WAIT_MS), 0, "%s", s.p.err);
+    cr_expect(strstr(s.p.err, "replies 8,"), "the server saw the warm-up too: %s", s.p.err);
+}
+
 /* --once: the server exits 0 by itself after its first client. */
 Test(tcp, server_once_exits_after_one_client)
 {
