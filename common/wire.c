@@ -240,9 +240,11 @@ static int activate(struct sf_wire *w, int ring, struct sf_err *err)
     w->nano = pcap_get_tstamp_precision(w->pcap) == PCAP_TSTAMP_PRECISION_NANO;
     w->dlt = pcap_datalink(w->pcap);
     /*
-     * lo hands every packet to the capture twice, going out and coming in;
-     * libpcap drops the first copy, but only after it took a ring slot.
-     * Asking for incoming only lets the kernel skip it (PACKET_IGNORE_OUTGOING).
+     * lo hands every packet to the capture twice, going out and coming in.
+     * Asking for incoming only keeps one copy, but libpcap 1.10.3 (Debian 12)
+     * drops the outgoing one in user space, after it took a ring slot: on lo
+     * the ring holds half as many packets as it has slots (measured: 2028
+     * datagrams unread in the 32 MiB ring).
      */
     if (strcmp(w->ifname, "lo") == 0 && pcap_setdirection(w->pcap, PCAP_D_IN) < 0)
         return pcap_fail(w, err, PCAP_ERROR, "capture direction");

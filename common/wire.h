@@ -42,7 +42,8 @@ struct sf_wire_opts {
     size_t max_packets; /* records kept at most; 0: 100000 */
     size_t max_bytes;   /* captured bytes kept at most; 0: 64 MiB */
     int buffer_bytes;   /* the kernel ring; 0: 32 MiB.  In immediate mode libpcap uses
-                           one snaplen-sized slot per frame: about 3900 frames unread */
+                           one snaplen-sized slot per frame: about 4050 slots unread, and
+                           on lo each packet takes two (its outgoing copy too) */
     int manual;         /* no reader thread: the caller polls sf_wire_fd()/sf_wire_poll() */
 };
 
