@@ -2,6 +2,7 @@
  * sockfam: the suite's runner.
  *
  *   sockfam compare   every family's pair side by side, with the wire
+ *   sockfam bench     round trips of every family beside the kernel's floor
  *
  * It starts the suite's own programs (found beside this binary) and reads
  * their JSON summaries; the capture and the tables come from common/.
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "num.h"
 #include "run.h"
 
@@ -222,13 +224,15 @@ int main(int argc, char **argv)
 {
     if (argc >= 2 && strcmp(argv[1], "compare") == 0)
         return compare(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "bench") == 0)
+        return bench_main(argc - 1, argv + 1);
     if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
         fputs(usage_text, stdout);
         return 0;
     }
     fprintf(stderr,
-            argc < 2 ? "sockfam: a command is needed: sockfam compare [OPTIONS]\n"
-                     : "sockfam: unknown command '%s': sockfam compare [OPTIONS]\n",
+            argc < 2 ? "sockfam: a command is needed: sockfam compare|bench [OPTIONS]\n"
+                     : "sockfam: unknown command '%s': sockfam compare|bench [OPTIONS]\n",
             argv[1]);
     return EX_USAGE;
 }

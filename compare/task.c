@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "io.h"
+
 int task_start(struct task *t, const char *bin_dir, const char *const argv[], struct sf_err *err)
 {
     char path[4096];
@@ -98,4 +100,21 @@ void task_end(struct task *t)
         t->status = 128 + SIGKILL;
     }
     sf_child_close(&t->c);
+}
+
+int task_wait(struct task *t, const char *needle, int64_t deadline)
+{
+    struct pollfd pf[3];
+
+    for (;;) {
+        task_pump(t);
+        if (needle ? strstr(t->err, needle) != NULL : t->exited)
+            return 1;
+        if (needle && t->exited)
+            return 0;
+        int n = task_fds(t, pf);
+        if (sf_now_ns() >= deadline || n == 0 ||
+            poll(pf, (nfds_t)n, sf_deadline_poll_ms(deadline)) < 0)
+            return needle ? 0 : (task_pump(t), t->exited);
+    }
 }

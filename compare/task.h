@@ -9,6 +9,7 @@
 
 #include <poll.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "err.h"
 #include "spawn.h"
@@ -42,5 +43,12 @@ void task_signal(struct task *t, int sig);
 
 /* SIGKILL if still running, reap, close. */
 void task_end(struct task *t);
+
+/*
+ * Wait for one task: until its stderr holds needle (NULL: until it exits)
+ * or deadline (sf_now_ns() time).  1 when it happened, 0 at the deadline
+ * or when the task exited first.
+ */
+int task_wait(struct task *t, const char *needle, int64_t deadline);
 
 #endif
