@@ -2,6 +2,7 @@
 #include "dserv.h"
 
 #include <errno.h>
+#include <linux/sock_diag.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +11,8 @@
 
 /* Datagrams handled per wake-up before the loop looks at signals again. */
 #define BATCH 64
+/* Datagrams handled at most after the stop (a flood would otherwise never end). */
+#define DRAIN_MAX 1048576
 
 struct dserver {
     const struct sf_dserv_config *cfg;
@@ -39,19 +42,16 @@ static void reply(struct dserver *d, int fd, const struct sockaddr_storage *from
         d->cfg->on_send_error(d->cfg->ctx, peer, rlen, errnum);
 }
 
-static void on_readable(struct sf_loop *loop, int fd, unsigned events, void *ctx)
+/* Up to max datagrams; how many were read (fewer: the queue is empty). */
+static int serve_batch(struct dserver *d, int fd, int max)
 {
-    struct dserver *d = ctx;
-
-    (void)loop;
-    (void)events;
-    for (int i = 0; i < BATCH; i++) {
+    for (int i = 0; i < max; i++) {
         struct sockaddr_storage from;
         socklen_t fromlen = sizeof(from);
         ssize_t n = recvfrom(fd, d->inbuf, d->cfg->recv_size, MSG_DONTWAIT | MSG_TRUNC,
                              (struct sockaddr *)&from, &fromlen);
         if (n < 0)
-            return; /* EAGAIN: all read; errors such as ECONNREFUSED are not ours */
+            return i; /* EAGAIN: all read; errors such as ECONNREFUSED are not ours */
         size_t full = (size_t)n, len = full < d->cfg->recv_size ? full : d->cfg->recv_size;
         d->count->datagrams++;
         d->count->bytes_in += len;
@@ -61,6 +61,26 @@ static void on_readable(struct sf_loop *loop, int fd, unsigned events, void *ctx
             d->cfg->on_datagram(d->cfg->ctx, (struct sockaddr *)&from, fromlen, len, full);
         reply(d, fd, &from, fromlen, len);
     }
+    return max;
+}
+
+static void on_readable(struct sf_loop *loop, int fd, unsigned events, void *ctx)
+{
+    (void)loop;
+    (void)events;
+    serve_batch(ctx, fd, BATCH);
+}
+
+/* The socket's drop counter (SK_MEMINFO_DROPS); 0 if this kernel does not give it. */
+static uint64_t kernel_drops(int fd)
+{
+    uint32_t mem[SK_MEMINFO_VARS] = {0};
+    socklen_t len = sizeof(mem);
+
+    if (getsockopt(fd, SOL_SOCKET, SO_MEMINFO, mem, &len) < 0 ||
+        len <= SK_MEMINFO_DROPS * sizeof(mem[0]))
+        return 0;
+    return mem[SK_MEMINFO_DROPS];
 }
 
 int sf_dserv_run(struct sf_err *err, int fd, const struct sf_dserv_config *cfg,
@@ -79,6 +99,9 @@ int sf_dserv_run(struct sf_err *err, int fd, const struct sf_dserv_config *cfg,
         sf_err_sys(err, ENOMEM, "malloc", "server buffers");
     else if (loop && sf_loop_add(err, loop, fd, SF_EV_IN, on_readable, &d) == 0)
         rc = sf_loop_run(err, loop, stop, waitmask);
+    for (int n = 0; rc == 0 && n < DRAIN_MAX && serve_batch(&d, fd, BATCH) == BATCH; n += BATCH)
+        ;
+    counters->kernel_drops = kernel_drops(fd);
     sf_loop_free(loop);
     free(d.inbuf);
     free(d.outbuf);

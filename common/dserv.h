@@ -33,9 +33,16 @@ struct sf_dserv_config {
 
 struct sf_dserv_counters {
     uint64_t datagrams, truncated, replies, send_errors, bytes_in, bytes_out;
+    uint64_t kernel_drops; /* datagrams the kernel dropped for a full receive buffer
+                              (SO_MEMINFO); 0 where the sender waits instead (AF_UNIX) */
 };
 
-/* Serve fd until *stop is set.  Returns 0, or -1 if waiting itself failed. */
+/*
+ * Serve fd until *stop is set, then handle what was already queued (a
+ * bounded number, for a flood never ends), so that every datagram the kernel accepted is
+ * counted: sent = datagrams + kernel_drops.  Returns 0, or -1 if waiting
+ * itself failed.
+ */
 int sf_dserv_run(struct sf_err *err, int fd, const struct sf_dserv_config *cfg,
                  volatile sig_atomic_t *stop, const sigset_t *waitmask,
                  struct sf_dserv_counters *counters);

@@ -56,10 +56,11 @@ int main(int argc, char **argv)
     close(fd);
     fprintf(stderr,
             "udp-server: datagrams %llu, replies %llu, truncated %llu, send errors %llu, "
-            "bytes in %llu, bytes out %llu\n",
+            "bytes in %llu, bytes out %llu, dropped by the kernel %llu\n",
             (unsigned long long)n.datagrams, (unsigned long long)n.replies,
             (unsigned long long)n.truncated, (unsigned long long)n.send_errors,
-            (unsigned long long)n.bytes_in, (unsigned long long)n.bytes_out);
+            (unsigned long long)n.bytes_in, (unsigned long long)n.bytes_out,
+            (unsigned long long)n.kernel_drops);
     if (rc < 0)
         sf_cli_fail(&err);
     return 0;

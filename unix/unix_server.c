@@ -42,9 +42,11 @@ static int serve(struct sf_err *err, int fd, struct sf_server_opts *o, volatile 
         struct sf_dserv_config cfg = {o->mode, o->recv_size, sf_srv_on_datagram,
                                       sf_srv_on_send_error, o};
         rc = sf_dserv_run(err, fd, &cfg, stop, waitmask, &d);
-        fprintf(stderr, "unix-server: datagrams %llu, replies %llu, truncated %llu\n",
+        fprintf(stderr,
+                "unix-server: datagrams %llu, replies %llu, truncated %llu, dropped by the "
+                "kernel %llu\n",
                 (unsigned long long)d.datagrams, (unsigned long long)d.replies,
-                (unsigned long long)d.truncated);
+                (unsigned long long)d.truncated, (unsigned long long)d.kernel_drops);
         return rc;
     }
     struct sf_sserv_config cfg = {

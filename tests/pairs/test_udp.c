@@ -270,3 +270,35 @@ Test(udp, bad_input_table)
         cr_expect_eq(c.out_len, 0, "case %zu: %s", i, c.out);
     }
 }
+
+/*
+ * Nothing unexplained: 3000 datagrams of 1400 bytes into a stopped server
+ * overflow its receive buffer.  Stopped at SIGTERM (sent while it cannot
+ * run), it still reads what was queued, and its last line accounts for
+ * every datagram: read, or dropped by the kernel (SO_MEMINFO).
+ */
+Test(udp, stopped_server_accounts_for_every_datagram)
+{
+    struct server s;
+    struct proc c;
+    unsigned long long got = 0, dropped = 0;
+    const char *discard[] = {"--mode", "discard", "-q", NULL};
+
+    start(&s, "udp-server", discard);
+    cr_assert_eq(kill(s.p.pid, SIGSTOP), 0);
+    const char *d[] = {"udp-client", "--mode", "discard", "-c",        "3000", "-s",
+                       "1400",       "-p",     s.portstr, "127.0.0.1", NULL};
+    cr_assert_eq(proc_run(&c, WAIT_MS, d), 0, "%s", c.err);
+    cr_assert_eq(kill(s.p.pid, SIGTERM), 0);
+    cr_assert_eq(kill(s.p.pid, SIGCONT), 0);
+    cr_assert_eq(proc_wait_exit(&s.p, WAIT_MS), 0, "%s", s.p.err);
+    const char *line = strstr(s.p.err, "udp-server: datagrams ");
+    cr_assert_not_null(line, "%s", s.p.err);
+    cr_assert_eq(sscanf(line, "udp-server: datagrams %llu", &got), 1, "%s", line);
+    const char *k = strstr(line, "dropped by the kernel ");
+    cr_assert_not_null(k, "%s", line);
+    cr_assert_eq(sscanf(k, "dropped by the kernel %llu", &dropped), 1, "%s", line);
+    cr_expect_gt(got, 0, "the queued datagrams were not read at the stop: %s", line);
+    cr_expect_gt(dropped, 0, "3000 x 1400 bytes fit a stopped server's buffer: %s", line);
+    cr_expect_eq(got + dropped, 3000, "%s", line);
+}
