@@ -171,5 +171,5 @@ int sf_icmp_is_ours(const struct sf_icmp_msg *m, uint16_t id, uint64_t last_seq)
 {
     int echo = m->kind == SF_ICMP_ECHO_REPLY || (m->kind == SF_ICMP_ERROR && m->quoted);
 
-    return echo && m->id == id && m->seq >= 1 && m->seq <= last_seq;
+    return echo && m->id == id && (last_seq > 0xffff || (m->seq >= 1 && m->seq <= last_seq));
 }

@@ -29,12 +29,14 @@ struct pinger {
     struct sf_ping_opts o;
     struct sf_ping p;
     char host[SF_ADDR_TEXT_MAX]; /* the numeric destination */
-    int64_t *sent_at;            /* by seq */
-    uint8_t *seen;               /* by seq */
+    int64_t *sent_at;            /* by 16-bit seq: SEQ_SLOTS, reused when the seq wraps */
+    uint8_t *seen;               /* by 16-bit seq, cleared when the seq is sent again */
     uint64_t transmitted, received, duplicates, errors, malformed, ignored;
     struct sf_stats rtt_us;
     uint8_t in[65536 + 64], out[65536];
 };
+
+#define SEQ_SLOTS 65536
 
 static volatile sig_atomic_t stop;
 
@@ -122,6 +124,7 @@ static int send_next(struct sf_err *err, struct pinger *g)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     size_t len = sf_icmp_echo_build(g->out, sizeof(g->out), g->p.v6, g->p.id, seq, &ts, g->o.size);
     g->sent_at[seq] = sf_now_ns();
+    g->seen[seq] = 0;
     if (sf_ping_send(err, &g->p, g->out, len) < 0)
         return -1;
     g->transmitted++;
@@ -135,7 +138,7 @@ static int run(struct sf_err *err, struct pinger *g)
 
     while (!stop) {
         int64_t now = sf_now_ns();
-        int waiting = g->transmitted && !g->seen[g->transmitted];
+        int waiting = g->transmitted && !g->seen[(uint16_t)g->transmitted];
         if (g->transmitted < g->o.count && now >= next &&
             (g->o.interval_ms > 0 || !waiting || now >= last + g->o.wait_ms * 1000000)) {
             if (send_next(err, g) < 0)
@@ -180,8 +183,8 @@ static void report(struct pinger *g, int64_t elapsed_ns)
         sf_json_string(stdout, g->host);
         printf(",\"transmitted\":%llu,\"received\":%llu,\"duplicates\":%llu,\"errors\":%llu,"
                "\"malformed\":%llu,\"ignored\":%llu,\"loss_pct\":%.1f,\"time_ms\":%lld,"
-               "\"rtt_ms\":{\"min\":%.3f,\"avg\":%.3f,\"max\":%.3f,\"mdev\":%.3f,\"p50\":%.3f,"
-               "\"p99\":%.3f}}\n",
+               "\"rtt_ms\":{\"min\":%.6f,\"avg\":%.6f,\"max\":%.6f,\"mdev\":%.6f,\"p50\":%.6f,"
+               "\"p99\":%.6f}}\n",
                (unsigned long long)g->transmitted, (unsigned long long)g->received,
                (unsigned long long)g->duplicates, (unsigned long long)g->errors,
                (unsigned long long)g->malformed, (unsigned long long)g->ignored, loss, ms,
@@ -222,8 +225,8 @@ int main(int argc, char **argv)
     if (sf_ping_drop_privileges(&err) < 0)
         sf_cli_fail(&err);
     sf_sockaddr_host((struct sockaddr *)&g.p.dest, g.p.destlen, g.host, sizeof(g.host));
-    g.sent_at = calloc(g.o.count + 1, sizeof(*g.sent_at));
-    g.seen = calloc(g.o.count + 1, 1);
+    g.sent_at = calloc(SEQ_SLOTS, sizeof(*g.sent_at));
+    g.seen = calloc(SEQ_SLOTS, 1);
     if (!g.sent_at || !g.seen)
         sf_cli_fail(&(struct sf_err){.kind = SF_ERR_SYS, .msg = "out of memory"});
     sigaction(SIGINT, &sa, NULL);

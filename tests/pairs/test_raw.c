@@ -76,6 +76,22 @@ Test(raw, flood_quiet_and_json)
         cr_expect(strstr(c.out, fields[i]), "missing %s in %s", fields[i], c.out);
 }
 
+/*
+ * 70000 requests: the 16-bit seq wraps after 65535 (iputils keeps going the
+ * same way).  Every reply is still matched, none taken for a duplicate, and
+ * -i 0 never stalls on a reply it could not match (it did: one -W wait per
+ * request past the wrap).
+ */
+Test(raw, seq_wraps_past_65535)
+{
+    struct proc c;
+    const char *argv[] = {"icmp-ping", "-c", "70000", "-i", "0", "--json", "127.0.0.1", NULL};
+
+    cr_assert_eq(ping(&c, argv), 0, "%s", c.err);
+    cr_expect(strstr(c.out, "\"transmitted\":70000,\"received\":70000,\"duplicates\":0"), "%s",
+              c.out);
+}
+
 /* Without CAP_NET_RAW: the datagram socket where the sysctl allows it, else 77 and how to enable.
  */
 Test(raw, unprivileged_fallback_or_77)

@@ -181,3 +181,15 @@ Test(icmp, reply_matching_table)
         cr_expect_eq(sf_icmp_is_ours(&m, 42, 5), rows[i].ours, "row %zu", i);
     }
 }
+
+/* Past 65535 requests the 16-bit seq wraps: 0 is the 65536th, and every seq has been sent. */
+Test(icmp, reply_matching_after_the_seq_wraps)
+{
+    struct sf_icmp_msg m = {.kind = SF_ICMP_ECHO_REPLY, .id = 42, .seq = 0};
+
+    cr_expect_not(sf_icmp_is_ours(&m, 42, 65535));
+    cr_expect(sf_icmp_is_ours(&m, 42, 65536));
+    m.seq = 65535;
+    cr_expect(sf_icmp_is_ours(&m, 42, 65535));
+    cr_expect(sf_icmp_is_ours(&m, 42, 200000));
+}
