@@ -48,8 +48,8 @@ void sf_run_print_json(FILE *f, struct sf_run *run)
             (unsigned long long)run->retries, (unsigned long long)run->bytes_sent,
             (unsigned long long)run->bytes_received);
     fprintf(f,
-            "\"rtt_us\":{\"n\":%zu,\"min\":%.1f,\"p50\":%.1f,\"p99\":%.1f,\"max\":%.1f,"
-            "\"mean\":%.1f,\"mdev\":%.1f},",
+            "\"rtt_us\":{\"n\":%zu,\"min\":%.3f,\"p50\":%.3f,\"p99\":%.3f,\"max\":%.3f,"
+            "\"mean\":%.3f,\"mdev\":%.3f},",
             s.n, s.min, s.p50, s.p99, s.max, s.mean, s.mdev);
     fprintf(f, "\"elapsed_s\":%.6f,", (double)run->elapsed_ns / 1e9);
     fprintf(f, "\"error\":");

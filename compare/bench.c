@@ -1,75 +1,75 @@
 /*
- * bench: ping-pong round trips per family and size, against the floor.
+ * bench: the command line and the run; see bench.h.
  *
- * Each family's server is started once; for each size its client runs
- * `--mode mirror --warmup W -c N -s SIZE --json` and its summary gives the
- * p50, p99 and mean.  The floor (socketpair of the same type, and a pipe
- * pair) is measured here, between two processes, under the same placement:
- * "same" pins both ends to one CPU, "split" one end to each of two CPUs,
- * "none" leaves them to the scheduler.
+ * Each family's server is started once per section, pinned to the server
+ * end's CPU; its client runs pinned to the client end's CPU and its JSON
+ * summary gives the figures: `--mode mirror --warmup W` for round trips,
+ * `--mode discard` for throughput and datagram rate (the server's last
+ * line gives what arrived, and what the kernel dropped).  Connections and
+ * the crowd are driven from here, against the same servers.  The floors
+ * (floor.c) run under the same placement.
  */
 #include "bench.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/un.h>
 #include <unistd.h>
 
-#include "family.h"
-#include "floor.h"
 #include "io.h"
 #include "json.h"
 #include "num.h"
 #include "task.h"
 
-#define MAX_SIZES 8
-#define CELL_MS 60000
+#define CELL_MS 120000
 #define READY_MS 5000
+#define STREAM_WRITE 65536
+#define DGRAM_SIZE 64
+#define CONNECT_SIZE 64
 
-struct cell {
-    const char *family; /* a family's name, or NULL for a floor */
-    enum floor_kind floor;
-    unsigned long size;
-    int ok;
-    char why[256];
-    double p50, p99, mean; /* microseconds */
-    double ratio;          /* p50 / the floor's p50 of the same type and size; 0 if none */
-};
-
-struct bench {
-    int on[FAM_N], json, quiet;
-    const char *placement;
-    struct cpus cpus;
-    int cpu_server, cpu_client; /* -1: not pinned */
-    unsigned long count, warmup, sizes[MAX_SIZES];
-    int nsizes;
-    char bin_dir[4096];
-    struct cell *cells;
-    int ncells;
-};
+static const char *const section_names[SEC_N] = {"latency", "stream", "dgram", "connect", "crowd"};
 
 static const char usage_text[] =
     "Usage: sockfam bench [OPTIONS]\n"
-    "Measure round trips (one message in flight) of every family's own pair, beside the\n"
-    "kernel's floor (a socketpair of the same type, and a pipe pair, between two processes),\n"
-    "in one run and one stated placement of the two ends.\n"
+    "Measure every family's own pair beside the kernel's floor of the same socket type\n"
+    "(a bare socket between two processes) and, with --peers, beside sockperf, iperf3,\n"
+    "iputils ping and socat; in one run, under one stated placement of the two ends.\n"
+    "\n"
+    "Sections (--sections, default all):\n"
+    "  latency  round trips, one message in flight, per size: p50, p99, mean, msgs/s\n"
+    "  stream   tcp and unix-stream throughput, 64 KiB writes, discarded: MB/s\n"
+    "  dgram    udp and unix-dgram, 64-byte datagrams flat out: sent/s, delivered/s, lost\n"
+    "  connect  tcp and unix-stream: connect, one 64-byte echo, close: connections/s\n"
+    "  crowd    tcp and unix-stream: many clients at once, each doing echoes\n"
     "\n"
     "Options:\n"
     "  -h, --help               show this help and exit\n"
     "      --families LIST      as for compare (default: all)\n"
-    "      --sizes LIST         payload sizes in bytes (default: 1,64,1024,16384)\n"
+    "      --sections LIST      which sections to run (default: all)\n"
+    "      --sizes LIST         round-trip payload sizes (default: 1,64,1024,16384)\n"
     "  -c, --count N            measured round trips per cell (default: 20000)\n"
     "      --warmup N           round trips before measuring (default: 1000)\n"
+    "      --stream-mib N       MiB per throughput cell (default: 512)\n"
+    "      --datagrams N        datagrams per rate cell (default: 200000)\n"
+    "      --connections N      connections per cell (default: 5000)\n"
+    "      --clients N          crowd size, 1-1000 (default: 100)\n"
+    "      --echoes N           echoes per crowd client (default: 100)\n"
     "      --placement P        same: both ends on one CPU (default); split: one end on each\n"
     "                           of two CPUs; none: left to the scheduler\n"
-    "      --json               print one JSON object instead of the table\n"
+    "      --peers              also run sockperf, iperf3, ping and socat where installed\n"
+    "                           (nothing is installed: apt-get install sockperf iperf3 socat)\n"
+    "      --json               print one JSON object instead of the tables\n"
     "  -q, --quiet              no progress line\n"
     "\n"
-    "Exit status: 0 every cell measured, 1 some cell failed (named on stderr), 64 usage.\n";
+    "Exit status: 0 every cell measured, 1 some cell failed (named on stderr), 64 usage,\n"
+    "71 OS error.\n";
 
 static int usage_error(const char *what)
 {
@@ -77,99 +77,200 @@ static int usage_error(const char *what)
     return 64;
 }
 
-static int parse_sizes(struct bench *b, const char *list, struct sf_err *err)
+/* The floor each family is compared to: a bare socket of its own type. */
+static enum floor_kind floor_of(enum fam f)
+{
+    static const enum floor_kind k[FAM_N] = {
+        [FAM_TCP] = FLOOR_TCP,
+        [FAM_UDP] = FLOOR_UDP,
+        [FAM_UNIX_STREAM] = FLOOR_STREAM,
+        [FAM_UNIX_DGRAM] = FLOOR_DGRAM,
+        [FAM_UNIX_SEQPACKET] = FLOOR_SEQPACKET,
+        [FAM_ICMP] = FLOOR_ICMP,
+    };
+    return k[f];
+}
+
+struct cell *bench_cell(struct bench *b, enum section sec, enum role role, const char *name,
+                        unsigned long size)
+{
+    struct cell *c = &b->cells[b->ncells < b->maxcells ? b->ncells++ : b->maxcells - 1];
+
+    *c = (struct cell){.sec = sec, .role = role, .size = size};
+    snprintf(c->name, sizeof(c->name), "%s", name);
+    for (int f = 0; role == ROLE_OURS && f < FAM_N; f++)
+        if (strcmp(name, families[f].name) == 0)
+            snprintf(c->vs, sizeof(c->vs), "%s", floor_name(floor_of((enum fam)f)));
+    return c;
+}
+
+void bench_progress(const struct bench *b, const char *what, unsigned long size)
+{
+    if (!b->quiet && isatty(2))
+        fprintf(stderr, "\r\033[Ksockfam bench: %s, %lu bytes", what, size);
+}
+
+static int parse_sizes(struct bench *b, const char *list, char *why, size_t cap)
 {
     char buf[256];
     char *save = NULL;
+    struct sf_err err;
 
     snprintf(buf, sizeof(buf), "%s", list);
     b->nsizes = 0;
     for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
         uint64_t v;
-        if (b->nsizes == MAX_SIZES)
-            return sf_err_set(err, SF_ERR_INVALID, 0, NULL, "--sizes: at most %d sizes", MAX_SIZES);
-        if (sf_parse_u64(err, "--sizes", t, 1, 65000, &v) < 0)
-            return -1;
+        if (b->nsizes == 8)
+            return snprintf(why, cap, "--sizes: at most 8 sizes"), -1;
+        if (sf_parse_u64(&err, "--sizes", t, 1, 65000, &v) < 0)
+            return snprintf(why, cap, "%.200s", err.msg), -1;
         b->sizes[b->nsizes++] = (unsigned long)v;
     }
-    return b->nsizes ? 0 : sf_err_set(err, SF_ERR_INVALID, 0, NULL, "--sizes: none given");
+    return b->nsizes ? 0 : (snprintf(why, cap, "--sizes: none given"), -1);
+}
+
+static int parse_sections(int on[SEC_N], const char *list, char *why, size_t cap)
+{
+    char buf[256];
+    char *save = NULL;
+
+    snprintf(buf, sizeof(buf), "%s", list);
+    memset(on, 0, SEC_N * sizeof(on[0]));
+    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        int k = 0, all = strcmp(t, "all") == 0;
+        while (!all && k < SEC_N && strcmp(t, section_names[k]) != 0)
+            k++;
+        if (k == SEC_N)
+            return snprintf(why, cap, "--sections: unknown section '%s'", t), -1;
+        for (int i = 0; i < SEC_N; i++)
+            on[i] |= all || i == k;
+    }
+    return 0;
 }
 
 /* CPUs from those this process may use (a taskset or cgroup may restrict them). */
 static int placement(struct bench *b, const char *p)
 {
-    b->placement = p;
+    int srv = -1, cli = -1;
+
     if (strcmp(p, "same") == 0)
-        b->cpu_server = b->cpu_client = b->cpus.first;
+        srv = cli = b->cpus.first;
     else if (strcmp(p, "split") == 0 && b->cpus.second >= 0)
-        b->cpu_server = b->cpus.first, b->cpu_client = b->cpus.second;
-    else if (strcmp(p, "none") == 0)
-        b->cpu_server = b->cpu_client = -1;
-    else
+        srv = b->cpus.first, cli = b->cpus.second;
+    else if (strcmp(p, "none") != 0)
         return -1;
+    b->placement = p;
+    b->server = (struct place){&b->cpus, srv, cli};
+    b->client = (struct place){&b->cpus, cli, srv};
     return 0;
+}
+
+/* A counted option: its value, within bounds, into *out. */
+static int count_opt(const char *name, const char *text, uint64_t min, uint64_t max,
+                     unsigned long *out, char *why, size_t cap)
+{
+    struct sf_err err;
+    uint64_t v;
+
+    if (sf_parse_u64(&err, name, text, min, max, &v) < 0)
+        return snprintf(why, cap, "%.200s", err.msg), -1;
+    *out = (unsigned long)v;
+    return 0;
+}
+
+enum {
+    OPT_FAMILIES = 256,
+    OPT_SECTIONS,
+    OPT_SIZES,
+    OPT_WARMUP,
+    OPT_STREAM,
+    OPT_DGRAMS,
+    OPT_CONNS,
+    OPT_CLIENTS,
+    OPT_ECHOES,
+    OPT_PLACEMENT,
+    OPT_PEERS,
+    OPT_JSON
+};
+
+static const struct option longs[] = {{"help", no_argument, NULL, 'h'},
+                                      {"families", required_argument, NULL, OPT_FAMILIES},
+                                      {"sections", required_argument, NULL, OPT_SECTIONS},
+                                      {"sizes", required_argument, NULL, OPT_SIZES},
+                                      {"count", required_argument, NULL, 'c'},
+                                      {"warmup", required_argument, NULL, OPT_WARMUP},
+                                      {"stream-mib", required_argument, NULL, OPT_STREAM},
+                                      {"datagrams", required_argument, NULL, OPT_DGRAMS},
+                                      {"connections", required_argument, NULL, OPT_CONNS},
+                                      {"clients", required_argument, NULL, OPT_CLIENTS},
+                                      {"echoes", required_argument, NULL, OPT_ECHOES},
+                                      {"placement", required_argument, NULL, OPT_PLACEMENT},
+                                      {"peers", no_argument, NULL, OPT_PEERS},
+                                      {"json", no_argument, NULL, OPT_JSON},
+                                      {"quiet", no_argument, NULL, 'q'},
+                                      {NULL, 0, NULL, 0}};
+
+/* One option; 0, or -1 with why set. */
+static int option(struct bench *b, int c, const char *arg, char *why, size_t cap)
+{
+    switch (c) {
+    case OPT_FAMILIES:
+        return family_parse_list(arg, b->on, why, cap);
+    case OPT_SECTIONS:
+        return parse_sections(b->sec_on, arg, why, cap);
+    case OPT_SIZES:
+        return parse_sizes(b, arg, why, cap);
+    case 'c':
+        return count_opt("--count", arg, 1, 10000000, &b->count, why, cap);
+    case OPT_WARMUP:
+        return count_opt("--warmup", arg, 0, 10000000, &b->warmup, why, cap);
+    case OPT_STREAM:
+        return count_opt("--stream-mib", arg, 1, 65536, &b->stream_mib, why, cap);
+    case OPT_DGRAMS:
+        return count_opt("--datagrams", arg, 1, 100000000, &b->dgrams, why, cap);
+    case OPT_CONNS:
+        return count_opt("--connections", arg, 1, 20000, &b->connections, why, cap);
+    case OPT_CLIENTS:
+        return count_opt("--clients", arg, 1, 1000, &b->clients, why, cap);
+    case OPT_ECHOES:
+        return count_opt("--echoes", arg, 1, 1000000, &b->echoes, why, cap);
+    case OPT_PLACEMENT:
+        if (placement(b, arg) == 0)
+            return 0;
+        return snprintf(why, cap, "--placement must be same, split (two CPUs or more) or none"), -1;
+    case OPT_PEERS:
+        return b->peers = 1, 0;
+    case OPT_JSON:
+        return b->json = 1, 0;
+    case 'q':
+        return b->quiet = 1, 0;
+    }
+    return snprintf(why, cap, "unknown option"), -1;
 }
 
 static int parse(int argc, char **argv, struct bench *b)
 {
-    enum { OPT_FAMILIES = 256, OPT_SIZES, OPT_WARMUP, OPT_PLACEMENT, OPT_JSON };
-    static const struct option longs[] = {{"help", no_argument, NULL, 'h'},
-                                          {"families", required_argument, NULL, OPT_FAMILIES},
-                                          {"sizes", required_argument, NULL, OPT_SIZES},
-                                          {"count", required_argument, NULL, 'c'},
-                                          {"warmup", required_argument, NULL, OPT_WARMUP},
-                                          {"placement", required_argument, NULL, OPT_PLACEMENT},
-                                          {"json", no_argument, NULL, OPT_JSON},
-                                          {"quiet", no_argument, NULL, 'q'},
-                                          {NULL, 0, NULL, 0}};
-    struct sf_err err;
     char why[256];
-    uint64_t v;
     int c;
 
-    if (cpus_read(&b->cpus) < 0) {
-        fprintf(stderr, "sockfam: bench: sched_getaffinity: %s\n", strerror(errno));
-        return 71;
-    }
     family_parse_list("all", b->on, why, sizeof(why));
-    parse_sizes(b, "1,64,1024,16384", &err);
-    b->count = 20000, b->warmup = 1000;
+    parse_sections(b->sec_on, "all", why, sizeof(why));
+    parse_sizes(b, "1,64,1024,16384", why, sizeof(why));
+    b->count = 20000, b->warmup = 1000, b->stream_mib = 512, b->dgrams = 200000;
+    b->connections = 5000, b->clients = 100, b->echoes = 100;
     placement(b, "same");
     opterr = 0;
     while ((c = getopt_long(argc, argv, "+hc:q", longs, NULL)) != -1) {
-        switch (c) {
-        case 'h':
+        if (c == 'h') {
             fputs(usage_text, stdout);
             exit(0);
-        case OPT_FAMILIES:
-            if (family_parse_list(optarg, b->on, why, sizeof(why)) < 0)
-                return usage_error(why);
-            break;
-        case OPT_SIZES:
-            if (parse_sizes(b, optarg, &err) < 0)
-                return usage_error(err.msg);
-            break;
-        case 'c':
-        case OPT_WARMUP:
-            if (sf_parse_u64(&err, c == 'c' ? "--count" : "--warmup", optarg, c == 'c', 10000000,
-                             &v) < 0)
-                return usage_error(err.msg);
-            *(c == 'c' ? &b->count : &b->warmup) = (unsigned long)v;
-            break;
-        case OPT_PLACEMENT:
-            if (placement(b, optarg) < 0)
-                return usage_error("--placement must be same, split (two CPUs or more) or none");
-            break;
-        case OPT_JSON:
-            b->json = 1;
-            break;
-        case 'q':
-            b->quiet = 1;
-            break;
-        default:
+        }
+        if (c == '?' || c == ':') {
             snprintf(why, sizeof(why), "unknown or incomplete option '%s'", argv[optind - 1]);
             return usage_error(why);
         }
+        if (option(b, c, optarg, why, sizeof(why)) < 0)
+            return usage_error(why);
     }
     if (optind < argc) {
         snprintf(why, sizeof(why), "unexpected argument '%s'", argv[optind]);
@@ -178,24 +279,306 @@ static int parse(int argc, char **argv, struct bench *b)
     return 0;
 }
 
-static struct cell *add_cell(struct bench *b, const char *family, enum floor_kind floor,
-                             unsigned long size)
-{
-    struct cell *c = &b->cells[b->ncells++];
+/* A server of ours, and where its clients find it. */
+struct server {
+    struct task t;
+    enum fam f;
+    char target[128]; /* port, or the unix socket's name */
+    struct sockaddr_storage addr;
+    socklen_t addrlen;
+};
 
-    *c = (struct cell){.family = family, .floor = floor, .size = size};
-    return c;
+static void server_address(struct server *s, const struct family *fam)
+{
+    if (fam->unix_type) {
+        struct sockaddr_un *u = (struct sockaddr_un *)&s->addr;
+        size_t n = strlen(s->target + 1);
+        *u = (struct sockaddr_un){.sun_family = AF_UNIX};
+        memcpy(u->sun_path + 1, s->target + 1, n); /* abstract: a leading NUL, no terminator */
+        s->addrlen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n);
+    } else {
+        struct sockaddr_in *in = (struct sockaddr_in *)&s->addr;
+        *in = (struct sockaddr_in){.sin_family = AF_INET,
+                                   .sin_port = htons((uint16_t)atoi(s->target)),
+                                   .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        s->addrlen = sizeof(*in);
+    }
 }
 
-static void floor_cell(struct bench *b, enum floor_kind kind, unsigned long size)
+/* Start f's server in mode, pinned to the server end's CPU.  0, or -1 with why. */
+static int server_start(struct bench *b, enum fam f, enum section sec, struct server *s, char *why,
+                        size_t cap)
 {
-    struct cell *c = add_cell(b, NULL, kind, size);
+    static const char *const modes[SEC_N] = {"mirror", "discard", "discard", "mirror", "mirror"};
+    const struct family *fam = &families[f];
+    const char *argv[16] = {fam->server, "--mode", modes[sec], "-q", "--recv-size", "65536"};
+    int n = 6, rc;
+    struct sf_err err;
+
+    s->f = f;
+    if (sec == SEC_CROWD) /* every client of the crowd connects at once */
+        argv[n++] = "--backlog", argv[n++] = "1024";
+    if (fam->unix_type) {
+        snprintf(s->target, sizeof(s->target), "@sockfam-bench-%d-%s", (int)getpid(), fam->name);
+        argv[n++] = "--type", argv[n++] = fam->unix_type, argv[n++] = "--bind";
+        argv[n++] = s->target;
+    } else {
+        argv[n++] = "-4", argv[n++] = "-p", argv[n++] = "0";
+    }
+    argv[n] = NULL;
+    pin_cpu(&b->cpus, b->server.self);
+    rc = task_start(&s->t, b->bin_dir, argv, &err);
+    pin_cpu(&b->cpus, -1);
+    if (rc < 0)
+        return snprintf(why, cap, "%.200s", err.msg), -1;
+    if (!task_wait(&s->t, "listening on ", sf_deadline_after_ms(READY_MS))) {
+        char last[200];
+        snprintf(why, cap, "%s did not start: %s", fam->server,
+                 task_last_line(&s->t, last, sizeof(last)));
+        task_end(&s->t);
+        return -1;
+    }
+    if (!fam->unix_type) {
+        char line[128]; /* "listening on 127.0.0.1:PORT": a copy, the output stays whole */
+        snprintf(line, sizeof(line), "%.*s", (int)strcspn(strstr(s->t.err, "listening on "), "\n"),
+                 strstr(s->t.err, "listening on "));
+        snprintf(s->target, sizeof(s->target), "%s",
+                 strrchr(line, ':') ? strrchr(line, ':') + 1 : "0");
+    }
+    server_address(s, fam);
+    return 0;
+}
+
+/* SIGTERM, and wait for its last line (the final counters). */
+static void server_stop(struct server *s)
+{
+    task_signal(&s->t, SIGTERM);
+    task_wait(&s->t, NULL, sf_deadline_after_ms(READY_MS));
+    task_end(&s->t);
+}
+
+static double json_num(const char *j, const char *path, int *ok)
+{
+    struct sf_json_val v;
+
+    if (sf_json_get(j, strcspn(j, "\n"), path, &v) == 1 && v.type == SF_JSON_NUMBER)
+        return v.num;
+    *ok = 0;
+    return 0;
+}
+
+/* Run a client of ours pinned to the client end's CPU; its JSON in t->out.  0 or -1 (c->why). */
+static int client_run(struct bench *b, struct cell *c, const char *const *argv, struct task *t)
+{
+    struct sf_err err;
+    int rc;
+
+    pin_cpu(&b->cpus, b->client.self);
+    rc = task_start(t, b->bin_dir, argv, &err);
+    pin_cpu(&b->cpus, -1);
+    if (rc < 0)
+        return snprintf(c->why, sizeof(c->why), "%.200s", err.msg), -1;
+    if (!task_wait(t, NULL, sf_deadline_after_ms(CELL_MS))) {
+        snprintf(c->why, sizeof(c->why), "%s took longer than %d s", argv[0], CELL_MS / 1000);
+        task_end(t);
+        return -1;
+    }
+    if (t->status != 0) {
+        task_last_line(t, c->why, sizeof(c->why));
+        task_end(t);
+        return -1;
+    }
+    return 0;
+}
+
+/* The client's arguments for a server of ours, after argv[0..n). */
+static void client_target(const struct server *s, const char **argv, int n)
+{
+    const struct family *fam = &families[s->f];
+
+    if (fam->unix_type)
+        argv[n++] = "--type", argv[n++] = fam->unix_type, argv[n++] = s->target;
+    else
+        argv[n++] = "-p", argv[n++] = s->target, argv[n++] = "127.0.0.1";
+    argv[n] = NULL;
+}
+
+static void latency_cell(struct bench *b, struct server *s, unsigned long size)
+{
+    const struct family *fam = &families[s->f];
+    struct cell *c = bench_cell(b, SEC_LATENCY, ROLE_OURS, fam->name, size);
+    char count[24], warm[24], sz[24];
+    const char *argv[24] = {fam->client, "--json", "-q",     "-c",       count, "-s",
+                            sz,          "--mode", "mirror", "--warmup", warm};
+    struct task *t = calloc(1, sizeof(*t));
+    int ok = 1;
+
+    snprintf(count, sizeof(count), "%lu", b->count);
+    snprintf(warm, sizeof(warm), "%lu", b->warmup);
+    snprintf(sz, sizeof(sz), "%lu", size);
+    client_target(s, argv, 11);
+    if (t && client_run(b, c, argv, t) == 0) {
+        c->p50 = json_num(t->out, "rtt_us.p50", &ok);
+        c->p99 = json_num(t->out, "rtt_us.p99", &ok);
+        c->mean = json_num(t->out, "rtt_us.mean", &ok);
+        c->ok = ok && c->mean > 0;
+        if (!c->ok)
+            snprintf(c->why, sizeof(c->why), "no round trips in: %.200s", t->out);
+        task_end(t);
+    }
+    free(t);
+}
+
+/* icmp: icmp-ping -i 0 to the kernel's responder on 127.0.0.1; no server of ours. */
+static void icmp_cell(struct bench *b, unsigned long size)
+{
+    struct cell *c = bench_cell(b, SEC_LATENCY, ROLE_OURS, "icmp", size);
+    char count[24], sz[24];
+    const char *argv[] = {"icmp-ping", "--json", "-q", "-i",        "0", "-c",
+                          count,       "-s",     sz,   "127.0.0.1", NULL};
+    struct task *t = calloc(1, sizeof(*t));
+    int ok = 1;
+
+    snprintf(count, sizeof(count), "%lu", b->count);
+    snprintf(sz, sizeof(sz), "%lu", size);
+    if (t && client_run(b, c, argv, t) == 0) {
+        c->p50 = json_num(t->out, "rtt_ms.p50", &ok) * 1e3;
+        c->p99 = json_num(t->out, "rtt_ms.p99", &ok) * 1e3;
+        c->mean = json_num(t->out, "rtt_ms.avg", &ok) * 1e3;
+        c->ok = ok && c->mean > 0;
+        if (!c->ok)
+            snprintf(c->why, sizeof(c->why), "no round trips in: %.200s", t->out);
+        task_end(t);
+    }
+    free(t);
+}
+
+static void stream_cell(struct bench *b, struct server *s)
+{
+    const struct family *fam = &families[s->f];
+    struct cell *c = bench_cell(b, SEC_STREAM, ROLE_OURS, fam->name, STREAM_WRITE);
+    char count[24], sz[24];
+    const char *argv[24] = {fam->client, "--json", "-q", "--mode", "discard",
+                            "-c",        count,    "-s", sz};
+    struct task *t = calloc(1, sizeof(*t));
+    int ok = 1;
+
+    snprintf(count, sizeof(count), "%lu", b->stream_mib * 16);
+    snprintf(sz, sizeof(sz), "%d", STREAM_WRITE);
+    client_target(s, argv, 9);
+    if (t && client_run(b, c, argv, t) == 0) {
+        double bytes = json_num(t->out, "bytes_sent", &ok);
+        double secs = json_num(t->out, "elapsed_s", &ok);
+        c->ok = ok && secs > 0;
+        c->rate = c->ok ? bytes / secs / 1e6 : 0;
+        task_end(t);
+    }
+    free(t);
+}
+
+/* What the datagram server's last line says arrived, and what the kernel dropped. */
+static int server_counts(const struct server *s, unsigned long long *got, unsigned long long *drop)
+{
+    const char *line = strstr(s->t.err, ": datagrams "), *k = strstr(s->t.err, "kernel ");
+
+    return line && k && sscanf(line, ": datagrams %llu", got) == 1 &&
+                   sscanf(k, "kernel %llu", drop) == 1
+               ? 0
+               : -1;
+}
+
+/* Datagrams flat out to a discarding server, counted from both ends; stops the server. */
+static void dgram_cell(struct bench *b, struct server *s)
+{
+    const struct family *fam = &families[s->f];
+    struct cell *c = bench_cell(b, SEC_DGRAM, ROLE_OURS, fam->name, DGRAM_SIZE);
+    char count[24], sz[24];
+    const char *argv[24] = {fam->client, "--json", "-q", "--mode", "discard",
+                            "-c",        count,    "-s", sz};
+    struct task *t = calloc(1, sizeof(*t));
+    double secs = 0;
+    int ok = 1;
+
+    snprintf(count, sizeof(count), "%lu", b->dgrams);
+    snprintf(sz, sizeof(sz), "%d", DGRAM_SIZE);
+    client_target(s, argv, 9);
+    if (t && client_run(b, c, argv, t) == 0) {
+        c->sent = (unsigned long long)json_num(t->out, "sent", &ok);
+        secs = json_num(t->out, "elapsed_s", &ok);
+        task_end(t);
+    }
+    free(t);
+    server_stop(s); /* its last line: what arrived, what the kernel dropped */
+    if (ok && secs > 0 && server_counts(s, &c->received, &c->dropped) == 0) {
+        c->ok = 1;
+        c->rate = (double)c->sent / secs, c->delivered = (double)c->received / secs;
+        c->unexplained = (long long)(c->sent - c->received - c->dropped);
+    } else if (!c->why[0]) {
+        snprintf(c->why, sizeof(c->why), "no counts from %s: %.200s", fam->server, s->t.err);
+    }
+}
+
+static void connect_cell(struct bench *b, struct server *s)
+{
+    struct cell *c = bench_cell(b, SEC_CONNECT, ROLE_OURS, families[s->f].name, CONNECT_SIZE);
+    struct sf_stats st;
+    struct sf_err err;
+    double secs;
+
+    sf_stats_init(&st);
+    pin_cpu(&b->cpus, b->client.self);
+    if (connect_loop((struct sockaddr *)&s->addr, s->addrlen, CONNECT_SIZE, b->connections, &st,
+                     &secs, &err) < 0) {
+        snprintf(c->why, sizeof(c->why), "%.200s", err.msg);
+    } else {
+        struct sf_summary sum = sf_stats_summary(&st);
+        c->ok = 1, c->p50 = sum.p50, c->p99 = sum.p99, c->mean = sum.mean;
+        c->rate = (double)b->connections / secs;
+    }
+    pin_cpu(&b->cpus, -1);
+    sf_stats_free(&st);
+}
+
+/* One section's rows for family f, against its own server started for the section. */
+static void family_section(struct bench *b, enum section sec, enum fam f)
+{
+    struct server *s = calloc(1, sizeof(*s));
+    char why[256];
+
+    bench_progress(b, families[f].name, 0);
+    if (!s || server_start(b, f, sec, s, why, sizeof(why)) < 0) {
+        struct cell *c = bench_cell(b, sec, ROLE_OURS, families[f].name, 0);
+        snprintf(c->why, sizeof(c->why), "%s", s ? why : "out of memory");
+        free(s);
+        return;
+    }
+    for (int i = 0; sec == SEC_LATENCY && i < b->nsizes; i++) {
+        bench_progress(b, families[f].name, b->sizes[i]);
+        latency_cell(b, s, b->sizes[i]);
+    }
+    if (sec == SEC_STREAM)
+        stream_cell(b, s);
+    if (sec == SEC_DGRAM)
+        dgram_cell(b, s);
+    if (sec == SEC_CONNECT)
+        connect_cell(b, s);
+    if (sec == SEC_CROWD)
+        crowd_run(b, bench_cell(b, SEC_CROWD, ROLE_OURS, families[f].name, CONNECT_SIZE),
+                  (struct sockaddr *)&s->addr, s->addrlen, s->t.c.pid);
+    if (sec != SEC_DGRAM)
+        server_stop(s);
+    free(s);
+}
+
+static void floor_latency(struct bench *b, enum floor_kind k, unsigned long size)
+{
+    struct cell *c = bench_cell(b, SEC_LATENCY, ROLE_FLOOR, floor_name(k), size);
     struct sf_stats s;
     struct sf_err err;
 
+    bench_progress(b, floor_name(k), size);
     sf_stats_init(&s);
-    if (floor_run(kind, size, b->warmup, b->count, &b->cpus, b->cpu_client, b->cpu_server, &s,
-                  &err) < 0) {
+    if (floor_pingpong(k, size, b->warmup, b->count, &b->client, &s, &err) < 0) {
         snprintf(c->why, sizeof(c->why), "%.200s", err.msg);
     } else {
         struct sf_summary sum = sf_stats_summary(&s);
@@ -204,227 +587,140 @@ static void floor_cell(struct bench *b, enum floor_kind kind, unsigned long size
     sf_stats_free(&s);
 }
 
-/* Start a family's server pinned to the server's CPU; its port (or 1 for unix), or 0. */
-static int start_server(struct bench *b, enum fam f, struct task *t, char *path, size_t cap)
+/* A floor row of the stream, dgram or connect section. */
+static void floor_rate(struct bench *b, enum section sec, enum floor_kind k)
 {
-    const struct family *fam = &families[f];
-    const char *argv[16] = {fam->server, "--mode", "mirror", "-q", "--recv-size", "65536"};
-    int n = 6;
+    unsigned long size = sec == SEC_STREAM  ? STREAM_WRITE
+                         : sec == SEC_DGRAM ? DGRAM_SIZE
+                                            : CONNECT_SIZE;
+    struct cell *c = bench_cell(b, sec, ROLE_FLOOR, floor_name(k), size);
+    struct dgram_rate r;
+    struct sf_stats st;
     struct sf_err err;
+    double secs = 0;
+    int rc;
 
-    if (fam->unix_type) {
-        snprintf(path, cap, "@sockfam-bench-%d-%s", (int)getpid(), fam->name);
-        argv[n++] = "--type", argv[n++] = fam->unix_type, argv[n++] = "--bind", argv[n++] = path;
-    } else {
-        argv[n++] = "-4", argv[n++] = "-p", argv[n++] = "0";
-    }
-    argv[n] = NULL;
-    pin_cpu(&b->cpus, b->cpu_server);
-    n = task_start(t, b->bin_dir, argv, &err);
-    pin_cpu(&b->cpus, -1);
-    if (n < 0 || !task_wait(t, "\n", sf_deadline_after_ms(READY_MS)))
-        return 0;
-    const char *colon = strrchr(strtok(t->err, "\n"), ':');
-    return fam->unix_type ? 1 : colon ? atoi(colon + 1) : 0;
-}
-
-static double json_num(const char *j, size_t len, const char *path, int *ok)
-{
-    struct sf_json_val v;
-
-    if (sf_json_get(j, len, path, &v) == 1 && v.type == SF_JSON_NUMBER)
-        return v.num;
-    *ok = 0;
-    return 0;
-}
-
-/* One client run for a cell, pinned to the client's CPU. */
-static void client_cell(struct bench *b, enum fam f, const char *target, unsigned long size)
-{
-    const struct family *fam = &families[f];
-    struct cell *c = add_cell(b, fam->name, FLOOR_PIPE, size);
-    char count[24], warm[24], sz[24];
-    const char *argv[24] = {fam->client, "--json", "-q", "-c", count, "-s", sz};
-    int n = 7, ok = 1, icmp = f == FAM_ICMP;
-    struct task *t = calloc(1, sizeof(*t));
-    struct sf_err err;
-
-    snprintf(count, sizeof(count), "%lu", b->count);
-    snprintf(warm, sizeof(warm), "%lu", b->warmup);
-    snprintf(sz, sizeof(sz), "%lu", size);
-    if (icmp)
-        argv[n++] = "-i", argv[n++] = "0", argv[n++] = target;
-    else if (fam->unix_type)
-        argv[n++] = "--mode", argv[n++] = "mirror", argv[n++] = "--warmup", argv[n++] = warm,
-        argv[n++] = "--type", argv[n++] = fam->unix_type, argv[n++] = target;
+    bench_progress(b, c->name, size);
+    sf_stats_init(&st);
+    if (sec == SEC_STREAM)
+        rc = floor_stream(k, size, b->stream_mib * 16, &b->client, &secs, &err);
+    else if (sec == SEC_DGRAM)
+        rc = floor_dgram_rate(k, size, b->dgrams, &b->client, &r, &err);
     else
-        argv[n++] = "--mode", argv[n++] = "mirror", argv[n++] = "--warmup", argv[n++] = warm,
-        argv[n++] = "-p", argv[n++] = target, argv[n++] = "127.0.0.1";
-    argv[n] = NULL;
-    pin_cpu(&b->cpus, b->cpu_client);
-    n = t ? task_start(t, b->bin_dir, argv, &err) : -1;
-    pin_cpu(&b->cpus, -1);
-    if (n == 0 && task_wait(t, NULL, sf_deadline_after_ms(CELL_MS)) && t->status == 0) {
-        size_t len = strcspn(t->out, "\n");
-        double scale = icmp ? 1000 : 1;
-        c->p50 = json_num(t->out, len, icmp ? "rtt_ms.p50" : "rtt_us.p50", &ok) * scale;
-        c->p99 = json_num(t->out, len, icmp ? "rtt_ms.p99" : "rtt_us.p99", &ok) * scale;
-        c->mean = json_num(t->out, len, icmp ? "rtt_ms.avg" : "rtt_us.mean", &ok) * scale;
-        c->ok = ok;
+        rc = floor_connect(k, size, b->connections, &b->client, &st, &secs, &err);
+    c->ok = rc == 0;
+    if (rc < 0) {
+        snprintf(c->why, sizeof(c->why), "%.200s", err.msg);
+    } else if (sec == SEC_STREAM) {
+        c->rate = (double)b->stream_mib * 1048576 / secs / 1e6;
+    } else if (sec == SEC_DGRAM) {
+        c->sent = r.sent, c->received = r.received, c->dropped = r.dropped;
+        c->unexplained = (long long)(r.sent - r.received - r.dropped);
+        c->rate = (double)r.sent / r.seconds, c->delivered = (double)r.received / r.seconds;
+    } else {
+        struct sf_summary sum = sf_stats_summary(&st);
+        c->rate = (double)b->connections / secs;
+        c->p50 = sum.p50, c->p99 = sum.p99, c->mean = sum.mean;
     }
-    if (!c->ok && t)
-        task_last_line(t, c->why, sizeof(c->why));
-    if (t)
-        task_end(t);
-    free(t);
+    sf_stats_free(&st);
 }
 
-static enum floor_kind floor_of(enum fam f)
+/* The floor rows of one section (every kind a selected family is compared to). */
+static void floor_section(struct bench *b, enum section sec, const int want[FLOOR_N])
 {
-    return f == FAM_TCP || f == FAM_UNIX_STREAM ? FLOOR_STREAM
-           : f == FAM_UNIX_SEQPACKET            ? FLOOR_SEQPACKET
-           : f == FAM_ICMP                      ? FLOOR_PIPE
-                                                : FLOOR_DGRAM;
-}
-
-static void family_cells(struct bench *b, enum fam f)
-{
-    struct task *server = calloc(1, sizeof(*server));
-    char path[128] = "", target[128] = "127.0.0.1";
-    int port = 1;
-
-    if (server && families[f].server) {
-        port = start_server(b, f, server, path, sizeof(path));
-        snprintf(target, sizeof(target), "%s", families[f].unix_type ? path : "");
-        if (!families[f].unix_type)
-            snprintf(target, sizeof(target), "%d", port);
-    }
-    for (int i = 0; i < b->nsizes; i++) {
-        if (!port) {
-            struct cell *c = add_cell(b, families[f].name, FLOOR_PIPE, b->sizes[i]);
-            snprintf(c->why, sizeof(c->why), "%s did not start: %.200s", families[f].server,
-                     server ? server->err : "out of memory");
+    for (int k = 0; k < FLOOR_N; k++) {
+        if (!want[k] || sec == SEC_CROWD)
             continue;
+        for (int i = 0; sec == SEC_LATENCY && i < b->nsizes; i++)
+            floor_latency(b, (enum floor_kind)k, b->sizes[i]);
+        if (sec != SEC_LATENCY)
+            floor_rate(b, sec, (enum floor_kind)k);
+    }
+}
+
+/* Which families a section covers. */
+static int covers(enum section sec, enum fam f)
+{
+    switch (sec) {
+    case SEC_LATENCY:
+        return 1;
+    case SEC_DGRAM:
+        return f == FAM_UDP || f == FAM_UNIX_DGRAM;
+    default:
+        return f == FAM_TCP || f == FAM_UNIX_STREAM;
+    }
+}
+
+static void run_section(struct bench *b, enum section sec)
+{
+    int want[FLOOR_N] = {0};
+
+    for (int f = 0; f < FAM_N; f++)
+        if (b->on[f] && covers(sec, (enum fam)f)) {
+            want[floor_of((enum fam)f)] = 1;
+            want[FLOOR_PIPE] |= sec == SEC_LATENCY || sec == SEC_STREAM;
         }
-        if (!b->quiet && isatty(2))
-            fprintf(stderr, "\r\033[Ksockfam bench: %s, %lu bytes", families[f].name, b->sizes[i]);
-        client_cell(b, f, target, b->sizes[i]);
-    }
-    if (server) {
-        task_signal(server, SIGTERM);
-        task_wait(server, NULL, sf_deadline_after_ms(READY_MS));
-        task_end(server);
-    }
-    free(server);
-}
-
-/* Each family cell's p50 over the floor of its type and size. */
-static void ratios(struct bench *b)
-{
-    for (int i = 0; i < b->ncells; i++) {
-        struct cell *c = &b->cells[i];
-        enum floor_kind want = FLOOR_PIPE;
-        if (!c->family || !c->ok)
+    floor_section(b, sec, want);
+    for (int f = 0; f < FAM_N; f++) {
+        if (!b->on[f] || !covers(sec, (enum fam)f))
             continue;
-        for (int f = 0; f < FAM_N; f++)
-            if (strcmp(families[f].name, c->family) == 0)
-                want = floor_of((enum fam)f);
-        for (int k = 0; k < b->ncells; k++)
-            if (!b->cells[k].family && b->cells[k].ok && b->cells[k].floor == want &&
-                b->cells[k].size == c->size)
-                c->ratio = c->p50 / b->cells[k].p50;
+        if (f == FAM_ICMP)
+            for (int i = 0; i < b->nsizes; i++)
+                bench_progress(b, "icmp", b->sizes[i]), icmp_cell(b, b->sizes[i]);
+        else
+            family_section(b, sec, (enum fam)f);
     }
 }
 
-static const char *cell_name(const struct cell *c)
+/* Where the suite's programs are: beside this binary. */
+static void find_bin_dir(struct bench *b)
 {
-    static char buf[64];
+    ssize_t n = readlink("/proc/self/exe", b->bin_dir, sizeof(b->bin_dir) - 1);
+    char *dir;
 
-    if (c->family)
-        return c->family;
-    snprintf(buf, sizeof(buf), "floor: %s", floor_name(c->floor));
-    return buf;
+    b->bin_dir[n > 0 ? n : 0] = '\0';
+    dir = dirname(b->bin_dir); /* may point into bin_dir */
+    memmove(b->bin_dir, dir, strlen(dir) + 1);
 }
 
-static void print_text(const struct bench *b)
+/* Enough descriptors for the crowd: both ends of every connection, in this process and its server.
+ */
+static void raise_fd_limit(void)
 {
-    printf("sockfam bench: round trips, one message in flight, %lu per cell after %lu warm-up; "
-           "placement %s",
-           b->count, b->warmup, b->placement);
-    if (b->cpu_server >= 0)
-        printf(" (server end on CPU %d, client end on CPU %d)", b->cpu_server, b->cpu_client);
-    printf("\n\n%-30s %6s %9s %9s %9s %10s %8s\n", "family", "bytes", "p50 us", "p99 us", "mean us",
-           "msgs/s", "x floor");
-    for (int i = 0; i < b->ncells; i++) {
-        const struct cell *c = &b->cells[i];
-        if (!c->ok) {
-            printf("%-30s %6lu   failed: %s\n", cell_name(c), c->size, c->why);
-            continue;
-        }
-        printf("%-30s %6lu %9.2f %9.2f %9.2f %10.0f", cell_name(c), c->size, c->p50, c->p99,
-               c->mean, c->mean > 0 ? 1e6 / c->mean : 0);
-        if (c->ratio > 0)
-            printf(" %8.2f", c->ratio);
-        printf("\n");
-    }
-    printf("\nx floor: p50 over the p50 of a socketpair of the same type (tcp, unix-stream: stream;"
-           "\nudp, unix-dgram: dgram; unix-seqpacket: seqpacket), same size, same run.\n");
-}
+    struct rlimit r;
 
-static void print_json(const struct bench *b)
-{
-    printf("{\"program\":\"sockfam bench\",\"placement\":\"%s\",\"cpu_server\":%d,"
-           "\"cpu_client\":%d,\"count\":%lu,\"warmup\":%lu,\"cells\":[",
-           b->placement, b->cpu_server, b->cpu_client, b->count, b->warmup);
-    for (int i = 0; i < b->ncells; i++) {
-        const struct cell *c = &b->cells[i];
-        printf("%s{\"name\":\"%s\",\"floor\":%s,\"size\":%lu,\"ok\":%s", i ? "," : "", cell_name(c),
-               c->family ? "false" : "true", c->size, c->ok ? "true" : "false");
-        if (c->ok)
-            printf(",\"p50_us\":%.3f,\"p99_us\":%.3f,\"mean_us\":%.3f,\"msgs_per_s\":%.0f", c->p50,
-                   c->p99, c->mean, c->mean > 0 ? 1e6 / c->mean : 0);
-        if (c->ratio > 0)
-            printf(",\"ratio_to_floor\":%.3f", c->ratio);
-        printf("}");
+    if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < 4096) {
+        r.rlim_cur = r.rlim_max < 4096 ? r.rlim_max : 4096;
+        setrlimit(RLIMIT_NOFILE, &r);
     }
-    printf("]}\n");
 }
 
 int bench_main(int argc, char **argv)
 {
     struct bench b = {0};
-    int rc = parse(argc, argv, &b), failed = 0;
-    ssize_t n;
+    int rc;
 
-    if (rc != 0)
+    if (cpus_read(&b.cpus) < 0) {
+        fprintf(stderr, "sockfam: bench: sched_getaffinity: %s\n", strerror(errno));
+        return 71;
+    }
+    if ((rc = parse(argc, argv, &b)) != 0)
         return rc;
     signal(SIGPIPE, SIG_IGN);
-    n = readlink("/proc/self/exe", b.bin_dir, sizeof(b.bin_dir) - 1);
-    b.bin_dir[n > 0 ? n : 0] = '\0';
-    char *dir = dirname(b.bin_dir); /* may point into bin_dir */
-    memmove(b.bin_dir, dir, strlen(dir) + 1);
-    b.cells = calloc((size_t)(FAM_N + 4) * MAX_SIZES, sizeof(*b.cells));
+    raise_fd_limit();
+    find_bin_dir(&b);
+    b.maxcells = 512;
+    b.cells = calloc((size_t)b.maxcells, sizeof(*b.cells));
     if (!b.cells)
         return 71;
-    for (int k = FLOOR_STREAM; k <= FLOOR_PIPE; k++)
-        for (int i = 0; i < b.nsizes; i++)
-            floor_cell(&b, (enum floor_kind)k, b.sizes[i]);
-    for (int f = 0; f < FAM_N; f++)
-        if (b.on[f])
-            family_cells(&b, (enum fam)f);
+    for (int s = 0; s < SEC_N; s++)
+        if (b.sec_on[s])
+            run_section(&b, (enum section)s);
+    if (b.peers)
+        peers_run(&b);
     if (!b.quiet && isatty(2))
         fprintf(stderr, "\r\033[K");
-    ratios(&b);
-    if (b.json)
-        print_json(&b);
-    else
-        print_text(&b);
-    for (int i = 0; i < b.ncells; i++)
-        if (!b.cells[i].ok) {
-            fprintf(stderr, "sockfam: bench: %s, %lu bytes: %s\n", cell_name(&b.cells[i]),
-                    b.cells[i].size, b.cells[i].why);
-            failed = 1;
-        }
+    rc = bench_report(&b);
     free(b.cells);
-    return failed;
+    return rc;
 }

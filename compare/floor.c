@@ -1,23 +1,37 @@
-/* floor: socketpair and pipe ping-pong between two processes; see floor.h. */
+/* floor: bare-socket transfers between two processes; see floor.h. */
 #include "floor.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
+#include <linux/sock_diag.h>
+#include <poll.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "addr.h"
+#include "icmp.h"
 #include "io.h"
+#include "ping.h"
+
+/* A transfer that stalls this long fails the cell instead of hanging the bench. */
+#define STALL_S 5
 
 const char *floor_name(enum floor_kind kind)
 {
-    static const char *names[] = {"socketpair stream", "socketpair dgram", "socketpair seqpacket",
-                                  "pipe"};
+    static const char *names[] = {
+        "socketpair stream", "socketpair dgram", "socketpair seqpacket", "pipe", "tcp bare",
+        "udp bare",          "icmp bare"};
     return names[kind];
 }
 
@@ -49,71 +63,70 @@ int pin_cpu(const struct cpus *c, int cpu)
     return sched_setaffinity(0, sizeof(one), &one);
 }
 
-/* Move exactly len bytes (a stream may split them); 0 or -1. */
-static int move(int rfd, int wfd, char *buf, size_t len, int record)
+static int is_record(enum floor_kind kind)
 {
-    size_t got = 0;
+    return kind == FLOOR_DGRAM || kind == FLOOR_SEQPACKET || kind == FLOOR_UDP;
+}
 
-    while (got < len) {
-        ssize_t n = read(rfd, buf + got, len - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        got += (size_t)n;
-        if (record)
-            break;
+static void stall_limit(int fd)
+{
+    struct timeval tv = {.tv_sec = STALL_S};
+
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+/* A loopback listener on port 0 (TCP) or a bound socket (UDP); its address into a. */
+static int loopback_socket(int type, struct sockaddr_in *a)
+{
+    socklen_t len = sizeof(*a);
+    int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+
+    *a = (struct sockaddr_in){.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    if (fd < 0 || bind(fd, (struct sockaddr *)a, sizeof(*a)) < 0 ||
+        (type == SOCK_STREAM && listen(fd, 128) < 0) ||
+        getsockname(fd, (struct sockaddr *)a, &len) < 0) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
     }
-    for (size_t put = 0; put < got;) {
-        ssize_t n = write(wfd, buf + put, got - put);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        put += (size_t)n;
+    return fd;
+}
+
+static int tcp_pair(int out[2])
+{
+    struct sockaddr_in a;
+    int one = 1, l = loopback_socket(SOCK_STREAM, &a);
+
+    out[0] = l < 0 ? -1 : socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (out[0] < 0 || connect(out[0], (struct sockaddr *)&a, sizeof(a)) < 0 ||
+        (out[1] = accept4(l, NULL, NULL, SOCK_CLOEXEC)) < 0) {
+        if (l >= 0)
+            close(l);
+        return -1;
     }
+    close(l);
+    setsockopt(out[1], IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)); /* as our servers do */
     return 0;
 }
 
-/* The echoing child: read a message, write it back, until EOF. */
-static _Noreturn void echo_child(int rfd, int wfd, size_t size, int record, const struct cpus *cpus,
-                                 int cpu)
+static int udp_pair(int out[2])
 {
-    char *buf = malloc(size ? size : 1);
+    struct sockaddr_in a, b;
 
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (cpu >= 0)
-        pin_cpu(cpus, cpu);
-    while (buf && move(rfd, wfd, buf, size, record) == 0)
-        ;
-    _exit(0);
-}
-
-/* One round trip from the parent's side, timed; -1 on a short or failed transfer. */
-static int bounce(int wfd, int rfd, char *out, char *in, size_t size, int record, double *us)
-{
-    int64_t t0 = sf_now_ns();
-    size_t got = 0;
-
-    if (write(wfd, out, size) != (ssize_t)size)
+    out[0] = loopback_socket(SOCK_DGRAM, &a);
+    out[1] = out[0] < 0 ? -1 : loopback_socket(SOCK_DGRAM, &b);
+    if (out[1] < 0 || connect(out[0], (struct sockaddr *)&b, sizeof(b)) < 0 ||
+        connect(out[1], (struct sockaddr *)&a, sizeof(a)) < 0)
         return -1;
-    while (got < size) {
-        ssize_t n = read(rfd, in + got, size - got);
-        if (n <= 0)
-            return -1;
-        got += (size_t)n;
-        if (record)
-            break;
-    }
-    *us = (double)(sf_now_ns() - t0) / 1e3;
-    return got == size ? 0 : -1;
+    return 0;
 }
 
 /* The two ends: fds[0]/[1] the parent's write/read, [2]/[3] the child's read/write. */
 static int channel(enum floor_kind kind, int fds[4])
 {
-    int a[2], b[2];
     static const int types[] = {SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET};
+    int a[2] = {-1, -1}, b[2];
 
     if (kind == FLOOR_PIPE) {
         if (pipe2(a, O_CLOEXEC) < 0 || pipe2(b, O_CLOEXEC) < 0)
@@ -121,10 +134,42 @@ static int channel(enum floor_kind kind, int fds[4])
         fds[0] = a[1], fds[2] = a[0], fds[3] = b[1], fds[1] = b[0];
         return 0;
     }
-    if (socketpair(AF_UNIX, types[kind] | SOCK_CLOEXEC, 0, a) < 0)
+    if (kind == FLOOR_TCP   ? tcp_pair(a) < 0
+        : kind == FLOOR_UDP ? udp_pair(a) < 0
+                            : socketpair(AF_UNIX, types[kind] | SOCK_CLOEXEC, 0, a) < 0)
         return -1;
+    stall_limit(a[0]);
     fds[0] = fds[1] = a[0];
     fds[2] = fds[3] = a[1];
+    return 0;
+}
+
+/* Read exactly len bytes (or one record); 0, or -1 on EOF, error or stall. */
+static int read_full(int fd, char *buf, size_t len, int record)
+{
+    for (size_t got = 0; got < len;) {
+        ssize_t n = read(fd, buf + got, len - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        got += (size_t)n;
+        if (record)
+            return got == len ? 0 : -1;
+    }
+    return 0;
+}
+
+static int write_full(int fd, const char *buf, size_t len)
+{
+    for (size_t put = 0; put < len;) {
+        ssize_t n = write(fd, buf + put, len - put);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        put += (size_t)n;
+    }
     return 0;
 }
 
@@ -135,41 +180,320 @@ static void close_pair(int a, int b)
         close(b);
 }
 
-int floor_run(enum floor_kind kind, size_t size, unsigned long warmup, unsigned long count,
-              const struct cpus *cpus, int cpu_self, int cpu_child, struct sf_stats *s,
-              struct sf_err *err)
+/* fork a child pinned to pl->child that runs fn and exits; the parent is pinned to pl->self. */
+static pid_t fork_pinned(const struct place *pl, void (*fn)(const int *fds, size_t size),
+                         const int *fds, size_t size)
 {
-    int fds[4], record = kind == FLOOR_DGRAM || kind == FLOOR_SEQPACKET, rc = 0;
-    char *out = malloc(size ? size : 1), *in = malloc(size ? size : 1);
-    pid_t pid;
+    pid_t pid = fork();
 
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        close_pair(fds[0], fds[1]); /* only the parent's ends: so EOF reaches the child */
+        if (pl->child >= 0)
+            pin_cpu(pl->cpus, pl->child);
+        fn(fds, size);
+        _exit(0);
+    }
+    if (pid > 0 && pl->self >= 0)
+        pin_cpu(pl->cpus, pl->self);
+    return pid;
+}
+
+/* Stop and reap the child (a datagram child never sees EOF), unpin the parent. */
+static void end_child(const struct place *pl, pid_t pid)
+{
+    if (pid > 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+    }
+    pin_cpu(pl->cpus, -1);
+}
+
+static void echo_child(const int *fds, size_t size)
+{
+    char *buf = malloc(size);
+
+    while (buf && read_full(fds[2], buf, size, 0) == 0 && write_full(fds[3], buf, size) == 0)
+        ;
+}
+
+static int icmp_pingpong(size_t size, unsigned long warmup, unsigned long count,
+                         const struct place *pl, struct sf_stats *s, struct sf_err *err);
+
+int floor_pingpong(enum floor_kind kind, size_t size, unsigned long warmup, unsigned long count,
+                   const struct place *pl, struct sf_stats *s, struct sf_err *err)
+{
+    int fds[4], rc = 0, record = is_record(kind);
+    char *out = malloc(size), *in = malloc(size);
+    pid_t pid = -1;
+
+    if (kind == FLOOR_ICMP) {
+        free(out), free(in);
+        return icmp_pingpong(size, warmup, count, pl, s, err);
+    }
     if (!out || !in || channel(kind, fds) < 0) {
         free(out), free(in);
         return sf_err_sys(err, errno ? errno : ENOMEM, "floor", floor_name(kind));
     }
     memset(out, 'f', size);
-    pid = fork();
-    if (pid == 0) {
-        close_pair(fds[0], fds[1]); /* the child keeps only its own ends: EOF reaches it */
-        echo_child(fds[2], fds[3], size, record, cpus, cpu_child);
-    }
+    pid = fork_pinned(pl, echo_child, fds, size);
     close_pair(fds[2], fds[3]);
-    if (cpu_self >= 0)
-        pin_cpu(cpus, cpu_self);
     for (unsigned long i = 0; pid > 0 && rc == 0 && i < warmup + count; i++) {
-        double us;
-        rc = bounce(fds[0], fds[1], out, in, size, record, &us);
+        int64_t t0 = sf_now_ns();
+        rc = write_full(fds[0], out, size) < 0 || read_full(fds[1], in, size, record) < 0 ? -1 : 0;
         if (rc == 0 && i >= warmup)
-            rc = sf_stats_add(err, s, us);
+            rc = sf_stats_add(err, s, (double)(sf_now_ns() - t0) / 1e3);
     }
     if (pid < 0 || rc < 0)
-        rc = sf_err_sys(err, pid < 0 ? errno : EIO, "floor", floor_name(kind));
+        rc = sf_err_sys(err, pid < 0 || errno ? errno : EIO, "floor", floor_name(kind));
     close_pair(fds[0], fds[1]);
-    if (pid > 0) { /* a datagram child never sees EOF: stop it by its pid */
-        kill(pid, SIGKILL);
-        waitpid(pid, NULL, 0);
-    }
-    pin_cpu(cpus, -1);
+    end_child(pl, pid);
     free(out), free(in);
+    return rc;
+}
+
+/* The reply to our request seq, ignoring our own request seen on loopback and others' traffic. */
+static int icmp_is_reply(const struct sf_ping *p, const uint8_t *pkt, ssize_t n, uint16_t seq)
+{
+    size_t off = p->with_ip && n > 0 ? (size_t)(pkt[0] & 0x0f) * 4 : 0;
+    const uint8_t *h = pkt + off;
+
+    return n >= (ssize_t)(off + SF_ICMP_HDR) && h[0] == (p->v6 ? 129 : 0) &&
+           (p->raw ? (h[4] << 8 | h[5]) == p->id : 1) && (h[6] << 8 | h[7]) == seq;
+}
+
+static int icmp_open(struct sf_ping *p, struct sf_err *err)
+{
+    struct sf_addr addr;
+
+    if (sf_addr_parse(err, "127.0.0.1", "0", 1, &addr) < 0 ||
+        sf_ping_open(err, &addr, SF_FAMILY_ANY, p) < 0)
+        return -1;
+    stall_limit(p->fd);
+    return 0;
+}
+
+static int icmp_pingpong(size_t size, unsigned long warmup, unsigned long count,
+                         const struct place *pl, struct sf_stats *s, struct sf_err *err)
+{
+    size_t cap = size + SF_ICMP_HDR + 60;
+    uint8_t *req = malloc(cap), *in = malloc(cap);
+    struct timespec ts = {0};
+    struct sf_ping p;
+    int rc = 0;
+
+    if (!req || !in || icmp_open(&p, err) < 0) {
+        free(req), free(in);
+        return req && in ? -1 : sf_err_sys(err, ENOMEM, "floor", "icmp bare");
+    }
+    if (pl->self >= 0)
+        pin_cpu(pl->cpus, pl->self);
+    for (unsigned long i = 0; rc == 0 && i < warmup + count; i++) {
+        uint16_t seq = (uint16_t)(i + 1);
+        size_t len = sf_icmp_echo_build(req, cap, p.v6, p.id, seq, &ts, size);
+        int64_t t0 = sf_now_ns();
+        ssize_t n = -1;
+        rc = sendto(p.fd, req, len, 0, (struct sockaddr *)&p.dest, p.destlen) == (ssize_t)len ? 0
+                                                                                              : -1;
+        while (rc == 0 && !icmp_is_reply(&p, in, n, seq))
+            if ((n = recv(p.fd, in, cap, 0)) < 0)
+                rc = -1;
+        if (rc == 0 && i >= warmup)
+            rc = sf_stats_add(err, s, (double)(sf_now_ns() - t0) / 1e3);
+        else if (rc < 0)
+            sf_err_sys(err, errno, "floor", "icmp bare");
+    }
+    close(p.fd);
+    pin_cpu(pl->cpus, -1);
+    free(req), free(in);
+    return rc;
+}
+
+static void sink_child(const int *fds, size_t size)
+{
+    char *buf = malloc(size);
+    ssize_t n = 1;
+
+    while (buf && (n = read(fds[2], buf, size)) > 0)
+        ;
+    close(fds[3]); /* the parent's EOF: everything was read */
+}
+
+int floor_stream(enum floor_kind kind, size_t size, unsigned long count, const struct place *pl,
+                 double *seconds, struct sf_err *err)
+{
+    int fds[4], rc = 0;
+    char *out = calloc(1, size), byte;
+    pid_t pid = -1;
+    int64_t t0;
+
+    if (!out || channel(kind, fds) < 0) {
+        free(out);
+        return sf_err_sys(err, errno ? errno : ENOMEM, "floor", floor_name(kind));
+    }
+    pid = fork_pinned(pl, sink_child, fds, size);
+    close_pair(fds[2], fds[3]);
+    t0 = sf_now_ns();
+    for (unsigned long i = 0; pid > 0 && rc == 0 && i < count; i++)
+        rc = write_full(fds[0], out, size);
+    if (kind == FLOOR_PIPE)
+        close(fds[0]), fds[0] = -1;
+    else
+        shutdown(fds[0], SHUT_WR);
+    if (pid < 0 || rc < 0 || read(fds[1], &byte, 1) != 0)
+        rc = sf_err_sys(err, pid < 0 || errno ? errno : EIO, "floor", floor_name(kind));
+    *seconds = (double)(sf_now_ns() - t0) / 1e9;
+    if (fds[0] >= 0)
+        close(fds[0]);
+    if (fds[1] != fds[0])
+        close(fds[1]);
+    end_child(pl, pid);
+    free(out);
+    return rc;
+}
+
+/* Count datagrams until an empty one; then the count and the drops, on the status pipe fds[5]. */
+static void count_child(const int *fds, size_t size)
+{
+    unsigned long long got[2] = {0, 0};
+    uint32_t mem[SK_MEMINFO_VARS] = {0};
+    socklen_t len = sizeof(mem);
+    char *buf = malloc(size);
+    ssize_t n;
+
+    while (buf && (n = recv(fds[2], buf, size, 0)) != 0)
+        if (n > 0)
+            got[0]++;
+    if (getsockopt(fds[2], SOL_SOCKET, SO_MEMINFO, mem, &len) == 0 &&
+        len > SK_MEMINFO_DROPS * sizeof(mem[0]))
+        got[1] = mem[SK_MEMINFO_DROPS];
+    if (write(fds[5], got, sizeof(got)) != sizeof(got))
+        _exit(1);
+}
+
+/* Send empty datagrams (a lost one is sent again) until the child's counts arrive. */
+static int dgram_finish(int fd, int status, struct dgram_rate *out)
+{
+    int64_t deadline = sf_deadline_after_ms(STALL_S * 1000);
+    unsigned long long got[2];
+    struct sf_err err;
+
+    for (;;) { /* waiting first lets the flood drain: a marker into a full queue is a drop */
+        int r = sf_wait_fd(&err, status, POLLIN, sf_deadline_after_ms(10));
+        if (r > 0 && read(status, got, sizeof(got)) == sizeof(got)) {
+            out->received = got[0], out->dropped = got[1];
+            return 0;
+        }
+        if (r < 0 || sf_now_ns() >= deadline)
+            return -1;
+        send(fd, "", 0, MSG_DONTWAIT);
+    }
+}
+
+int floor_dgram_rate(enum floor_kind kind, size_t size, unsigned long count, const struct place *pl,
+                     struct dgram_rate *out, struct sf_err *err)
+{
+    int fds[6], st[2] = {-1, -1}, rc = 0;
+    char *buf = calloc(1, size);
+    pid_t pid = -1;
+    int64_t t0;
+
+    *out = (struct dgram_rate){0};
+    if (!buf || pipe2(st, O_CLOEXEC) < 0 || channel(kind, fds) < 0) {
+        free(buf);
+        return sf_err_sys(err, errno ? errno : ENOMEM, "floor", floor_name(kind));
+    }
+    fds[4] = st[0], fds[5] = st[1];
+    pid = fork_pinned(pl, count_child, fds, size);
+    close_pair(fds[2], fds[3]);
+    close(st[1]);
+    t0 = sf_now_ns();
+    for (unsigned long i = 0; pid > 0 && i < count; i++)
+        if (send(fds[0], buf, size, 0) == (ssize_t)size)
+            out->sent++;
+    out->seconds = (double)(sf_now_ns() - t0) / 1e9;
+    if (pid < 0 || dgram_finish(fds[0], st[0], out) < 0)
+        rc = sf_err_sys(err, pid < 0 ? errno : ETIMEDOUT, "floor", floor_name(kind));
+    close(fds[0]);
+    close(st[0]);
+    end_child(pl, pid);
+    free(buf);
+    return rc;
+}
+
+int connect_loop(const struct sockaddr *addr, socklen_t len, size_t size, unsigned long count,
+                 struct sf_stats *s, double *seconds, struct sf_err *err)
+{
+    char *out = calloc(1, size), *in = malloc(size);
+    int64_t start = sf_now_ns();
+    int rc = out && in ? 0 : sf_err_sys(err, ENOMEM, "connect", "buffers");
+
+    for (unsigned long i = 0; rc == 0 && i < count; i++) {
+        int64_t t0 = sf_now_ns();
+        int fd = socket(addr->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd >= 0)
+            stall_limit(fd);
+        if (fd < 0 || connect(fd, addr, len) < 0 || write_full(fd, out, size) < 0 ||
+            read_full(fd, in, size, 0) < 0)
+            rc = sf_err_sys(err, errno ? errno : EPIPE, "connect, echo, close", "the server");
+        if (fd >= 0)
+            close(fd);
+        if (rc == 0)
+            rc = sf_stats_add(err, s, (double)(sf_now_ns() - t0) / 1e3);
+    }
+    *seconds = (double)(sf_now_ns() - start) / 1e9;
+    free(out), free(in);
+    return rc;
+}
+
+/* A bare server: accept, echo size bytes, close; until killed. */
+static void accept_child(const int *fds, size_t size)
+{
+    char *buf = malloc(size);
+
+    for (;;) {
+        int c = accept4(fds[2], NULL, NULL, SOCK_CLOEXEC);
+        if (c < 0 && errno != EINTR && errno != ECONNABORTED)
+            return;
+        if (c >= 0 && buf && read_full(c, buf, size, 0) == 0)
+            write_full(c, buf, size);
+        if (c >= 0)
+            close(c);
+    }
+}
+
+/* A listening unix stream socket on an abstract name of this process; its address. */
+static int unix_listener(struct sockaddr_un *a, socklen_t *len)
+{
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int n;
+
+    *a = (struct sockaddr_un){.sun_family = AF_UNIX};
+    n = snprintf(a->sun_path + 1, sizeof(a->sun_path) - 1, "sockfam-floor-%d", (int)getpid());
+    *len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
+    if (fd >= 0 && (bind(fd, (struct sockaddr *)a, *len) < 0 || listen(fd, 128) < 0)) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+int floor_connect(enum floor_kind kind, size_t size, unsigned long count, const struct place *pl,
+                  struct sf_stats *s, double *seconds, struct sf_err *err)
+{
+    struct sockaddr_storage a;
+    socklen_t len = sizeof(struct sockaddr_in);
+    int fds[4] = {-1, -1, -1, -1}, rc;
+    pid_t pid;
+
+    fds[2] = kind == FLOOR_TCP ? loopback_socket(SOCK_STREAM, (struct sockaddr_in *)&a)
+                               : unix_listener((struct sockaddr_un *)&a, &len);
+    if (fds[2] < 0)
+        return sf_err_sys(err, errno, "floor", floor_name(kind));
+    pid = fork_pinned(pl, accept_child, fds, size);
+    close(fds[2]);
+    rc = pid < 0 ? sf_err_sys(err, errno, "fork", floor_name(kind))
+                 : connect_loop((struct sockaddr *)&a, len, size, count, s, seconds, err);
+    end_child(pl, pid);
     return rc;
 }

@@ -1,25 +1,42 @@
 /*
- * floor: the kernel's own floor for a ping-pong, measured in the same run
- * as the families: two processes bouncing a message over a socketpair of
- * a given type, or over a pair of pipes.  Nothing of ours is in the path
- * but a read and a write, so every family's figure is shown as a ratio to
- * this one.
+ * floor: the kernel's own floor for each of the bench's measurements, in
+ * the same run as the families: the same transfer between two processes
+ * over a bare socket (a socketpair, a pipe pair, or a loopback TCP or UDP
+ * pair, or a raw ICMP socket to the kernel's responder), with nothing in
+ * the path but the system calls.  Every family's figure is shown as a
+ * ratio to the floor of its own socket type.
  */
 #ifndef SF_FLOOR_H
 #define SF_FLOOR_H
 
 #include <sched.h>
 #include <stddef.h>
+#include <sys/socket.h>
 
 #include "err.h"
 #include "stats.h"
 
-enum floor_kind { FLOOR_STREAM, FLOOR_DGRAM, FLOOR_SEQPACKET, FLOOR_PIPE };
+enum floor_kind {
+    FLOOR_STREAM,    /* socketpair(AF_UNIX, SOCK_STREAM) */
+    FLOOR_DGRAM,     /* socketpair(AF_UNIX, SOCK_DGRAM) */
+    FLOOR_SEQPACKET, /* socketpair(AF_UNIX, SOCK_SEQPACKET) */
+    FLOOR_PIPE,      /* two pipes */
+    FLOOR_TCP,       /* a TCP connection over 127.0.0.1 */
+    FLOOR_UDP,       /* two connected UDP sockets on 127.0.0.1 */
+    FLOOR_ICMP,      /* the socket icmp-ping would use, to the kernel's responder */
+    FLOOR_N
+};
 
 /* The CPUs this process may run on when it started, and the first two of them. */
 struct cpus {
     cpu_set_t allowed;
     int n, first, second; /* second is -1 with only one CPU */
+};
+
+/* Where the two ends run: CPU numbers, -1 for wherever the scheduler likes. */
+struct place {
+    const struct cpus *cpus;
+    int self, child;
 };
 
 /* Read the calling process's CPUs.  0 or -1 (errno). */
@@ -28,15 +45,46 @@ int cpus_read(struct cpus *c);
 /* Pin the calling process to cpu (-1: back to every CPU it was allowed).  0 or -1. */
 int pin_cpu(const struct cpus *c, int cpu);
 
-/*
- * count round trips of size bytes after warmup unmeasured ones, the echoing
- * child pinned to cpu_child and this process to cpu_self (-1: not pinned);
- * samples in microseconds into s.  0, or -1 with err set.
- */
-int floor_run(enum floor_kind kind, size_t size, unsigned long warmup, unsigned long count,
-              const struct cpus *cpus, int cpu_self, int cpu_child, struct sf_stats *s,
-              struct sf_err *err);
-
 const char *floor_name(enum floor_kind kind);
+
+/*
+ * Ping-pong: count round trips of size bytes, after warmup unmeasured
+ * ones; samples in microseconds into s.  0, or -1 with err set.
+ */
+int floor_pingpong(enum floor_kind kind, size_t size, unsigned long warmup, unsigned long count,
+                   const struct place *pl, struct sf_stats *s, struct sf_err *err);
+
+/*
+ * Stream throughput (FLOOR_STREAM, FLOOR_TCP, FLOOR_PIPE): writes of size
+ * bytes, count of them, to a child that reads and drops them; the time
+ * from the first write to the child's close after it read everything.
+ */
+int floor_stream(enum floor_kind kind, size_t size, unsigned long count, const struct place *pl,
+                 double *seconds, struct sf_err *err);
+
+struct dgram_rate {
+    unsigned long long sent, received, dropped; /* dropped: the receiver's SO_MEMINFO count */
+    double seconds;                             /* first send to last send */
+};
+
+/* Datagram rate (FLOOR_DGRAM, FLOOR_UDP): count datagrams of size bytes, sent flat out. */
+int floor_dgram_rate(enum floor_kind kind, size_t size, unsigned long count, const struct place *pl,
+                     struct dgram_rate *out, struct sf_err *err);
+
+/*
+ * Connection rate (FLOOR_STREAM: a unix stream socket file; FLOOR_TCP):
+ * count times connect, one echo of size bytes, close, against a bare
+ * accept loop in a child; microseconds per connection into s.
+ */
+int floor_connect(enum floor_kind kind, size_t size, unsigned long count, const struct place *pl,
+                  struct sf_stats *s, double *seconds, struct sf_err *err);
+
+/*
+ * The client side of the connection rate, shared with the families' own
+ * servers: count times connect to addr, send size bytes, read them back,
+ * close; each connection's time in microseconds into s.
+ */
+int connect_loop(const struct sockaddr *addr, socklen_t len, size_t size, unsigned long count,
+                 struct sf_stats *s, double *seconds, struct sf_err *err);
 
 #endif

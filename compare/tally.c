@@ -52,8 +52,8 @@ static void client_result(struct run *r, enum fam f)
         return;
     }
     if (!j || sf_json_check(j, len, NULL) < 0) {
-        snprintf(res->why, sizeof(res->why), "%s exited %d without a summary: %s", t->name,
-                 t->status, task_last_line(t, line, sizeof(line)));
+        snprintf(res->why, sizeof(res->why), "%s exited %d without a summary: %s",
+                 families[f].client, t->status, task_last_line(t, line, sizeof(line)));
         res->status = ST_FAILED;
         return;
     }
@@ -67,8 +67,9 @@ static void client_result(struct run *r, enum fam f)
     res->have_rtt = ok && res->answered > 0;
     res->status = ok && t->status == 0 && res->answered == res->sent ? ST_OK : ST_FAILED;
     if (res->status == ST_FAILED)
-        snprintf(res->why, sizeof(res->why), "%s exited %d, %llu of %llu answered: %s", t->name,
-                 t->status, res->answered, res->sent, task_last_line(t, line, sizeof(line)));
+        snprintf(res->why, sizeof(res->why), "%s exited %d, %llu of %llu answered: %s",
+                 families[f].client, t->status, res->answered, res->sent,
+                 task_last_line(t, line, sizeof(line)));
 }
 
 /* Which family a captured packet belongs to, or -1. */

@@ -14,8 +14,10 @@ int task_start(struct task *t, const char *bin_dir, const char *const argv[], st
     char path[4096];
 
     memset(t, 0, sizeof(*t));
-    t->name = argv[0];
-    if ((size_t)snprintf(path, sizeof(path), "%s/%s", bin_dir, argv[0]) >= sizeof(path))
+    snprintf(t->name, sizeof(t->name), "%s",
+             strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0]);
+    if ((size_t)snprintf(path, sizeof(path), "%s/%s", strchr(argv[0], '/') ? "" : bin_dir,
+                         argv[0]) >= sizeof(path))
         return sf_err_set(err, SF_ERR_INVALID, 0, NULL, "%s: path too long", argv[0]);
     if (sf_spawn(&t->c, path, argv, err) < 0)
         return -1;
@@ -26,7 +28,7 @@ int task_start(struct task *t, const char *bin_dir, const char *const argv[], st
 int task_fds(const struct task *t, struct pollfd *pf)
 {
     int n = 0;
-    const int fds[3] = {t->c.out_fd, t->c.err_fd, t->c.pidfd};
+    const int fds[3] = {t->c.out_fd, t->c.err_fd, t->exited ? -1 : t->c.pidfd};
 
     if (!t->started)
         return 0;
@@ -108,10 +110,10 @@ int task_wait(struct task *t, const char *needle, int64_t deadline)
 
     for (;;) {
         task_pump(t);
-        if (needle ? strstr(t->err, needle) != NULL : t->exited)
+        if (needle && (strstr(t->err, needle) || strstr(t->out, needle)))
             return 1;
-        if (needle && t->exited)
-            return 0;
+        if (t->exited && t->c.out_fd < 0 && t->c.err_fd < 0) /* all it said is read */
+            return needle ? 0 : 1;
         int n = task_fds(t, pf);
         if (sf_now_ns() >= deadline || n == 0 ||
             poll(pf, (nfds_t)n, sf_deadline_poll_ms(deadline)) < 0)

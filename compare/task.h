@@ -18,7 +18,7 @@
 #define TASK_ERR_MAX 16384
 
 struct task {
-    const char *name; /* "tcp-server" */
+    char name[64]; /* "tcp-server": argv[0] without its directory */
     struct sf_child c;
     int started, exited, status; /* status: exit code, or 128 + signal */
     char out[TASK_OUT_MAX], err[TASK_ERR_MAX];
@@ -26,7 +26,7 @@ struct task {
     int cut; /* output past the caps was dropped */
 };
 
-/* Start bin_dir/argv[0].  0 or -1 (err set). */
+/* Start bin_dir/argv[0] (argv[0] itself when it holds a /).  0 or -1 (err set). */
 int task_start(struct task *t, const char *bin_dir, const char *const argv[], struct sf_err *err);
 
 /* Add t's descriptors to pf (at most 3); returns how many were added. */
@@ -45,7 +45,7 @@ void task_signal(struct task *t, int sig);
 void task_end(struct task *t);
 
 /*
- * Wait for one task: until its stderr holds needle (NULL: until it exits)
+ * Wait for one task: until its stderr or stdout holds needle (NULL: until it exits)
  * or deadline (sf_now_ns() time).  1 when it happened, 0 at the deadline
  * or when the task exited first.
  */
