@@ -10,6 +10,7 @@
 
 struct watcher {
     int active;
+    unsigned events; /* what epoll waits for now: a modify to the same is no system call */
     int64_t deadline;
     sf_loop_fn fn;
     void *ctx;
@@ -20,6 +21,7 @@ struct sf_loop {
     struct watcher *w; /* indexed by fd */
     int cap;
     unsigned count;
+    unsigned timed; /* watchers with a deadline: none, and no scan of the table per wake-up */
 };
 
 struct sf_loop *sf_loop_new(struct sf_err *err)
@@ -75,7 +77,7 @@ int sf_loop_add(struct sf_err *err, struct sf_loop *loop, int fd, unsigned event
         return fd < 0 ? sf_err_sys(err, EBADF, "epoll_ctl", NULL) : -1;
     if (epoll_ctl(loop->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
         return sf_err_sys(err, errno, "epoll_ctl(ADD)", NULL);
-    loop->w[fd] = (struct watcher){1, SF_NO_DEADLINE, fn, ctx};
+    loop->w[fd] = (struct watcher){1, events, SF_NO_DEADLINE, fn, ctx};
     loop->count++;
     return 0;
 }
@@ -84,8 +86,12 @@ int sf_loop_modify(struct sf_err *err, struct sf_loop *loop, int fd, unsigned ev
 {
     struct epoll_event ev = {.events = events, .data.fd = fd};
 
+    if (fd >= 0 && fd < loop->cap && loop->w[fd].active && loop->w[fd].events == events)
+        return 0;
     if (epoll_ctl(loop->epfd, EPOLL_CTL_MOD, fd, &ev) < 0)
         return sf_err_sys(err, errno, "epoll_ctl(MOD)", NULL);
+    if (fd < loop->cap)
+        loop->w[fd].events = events;
     return 0;
 }
 
@@ -94,14 +100,19 @@ void sf_loop_remove(struct sf_loop *loop, int fd)
     if (fd < 0 || fd >= loop->cap || !loop->w[fd].active)
         return;
     epoll_ctl(loop->epfd, EPOLL_CTL_DEL, fd, NULL);
+    sf_loop_set_deadline(loop, fd, SF_NO_DEADLINE);
     loop->w[fd].active = 0;
     loop->count--;
 }
 
 void sf_loop_set_deadline(struct sf_loop *loop, int fd, int64_t deadline)
 {
-    if (fd >= 0 && fd < loop->cap && loop->w[fd].active)
-        loop->w[fd].deadline = deadline;
+    struct watcher *w = fd >= 0 && fd < loop->cap && loop->w[fd].active ? &loop->w[fd] : NULL;
+
+    if (!w)
+        return;
+    loop->timed += (deadline != SF_NO_DEADLINE) - (w->deadline != SF_NO_DEADLINE);
+    w->deadline = deadline;
 }
 
 unsigned sf_loop_count(const struct sf_loop *loop)
@@ -113,7 +124,7 @@ static int64_t earliest_deadline(const struct sf_loop *loop)
 {
     int64_t min = SF_NO_DEADLINE;
 
-    for (int fd = 0; fd < loop->cap; fd++)
+    for (int fd = 0; loop->timed > 0 && fd < loop->cap; fd++)
         if (loop->w[fd].active && loop->w[fd].deadline < min)
             min = loop->w[fd].deadline;
     return min;
@@ -121,12 +132,12 @@ static int64_t earliest_deadline(const struct sf_loop *loop)
 
 static void fire_timeouts(struct sf_loop *loop)
 {
-    int64_t now = sf_now_ns();
+    int64_t now = loop->timed > 0 ? sf_now_ns() : 0;
 
-    for (int fd = 0; fd < loop->cap; fd++) {
+    for (int fd = 0; loop->timed > 0 && fd < loop->cap; fd++) {
         struct watcher *w = &loop->w[fd];
         if (w->active && w->deadline <= now) {
-            w->deadline = SF_NO_DEADLINE;
+            sf_loop_set_deadline(loop, fd, SF_NO_DEADLINE);
             w->fn(loop, fd, SF_EV_TIMEOUT, w->ctx);
         }
     }

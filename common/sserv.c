@@ -81,18 +81,31 @@ static int conn_flush(struct conn *c, int fd)
     return 0;
 }
 
-/* Queue a reply and try to send it; stop reading while any of it waits. */
-static int conn_reply(struct conn *c, const char *data, size_t len)
+/*
+ * Send a reply straight away; only what the socket does not take is kept
+ * (and reading from this client stops until it is sent).  0, or -1 with
+ * errno (ENOMEM, or the send's error).
+ */
+static int conn_reply(struct conn *c, int fd, const char *data, size_t len)
 {
-    char *p = realloc(c->pending, len ? len : 1);
+    ssize_t n = send(fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+    size_t put = n > 0 ? (size_t)n : 0;
+    char *p;
 
-    if (!p)
+    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
         return -1;
-    c->pending = p;
-    memcpy(p, data, len);
-    c->pending_len = len;
-    c->pending_off = 0;
     c->srv->count->replies++;
+    c->srv->count->bytes_out += put;
+    if (put == len)
+        return 0;
+    if (!(p = realloc(c->pending, len - put))) {
+        errno = ENOMEM;
+        return -1;
+    }
+    c->pending = p;
+    memcpy(p, data + put, len - put);
+    c->pending_len = len - put;
+    c->pending_off = 0;
     return 0;
 }
 
@@ -146,8 +159,8 @@ static void conn_readable(struct conn *c, int fd)
         c->closing = 1;
         sf_loop_set_deadline(srv->loop, fd, SF_NO_DEADLINE);
     }
-    if (rlen > 0 && conn_reply(c, srv->outbuf, rlen) < 0) {
-        conn_close(c, fd, SF_SSERV_CONN_ERROR, ENOMEM);
+    if (rlen > 0 && conn_reply(c, fd, srv->outbuf, rlen) < 0) {
+        conn_close(c, fd, SF_SSERV_CONN_ERROR, errno);
         return;
     }
     conn_after_io(c, fd);
