@@ -131,6 +131,9 @@ static const struct optdef optdefs[] = {
      "resend a message whose reply is lost, up to N times (default: 0)"},
     {"connect", OPT_CONNECT, NULL, ROLE_CLIENT, SF_OPT_CONNECT,
      "use a connected socket (reports ICMP port unreachable as refused)"},
+    {"connect", OPT_CONNECT, NULL, ROLE_CLIENT, SF_OPT_CONNECT_UNIX,
+     "dgram: use a connected socket, whose send waits for room in the server's queue\n"
+     "                           (poll cannot wait for it on an unconnected one)"},
     {"recv-size", OPT_RECV_SIZE, "BYTES", ROLE_CLIENT, SF_OPT_RECV_SIZE,
      "receive buffer per read (default: 65536)"},
     {"recv-size", OPT_RECV_SIZE, "BYTES", ROLE_SERVER, 0,
@@ -346,7 +349,7 @@ static void client_option(int c, void *opts, char **argv)
         o->retries = opt_uint("--retries", optarg, 0, 100);
         break;
     case OPT_CONNECT:
-        o->connect_udp = 1;
+        o->use_connect = 1;
         break;
     case OPT_RECV_SIZE:
         o->recv_size = opt_uint("--recv-size", optarg, 1, 16u << 20);

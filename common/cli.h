@@ -19,12 +19,13 @@
 
 /* Options a program accepts beyond the common set (a bit mask). */
 enum sf_cli_extra {
-    SF_OPT_INET = 1 << 0,      /* -4, -6, -p PORT */
-    SF_OPT_RETRIES = 1 << 1,   /* --retries N */
-    SF_OPT_CONNECT = 1 << 2,   /* --connect (a connected UDP socket) */
-    SF_OPT_RECV_SIZE = 1 << 3, /* --recv-size BYTES (the client side) */
-    SF_OPT_UNIX = 1 << 4,      /* --type stream|dgram|seqpacket */
-    SF_OPT_CONN = 1 << 5,      /* server: --timeout, --backlog, --once (connections) */
+    SF_OPT_INET = 1 << 0,         /* -4, -6, -p PORT */
+    SF_OPT_RETRIES = 1 << 1,      /* --retries N */
+    SF_OPT_CONNECT = 1 << 2,      /* --connect (a connected UDP socket) */
+    SF_OPT_RECV_SIZE = 1 << 3,    /* --recv-size BYTES (the client side) */
+    SF_OPT_UNIX = 1 << 4,         /* --type stream|dgram|seqpacket */
+    SF_OPT_CONN = 1 << 5,         /* server: --timeout, --backlog, --once (connections) */
+    SF_OPT_CONNECT_UNIX = 1 << 6, /* --connect (a connected AF_UNIX dgram socket) */
 };
 
 /* What a program is, for --help and for which options it takes. */
@@ -49,7 +50,7 @@ struct sf_client_opts {
     int64_t timeout_ms; /* connect and reply deadline */
     uint64_t retries;   /* datagram: resend a lost message this many times */
     uint64_t recv_size; /* receive buffer per read (0 = the default) */
-    int connect_udp;    /* --connect */
+    int use_connect;    /* --connect */
     int socktype;       /* --type (AF_UNIX) */
     int json, quiet;
 };

@@ -91,6 +91,12 @@ static enum floor_kind floor_of(enum fam f)
     return k[f];
 }
 
+/* A floor's row name: a connection needs a listener, so no socketpair there. */
+static const char *floor_label(enum section sec, enum floor_kind k)
+{
+    return sec == SEC_CONNECT && k == FLOOR_STREAM ? "unix-stream bare" : floor_name(k);
+}
+
 struct cell *bench_cell(struct bench *b, enum section sec, enum role role, const char *name,
                         unsigned long size)
 {
@@ -100,7 +106,7 @@ struct cell *bench_cell(struct bench *b, enum section sec, enum role role, const
     snprintf(c->name, sizeof(c->name), "%s", name);
     for (int f = 0; role == ROLE_OURS && f < FAM_N; f++)
         if (strcmp(name, families[f].name) == 0)
-            snprintf(c->vs, sizeof(c->vs), "%s", floor_name(floor_of((enum fam)f)));
+            snprintf(c->vs, sizeof(c->vs), "%s", floor_label(sec, floor_of((enum fam)f)));
     return c;
 }
 
@@ -391,11 +397,17 @@ static int client_run(struct bench *b, struct cell *c, const char *const *argv, 
     return 0;
 }
 
-/* The client's arguments for a server of ours, after argv[0..n). */
+/*
+ * The client's arguments for a server of ours, after argv[0..n).  Datagram
+ * clients connect, as the floors' sockets are: an unconnected AF_UNIX
+ * sender cannot wait for room in the server's queue, only spin on EAGAIN.
+ */
 static void client_target(const struct server *s, const char **argv, int n)
 {
     const struct family *fam = &families[s->f];
 
+    if (s->f == FAM_UDP || s->f == FAM_UNIX_DGRAM)
+        argv[n++] = "--connect";
     if (fam->unix_type)
         argv[n++] = "--type", argv[n++] = fam->unix_type, argv[n++] = s->target;
     else
@@ -596,7 +608,7 @@ static void floor_rate(struct bench *b, enum section sec, enum floor_kind k)
     unsigned long size = sec == SEC_STREAM  ? STREAM_WRITE
                          : sec == SEC_DGRAM ? DGRAM_SIZE
                                             : CONNECT_SIZE;
-    struct cell *c = bench_cell(b, sec, ROLE_FLOOR, floor_name(k), size);
+    struct cell *c = bench_cell(b, sec, ROLE_FLOOR, floor_label(sec, k), size);
     struct dgram_rate r;
     struct sf_stats st;
     struct sf_err err;

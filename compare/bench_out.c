@@ -78,8 +78,11 @@ static void text_row(const struct cell *c)
     }
     switch (c->sec) {
     case SEC_LATENCY:
-        printf(" %6lu %9.2f %9.2f %9.2f %10.0f", c->size, c->p50, c->p99, c->mean,
-               c->mean > 0 ? 1e6 / c->mean : 0);
+        if (c->p50 > 0)
+            printf(" %6lu %9.2f %9.2f", c->size, c->p50, c->p99);
+        else /* a peer that gives only a mean (ping) */
+            printf(" %6lu %9s %9s", c->size, "-", "-");
+        printf(" %9.2f %10.0f", c->mean, c->mean > 0 ? 1e6 / c->mean : 0);
         break;
     case SEC_STREAM:
         printf(" %9.0f", c->rate);

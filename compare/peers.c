@@ -240,6 +240,7 @@ static void iperf3(struct bench *b, int udp)
                 double lost = json_at(cli->out, "end.sum.lost_packets");
                 c->ok = secs > 0 && pk > 0 && lost >= 0;
                 c->sent = (unsigned long long)pk, c->received = (unsigned long long)(pk - lost);
+                c->dropped = (unsigned long long)lost; /* iperf3's "lost": no kernel count */
                 c->rate = pk / secs, c->delivered = (pk - lost) / secs;
             } else {
                 double bps = json_at(cli->out, "end.sum_received.bits_per_second");
