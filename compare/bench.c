@@ -467,27 +467,44 @@ static void icmp_cell(struct bench *b, unsigned long size)
     free(t);
 }
 
+/*
+ * count messages of size bytes from the family's client in discard mode;
+ * the finished task with its JSON (the caller ends and frees it), or NULL
+ * with c->why set.
+ */
+static struct task *discard_client(struct bench *b, struct server *s, struct cell *c,
+                                   unsigned long count, unsigned long size)
+{
+    char n[24], sz[24];
+    const char *argv[24] = {
+        families[s->f].client, "--json", "-q", "--mode", "discard", "-c", n, "-s", sz};
+    struct task *t = calloc(1, sizeof(*t));
+
+    snprintf(n, sizeof(n), "%lu", count);
+    snprintf(sz, sizeof(sz), "%lu", size);
+    client_target(s, argv, 9);
+    if (t && client_run(b, c, argv, t) == 0)
+        return t;
+    if (!t)
+        snprintf(c->why, sizeof(c->why), "out of memory");
+    free(t);
+    return NULL;
+}
+
 static void stream_cell(struct bench *b, struct server *s)
 {
-    const struct family *fam = &families[s->f];
-    struct cell *c = bench_cell(b, SEC_STREAM, ROLE_OURS, fam->name, STREAM_WRITE);
-    char count[24], sz[24];
-    const char *argv[24] = {fam->client, "--json", "-q", "--mode", "discard",
-                            "-c",        count,    "-s", sz};
-    struct task *t = calloc(1, sizeof(*t));
+    struct cell *c = bench_cell(b, SEC_STREAM, ROLE_OURS, families[s->f].name, STREAM_WRITE);
+    struct task *t = discard_client(b, s, c, b->stream_mib * 16, STREAM_WRITE);
     int ok = 1;
 
-    snprintf(count, sizeof(count), "%lu", b->stream_mib * 16);
-    snprintf(sz, sizeof(sz), "%d", STREAM_WRITE);
-    client_target(s, argv, 9);
-    if (t && client_run(b, c, argv, t) == 0) {
+    if (t) {
         double bytes = json_num(t->out, "bytes_sent", &ok);
         double secs = json_num(t->out, "elapsed_s", &ok);
         c->ok = ok && secs > 0;
         c->rate = c->ok ? bytes / secs / 1e6 : 0;
         task_end(t);
+        free(t);
     }
-    free(t);
 }
 
 /* What the datagram server's last line says arrived, and what the kernel dropped. */
@@ -506,22 +523,16 @@ static void dgram_cell(struct bench *b, struct server *s)
 {
     const struct family *fam = &families[s->f];
     struct cell *c = bench_cell(b, SEC_DGRAM, ROLE_OURS, fam->name, DGRAM_SIZE);
-    char count[24], sz[24];
-    const char *argv[24] = {fam->client, "--json", "-q", "--mode", "discard",
-                            "-c",        count,    "-s", sz};
-    struct task *t = calloc(1, sizeof(*t));
+    struct task *t = discard_client(b, s, c, b->dgrams, DGRAM_SIZE);
     double secs = 0;
     int ok = 1;
 
-    snprintf(count, sizeof(count), "%lu", b->dgrams);
-    snprintf(sz, sizeof(sz), "%d", DGRAM_SIZE);
-    client_target(s, argv, 9);
-    if (t && client_run(b, c, argv, t) == 0) {
+    if (t) {
         c->sent = (unsigned long long)json_num(t->out, "sent", &ok);
         secs = json_num(t->out, "elapsed_s", &ok);
         task_end(t);
+        free(t);
     }
-    free(t);
     server_stop(s); /* its last line: what arrived, what the kernel dropped */
     if (ok && secs > 0 && server_counts(s, &c->received, &c->dropped) == 0) {
         c->ok = 1;

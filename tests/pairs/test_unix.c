@@ -272,7 +272,9 @@ Test(unix, bad_input_table)
         {{"unix-server", "--perms", "999", NULL}, 64, "invalid --perms '999'"},
         {{"unix-client", "localhost:80", NULL}, 64, "is not a unix socket address"},
         {{"unix-client", "unix:/nonexistent/sockfam.sock", NULL}, 69, "No such file or directory"},
-        {{"unix-client", "--type", "stream", "--connect", NULL}, 64, "--connect is for --type dgram"},
+        {{"unix-client", "--type", "stream", "--connect", NULL},
+         64,
+         "--connect is for --type dgram"},
     };
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
