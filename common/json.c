@@ -69,7 +69,7 @@ static int string(struct cur *c, struct sf_json_val *out)
                 c->p += 6;
                 continue;
             }
-            if (!strchr("\"\\/bfnrt", c->p[1]))
+            if (c->p[1] == '\0' || !strchr("\"\\/bfnrt", c->p[1])) /* strchr finds the NUL */
                 return fail(c, "bad escape");
             c->p++;
         }
@@ -304,6 +304,25 @@ static size_t put_utf8(unsigned cp, char *b)
            b[2] = (char)(0x80 | (cp >> 6 & 0x3f)), b[3] = (char)(0x80 | (cp & 0x3f)), 4;
 }
 
+/* The byte a one-letter escape stands for (\" \\ \/ stand for themselves). */
+static char unescaped(char e)
+{
+    switch (e) {
+    case 'b':
+        return '\b';
+    case 'f':
+        return '\f';
+    case 'n':
+        return '\n';
+    case 'r':
+        return '\r';
+    case 't':
+        return '\t';
+    default:
+        return e;
+    }
+}
+
 size_t sf_json_unescape(const struct sf_json_val *v, char *buf, size_t cap)
 {
     size_t at = 0;
@@ -315,8 +334,7 @@ size_t sf_json_unescape(const struct sf_json_val *v, char *buf, size_t cap)
         tmp[0] = v->start[i];
         if (v->start[i] == '\\' && i + 1 < v->len) {
             char e = v->start[++i];
-            const char *map = strchr("b\bf\fn\nr\rt\t", e);
-            tmp[0] = map && (map - "b\bf\fn\nr\rt\t") % 2 == 0 ? map[1] : e;
+            tmp[0] = unescaped(e);
             if (e == 'u' && i + 4 < v->len + 0 && hex4(v->start + i + 1, &cp) == 0) {
                 i += 4;
                 if (cp >= 0xd800 && cp < 0xdc00 && i + 6 < v->len && v->start[i + 1] == '\\' &&

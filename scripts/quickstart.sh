@@ -9,8 +9,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# tcpdump and tshark read back the .pcap files the suite writes (tests/wire).
-packages=(build-essential cmake pkg-config libpcap-dev libcriterion-dev iproute2 tcpdump tshark)
+# tcpdump and tshark read back the .pcap files the suite writes (tests/wire);
+# clang builds the libFuzzer targets (fuzz/).
+packages=(build-essential cmake pkg-config libpcap-dev libcriterion-dev iproute2 tcpdump tshark
+    clang)
 
 install_missing() {
     local missing=() p
@@ -103,6 +105,9 @@ test)
     echo "quickstart: the same suite under AddressSanitizer and UndefinedBehaviorSanitizer"
     build build-sanitize -DSOCKFAM_SANITIZE=ON
     run_tests build-sanitize
+    echo "quickstart: each libFuzzer target for a short run from its seed corpus"
+    CC=clang build build-fuzz -DSOCKFAM_FUZZ=ON -DSOCKFAM_TESTS=OFF
+    (cd build-fuzz && ctest --output-on-failure -L fuzz -j2)
     ;;
 *)
     echo "usage: bash scripts/quickstart.sh compare|test|demo" >&2

@@ -79,3 +79,21 @@ Test(json, hostile_table_and_every_prefix)
     for (size_t n = 0; n < strlen(sample); n++)
         cr_expect_eq(sf_json_check(sample, n, NULL), -1, "prefix %zu accepted", n);
 }
+
+/*
+ * Found by fuzz_json: a backslash before a NUL byte passed the check
+ * (strchr finds the terminator), and unescaping it read past a string
+ * literal.  Both inputs are also kept in fuzz/corpus/json.
+ */
+Test(json, escaped_nul_is_rejected_and_never_read_past)
+{
+    static const char a[] = "\"\\\0:]\"", b[] = "\"\\\0\xff\xff\\\\\"";
+    struct sf_json_val v = {.type = SF_JSON_STRING, .start = "\\\0x", .len = 3};
+    char buf[8];
+
+    cr_expect_eq(sf_json_check(a, sizeof(a) - 1, NULL), -1);
+    cr_expect_eq(sf_json_check(b, sizeof(b) - 1, NULL), -1);
+    cr_expect_eq(sf_json_unescape(&v, buf, sizeof(buf)), 2);
+    cr_expect_eq(buf[0], '\0');
+    cr_expect_eq(buf[1], 'x');
+}
