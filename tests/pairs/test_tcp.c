@@ -4,10 +4,12 @@
  * one-line errors of bad input.
  */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -141,6 +143,46 @@ Test(tcp, idle_client_does_not_block_others)
         close(idle);
         server_stop(&s);
     }
+}
+
+/*
+ * 1000 connections opened at once and dropped, every other one with a reset
+ * (SO_LINGER 0): the server survives the storm and serves the next client.
+ */
+Test(tcp, thousand_connections_opened_and_dropped)
+{
+    enum { N = 1000 };
+    static int fds[N];
+    struct rlimit r;
+    struct server s;
+    struct proc c;
+    const struct linger rst = {.l_onoff = 1, .l_linger = 0};
+
+    getrlimit(RLIMIT_NOFILE, &r);
+    r.rlim_cur = r.rlim_max < 4096 ? r.rlim_max : 4096;
+    if (r.rlim_cur < N + 100)
+        cr_skip_test("RLIMIT_NOFILE allows only %lu descriptors", (unsigned long)r.rlim_cur);
+    cr_assert_eq(setrlimit(RLIMIT_NOFILE, &r), 0);
+    const char *extra[] = {"-q", "--backlog", "1024", NULL};
+    start(&s, extra);
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)s.port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    for (int i = 0; i < N; i++) {
+        fds[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        cr_assert_geq(fds[i], 0);
+        cr_assert(connect(fds[i], (struct sockaddr *)&a, sizeof(a)) == 0 || errno == EINPROGRESS,
+                  "connect %d: %s", i, strerror(errno));
+    }
+    for (int i = 0; i < N; i++) {
+        if (i % 2)
+            setsockopt(fds[i], SOL_SOCKET, SO_LINGER, &rst, sizeof(rst));
+        close(fds[i]);
+    }
+    const char *argv[] = {"tcp-client", "-p", s.portstr, "127.0.0.1", "after the storm", NULL};
+    cr_expect_eq(proc_run(&c, WAIT_MS, argv), 0, "%s", c.err);
+    cr_expect_str_eq(c.out, "Client received: 'echo=> after the storm'\n");
+    server_stop(&s);
 }
 
 /* Several clients at once, each with many messages, all answered. */
