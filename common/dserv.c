@@ -2,11 +2,11 @@
 #include "dserv.h"
 
 #include <errno.h>
-#include <linux/sock_diag.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "addr.h"
+#include "io.h"
 #include "loop.h"
 
 /* Datagrams handled per wake-up before the loop looks at signals again. */
@@ -71,18 +71,6 @@ static void on_readable(struct sf_loop *loop, int fd, unsigned events, void *ctx
     serve_batch(ctx, fd, BATCH);
 }
 
-/* The socket's drop counter (SK_MEMINFO_DROPS); 0 if this kernel does not give it. */
-static uint64_t kernel_drops(int fd)
-{
-    uint32_t mem[SK_MEMINFO_VARS] = {0};
-    socklen_t len = sizeof(mem);
-
-    if (getsockopt(fd, SOL_SOCKET, SO_MEMINFO, mem, &len) < 0 ||
-        len <= SK_MEMINFO_DROPS * sizeof(mem[0]))
-        return 0;
-    return mem[SK_MEMINFO_DROPS];
-}
-
 int sf_dserv_run(struct sf_err *err, int fd, const struct sf_dserv_config *cfg,
                  volatile sig_atomic_t *stop, const sigset_t *waitmask,
                  struct sf_dserv_counters *counters)
@@ -101,7 +89,7 @@ int sf_dserv_run(struct sf_err *err, int fd, const struct sf_dserv_config *cfg,
         rc = sf_loop_run(err, loop, stop, waitmask);
     for (int n = 0; rc == 0 && n < DRAIN_MAX && serve_batch(&d, fd, BATCH) == BATCH; n += BATCH)
         ;
-    counters->kernel_drops = kernel_drops(fd);
+    counters->kernel_drops = sf_socket_drops(fd);
     sf_loop_free(loop);
     free(d.inbuf);
     free(d.outbuf);

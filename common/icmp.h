@@ -63,7 +63,7 @@ enum sf_icmp_kind sf_icmp_parse(const void *pkt, size_t len, int v6, int with_ip
 /*
  * Is this parsed reply (or error) an answer to one of our requests: our
  * id, and a seq we have sent?  last_seq counts every request sent; the
- * 16-bit seq is (count mod 65536), so once 65535 were sent, every seq
+ * 16-bit seq is (count mod 65536), so once 65536 were sent, every seq
  * (0 included) has been.  A raw socket also receives other programs'
  * replies, which must never be counted as ours.
  */

@@ -67,6 +67,12 @@ ssize_t sf_recv_some(struct sf_err *err, int fd, void *buf, size_t cap, int64_t 
 ssize_t sf_recv_dgram(struct sf_err *err, int fd, void *buf, size_t cap, int64_t deadline,
                       size_t *full, struct sockaddr_storage *from, socklen_t *fromlen);
 
+/*
+ * The datagrams the kernel dropped for fd because its receive buffer was
+ * full (SK_MEMINFO_DROPS of SO_MEMINFO); 0 where the kernel does not say.
+ */
+uint64_t sf_socket_drops(int fd);
+
 /* Sleep for ms milliseconds on CLOCK_MONOTONIC, resuming after signals. */
 void sf_sleep_ms(int64_t ms);
 

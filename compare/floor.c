@@ -4,7 +4,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/sock_diag.h>
 #include <poll.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -356,17 +355,13 @@ int floor_stream(enum floor_kind kind, size_t size, unsigned long count, const s
 static void count_child(const int *fds, size_t size)
 {
     unsigned long long got[2] = {0, 0};
-    uint32_t mem[SK_MEMINFO_VARS] = {0};
-    socklen_t len = sizeof(mem);
     char *buf = malloc(size);
     ssize_t n;
 
     while (buf && (n = recv(fds[2], buf, size, 0)) != 0)
         if (n > 0)
             got[0]++;
-    if (getsockopt(fds[2], SOL_SOCKET, SO_MEMINFO, mem, &len) == 0 &&
-        len > SK_MEMINFO_DROPS * sizeof(mem[0]))
-        got[1] = mem[SK_MEMINFO_DROPS];
+    got[1] = sf_socket_drops(fds[2]);
     if (write(fds[5], got, sizeof(got)) != sizeof(got))
         _exit(1);
 }
