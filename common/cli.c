@@ -94,6 +94,7 @@ enum {
     OPT_BACKLOG,
     OPT_PERMS,
     OPT_WARMUP,
+    OPT_SEND_TIMEOUT,
 };
 
 struct optdef {
@@ -127,6 +128,8 @@ static const struct optdef optdefs[] = {
      "give up on a connect or a reply after SEC (default: 5)"},
     {"timeout", 'w', "SEC", ROLE_SERVER, SF_OPT_CONN,
      "welcome: wait SEC for the message, then print 'Time Out' (default: 5)"},
+    {"send-timeout", OPT_SEND_TIMEOUT, "SEC", ROLE_SERVER, SF_OPT_CONN,
+     "drop a client that takes none of a waiting reply for SEC, 0 never (default: 10)"},
     {"retries", OPT_RETRIES, "N", ROLE_CLIENT, SF_OPT_RETRIES,
      "resend a message whose reply is lost, up to N times (default: 0)"},
     {"connect", OPT_CONNECT, NULL, ROLE_CLIENT, SF_OPT_CONNECT,
@@ -400,6 +403,9 @@ static void server_option(int c, void *opts, char **argv)
     case 'w':
         o->timeout_ms = opt_seconds("--timeout", optarg, 0);
         break;
+    case OPT_SEND_TIMEOUT:
+        o->send_timeout_ms = opt_seconds("--send-timeout", optarg, 1);
+        break;
     case OPT_RECV_SIZE:
         o->recv_size = opt_uint("--recv-size", optarg, 1, 16u << 20);
         break;
@@ -423,6 +429,7 @@ void sf_cli_server_parse(int argc, char **argv, const struct sf_cli_spec *spec,
     memset(o, 0, sizeof(*o));
     o->mode = SF_MODE_ECHO;
     o->timeout_ms = 5000;
+    o->send_timeout_ms = 10000;
     o->socktype = SOCK_STREAM;
     o->backlog = 128;
     o->perms = 0600;

@@ -24,7 +24,7 @@ enum sf_cli_extra {
     SF_OPT_CONNECT = 1 << 2,      /* --connect (a connected UDP socket) */
     SF_OPT_RECV_SIZE = 1 << 3,    /* --recv-size BYTES (the client side) */
     SF_OPT_UNIX = 1 << 4,         /* --type stream|dgram|seqpacket */
-    SF_OPT_CONN = 1 << 5,         /* server: --timeout, --backlog, --once (connections) */
+    SF_OPT_CONN = 1 << 5,         /* server: --timeout, --send-timeout, --backlog, --once */
     SF_OPT_CONNECT_UNIX = 1 << 6, /* --connect (a connected AF_UNIX dgram socket) */
 };
 
@@ -58,13 +58,14 @@ struct sf_client_opts {
 struct sf_server_opts {
     enum sf_family family;
     enum sf_mode mode;
-    const char *bind;   /* --bind ADDR, or NULL for loopback */
-    const char *port;   /* -p PORT, or NULL for the mode's default */
-    int64_t timeout_ms; /* welcome: wait this long for the message */
-    uint64_t recv_size; /* bytes per recv() */
-    int socktype;       /* --type (AF_UNIX) */
-    int backlog;        /* listen() backlog */
-    unsigned perms;     /* AF_UNIX socket file permissions */
+    const char *bind;        /* --bind ADDR, or NULL for loopback */
+    const char *port;        /* -p PORT, or NULL for the mode's default */
+    int64_t timeout_ms;      /* welcome: wait this long for the message */
+    int64_t send_timeout_ms; /* drop a client that reads none of a reply this long */
+    uint64_t recv_size;      /* bytes per recv() */
+    int socktype;            /* --type (AF_UNIX) */
+    int backlog;             /* listen() backlog */
+    unsigned perms;          /* AF_UNIX socket file permissions */
     int once, quiet;
 };
 

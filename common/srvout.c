@@ -35,13 +35,45 @@ void sf_srv_on_connect(void *opts, int fd, const struct sockaddr *peer, socklen_
 
 void sf_srv_on_event(void *opts, enum sf_sserv_event ev, const char *peer, int errnum)
 {
-    (void)opts;
+    const struct sf_server_opts *o = opts;
+
     if (ev == SF_SSERV_TIMEOUT)
         printf("Time Out\n");
     else if (ev == SF_SSERV_CONN_ERROR)
         sf_cli_warn("connection from %s: %s", peer, strerror(errnum));
+    else if (ev == SF_SSERV_STALLED)
+        sf_cli_warn("connection from %s dropped: it took none of its reply for %.3g s "
+                    "(--send-timeout)",
+                    peer, (double)o->send_timeout_ms / 1e3);
     else if (ev == SF_SSERV_ACCEPT_PAUSED)
-        sf_cli_warn("accept: %s (pausing new connections briefly)", strerror(errnum));
+        sf_cli_warn("accept: %s (new connections wait until descriptors free up)",
+                    strerror(errnum));
+    else if (ev == SF_SSERV_ACCEPT_RESUMED)
+        sf_cli_warn("accept: accepting again");
+}
+
+void sf_srv_print_conn_counters(const char *program, const struct sf_sserv_counters *n)
+{
+    fprintf(stderr,
+            "%s: clients %llu, replies %llu, timed out %llu, truncated %llu, errors %llu, "
+            "dropped for not reading %llu, accept paused %llu, largest waiting reply %llu, "
+            "bytes in %llu, bytes out %llu\n",
+            program, (unsigned long long)n->accepted, (unsigned long long)n->replies,
+            (unsigned long long)n->timeouts, (unsigned long long)n->truncated,
+            (unsigned long long)n->errors, (unsigned long long)n->stalled,
+            (unsigned long long)n->accept_pauses, (unsigned long long)n->pending_peak,
+            (unsigned long long)n->bytes_in, (unsigned long long)n->bytes_out);
+}
+
+void sf_srv_print_dgram_counters(const char *program, const struct sf_dserv_counters *n)
+{
+    fprintf(stderr,
+            "%s: datagrams %llu, replies %llu, truncated %llu, send errors %llu, bytes in %llu, "
+            "bytes out %llu, dropped by the kernel %llu\n",
+            program, (unsigned long long)n->datagrams, (unsigned long long)n->replies,
+            (unsigned long long)n->truncated, (unsigned long long)n->send_errors,
+            (unsigned long long)n->bytes_in, (unsigned long long)n->bytes_out,
+            (unsigned long long)n->kernel_drops);
 }
 
 void sf_srv_on_truncated(void *opts, const char *peer, size_t len, size_t full)

@@ -24,6 +24,7 @@ struct server {
     struct conn *conns; /* every open conversation, to close them at exit */
     char *inbuf, *outbuf;
     size_t outcap;
+    int accept_paused; /* accept is in a pause spell (reported once) */
 };
 
 struct conn {
@@ -33,7 +34,8 @@ struct conn {
     char peer[SF_ADDR_TEXT_MAX];
     char *pending; /* reply bytes the socket did not take yet */
     size_t pending_len, pending_off;
-    int closing; /* close once pending is sent */
+    int closing;     /* close once pending is sent */
+    int stall_armed; /* a send deadline is set for the pending reply */
 };
 
 static void conn_free(struct conn *c)
@@ -58,6 +60,8 @@ static void conn_close(struct conn *c, int fd, enum sf_sserv_event ev, int errnu
         srv->count->errors++;
     if (ev == SF_SSERV_TIMEOUT)
         srv->count->timeouts++;
+    if (ev == SF_SSERV_STALLED)
+        srv->count->stalled++;
     srv->count->closed++;
     if (srv->cfg->on_event)
         srv->cfg->on_event(srv->cfg->ctx, ev, c->peer, errnum);
@@ -106,11 +110,33 @@ static int conn_reply(struct conn *c, int fd, const char *data, size_t len)
     memcpy(p, data + put, len - put);
     c->pending_len = len - put;
     c->pending_off = 0;
+    if (c->pending_len > c->srv->count->pending_peak)
+        c->srv->count->pending_peak = c->pending_len;
     return 0;
+}
+
+/*
+ * While a reply waits, the client has send_timeout_ms to take some of it;
+ * each bit it takes restarts the clock.  Only this slow path pays for the
+ * deadline: a reply that went out at once never touches it.
+ */
+static void conn_watch_stall(struct conn *c, int fd, int waiting, size_t off_before)
+{
+    struct server *srv = c->srv;
+
+    if (waiting && srv->cfg->send_timeout_ms > 0 &&
+        (!c->stall_armed || c->pending_off != off_before)) {
+        sf_loop_set_deadline(srv->loop, fd, sf_deadline_after_ms(srv->cfg->send_timeout_ms));
+        c->stall_armed = 1;
+    } else if (!waiting && c->stall_armed) {
+        sf_loop_set_deadline(srv->loop, fd, SF_NO_DEADLINE);
+        c->stall_armed = 0;
+    }
 }
 
 static void conn_after_io(struct conn *c, int fd)
 {
+    size_t off_before = c->pending_off;
     int rc = conn_flush(c, fd);
 
     if (rc < 0) {
@@ -122,8 +148,11 @@ static void conn_after_io(struct conn *c, int fd)
         return;
     }
     /* Backpressure: while a reply waits, read nothing more from this client. */
-    if (sf_loop_modify(NULL, c->srv->loop, fd, rc ? SF_EV_OUT : SF_EV_IN) < 0)
+    if (sf_loop_modify(NULL, c->srv->loop, fd, rc ? SF_EV_OUT : SF_EV_IN) < 0) {
         conn_close(c, fd, SF_SSERV_CONN_ERROR, errno);
+        return;
+    }
+    conn_watch_stall(c, fd, rc, off_before);
 }
 
 static void conn_readable(struct conn *c, int fd)
@@ -172,7 +201,7 @@ static void on_conn(struct sf_loop *loop, int fd, unsigned events, void *ctx)
 
     (void)loop;
     if (events & SF_EV_TIMEOUT)
-        conn_close(c, fd, SF_SSERV_TIMEOUT, 0);
+        conn_close(c, fd, c->stall_armed ? SF_SSERV_STALLED : SF_SSERV_TIMEOUT, 0);
     else if (events & SF_EV_OUT)
         conn_after_io(c, fd);
     else if (events & (SF_EV_IN | EPOLLHUP | EPOLLERR))
@@ -215,8 +244,11 @@ static void pause_accept(struct server *srv, int errnum)
      * of spinning on a readable socket that accept() cannot take. */
     sf_loop_modify(NULL, srv->loop, srv->listen_fd, 0);
     sf_loop_set_deadline(srv->loop, srv->listen_fd, sf_deadline_after_ms(ACCEPT_PAUSE_MS));
-    if (srv->cfg->on_event)
+    srv->count->accept_pauses++;
+    /* One report per spell, not one every ACCEPT_PAUSE_MS. */
+    if (!srv->accept_paused && srv->cfg->on_event)
         srv->cfg->on_event(srv->cfg->ctx, SF_SSERV_ACCEPT_PAUSED, "", errnum);
+    srv->accept_paused = 1;
 }
 
 static void on_listen(struct sf_loop *loop, int lfd, unsigned events, void *ctx)
@@ -237,6 +269,9 @@ static void on_listen(struct sf_loop *loop, int lfd, unsigned events, void *ctx)
             pause_accept(srv, errno);
         if (fd < 0)
             return;
+        if (srv->accept_paused && srv->cfg->on_event)
+            srv->cfg->on_event(srv->cfg->ctx, SF_SSERV_ACCEPT_RESUMED, "", 0);
+        srv->accept_paused = 0;
         add_conn(srv, fd, &ss, len);
         if (srv->cfg->once) {
             /* One client only: later ones stay in the backlog and are reset at

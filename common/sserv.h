@@ -6,7 +6,8 @@
  * What a textbook server leaves out is here: accept retries ECONNABORTED
  * and pauses (instead of spinning) on EMFILE/ENFILE; replies that do not fit
  * the socket wait in a per-connection buffer while reading from that client
- * stops, so a client that never reads holds at most one reply in memory;
+ * stops, so a client that never reads holds at most one reply in memory,
+ * and is dropped when that reply has waited send_timeout_ms;
  * the welcome mode's receive timeout is a loop deadline; a client's half
  * close still gets its pending replies before the close.
  *
@@ -26,18 +27,23 @@
 #include "proto.h"
 
 enum sf_sserv_event {
-    SF_SSERV_TIMEOUT,       /* welcome: no message before the timeout ("Time Out") */
-    SF_SSERV_CLOSED,        /* a conversation ended normally */
-    SF_SSERV_CONN_ERROR,    /* a conversation ended on an error (errnum) */
-    SF_SSERV_ACCEPT_PAUSED, /* accept failed for lack of descriptors (errnum) */
+    SF_SSERV_TIMEOUT,        /* welcome: no message before the timeout ("Time Out") */
+    SF_SSERV_CLOSED,         /* a conversation ended normally */
+    SF_SSERV_CONN_ERROR,     /* a conversation ended on an error (errnum) */
+    SF_SSERV_ACCEPT_PAUSED,  /* accept failed for lack of descriptors (errnum); once per spell */
+    SF_SSERV_ACCEPT_RESUMED, /* the first accept after a pause succeeded */
+    SF_SSERV_STALLED,        /* dropped: the client read none of a reply for send_timeout_ms */
 };
 
 struct sf_sserv_config {
     enum sf_mode mode;
     int64_t timeout_ms; /* welcome: how long to wait for the message */
-    size_t recv_size;   /* bytes per recv(), the tutorial's 1024 by default */
-    int once;           /* stop after the first conversation ends */
-    int records;        /* SOCK_SEQPACKET: each recv() is one message; report truncation */
+    /* How long a reply may wait for a client that reads nothing before the
+     * client is dropped (0: wait for ever). */
+    int64_t send_timeout_ms;
+    size_t recv_size; /* bytes per recv(), the tutorial's 1024 by default */
+    int once;         /* stop after the first conversation ends */
+    int records;      /* SOCK_SEQPACKET: each recv() is one message; report truncation */
     /* A new connection, with the peer's address (the fd stays the module's). */
     void (*on_connect)(void *ctx, int fd, const struct sockaddr *peer, socklen_t len);
     /* Something happened to the conversation with `peer` (numeric text). */
@@ -50,6 +56,9 @@ struct sf_sserv_config {
 struct sf_sserv_counters {
     uint64_t accepted, closed, timeouts, errors;
     uint64_t bytes_in, bytes_out, replies, truncated;
+    uint64_t stalled;       /* dropped for not reading their replies */
+    uint64_t accept_pauses; /* times accept paused for ACCEPT_PAUSE_MS (no descriptors) */
+    uint64_t pending_peak;  /* the most reply bytes ever held for one client */
 };
 
 /*

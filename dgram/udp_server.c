@@ -54,13 +54,7 @@ int main(int argc, char **argv)
     };
     int rc = sf_dserv_run(&err, fd, &cfg, stop, &waitmask, &n);
     close(fd);
-    fprintf(stderr,
-            "udp-server: datagrams %llu, replies %llu, truncated %llu, send errors %llu, "
-            "bytes in %llu, bytes out %llu, dropped by the kernel %llu\n",
-            (unsigned long long)n.datagrams, (unsigned long long)n.replies,
-            (unsigned long long)n.truncated, (unsigned long long)n.send_errors,
-            (unsigned long long)n.bytes_in, (unsigned long long)n.bytes_out,
-            (unsigned long long)n.kernel_drops);
+    sf_srv_print_dgram_counters("udp-server", &n);
     if (rc < 0)
         sf_cli_fail(&err);
     return 0;

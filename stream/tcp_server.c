@@ -48,6 +48,7 @@ int main(int argc, char **argv)
     struct sf_sserv_config cfg = {
         .mode = o.mode,
         .timeout_ms = o.timeout_ms,
+        .send_timeout_ms = o.send_timeout_ms,
         .recv_size = o.recv_size,
         .once = o.once,
         .on_connect = sf_srv_on_connect,
@@ -56,12 +57,7 @@ int main(int argc, char **argv)
     };
     int rc = sf_sserv_run(&err, fd, &cfg, stop, &waitmask, &n);
     close(fd);
-    fprintf(stderr,
-            "tcp-server: clients %llu, replies %llu, timed out %llu, errors %llu, "
-            "bytes in %llu, bytes out %llu\n",
-            (unsigned long long)n.accepted, (unsigned long long)n.replies,
-            (unsigned long long)n.timeouts, (unsigned long long)n.errors,
-            (unsigned long long)n.bytes_in, (unsigned long long)n.bytes_out);
+    sf_srv_print_conn_counters("tcp-server", &n);
     if (rc < 0)
         sf_cli_fail(&err);
     return 0;

@@ -42,16 +42,13 @@ static int serve(struct sf_err *err, int fd, struct sf_server_opts *o, volatile 
         struct sf_dserv_config cfg = {o->mode, o->recv_size, sf_srv_on_datagram,
                                       sf_srv_on_send_error, o};
         rc = sf_dserv_run(err, fd, &cfg, stop, waitmask, &d);
-        fprintf(stderr,
-                "unix-server: datagrams %llu, replies %llu, truncated %llu, dropped by the "
-                "kernel %llu\n",
-                (unsigned long long)d.datagrams, (unsigned long long)d.replies,
-                (unsigned long long)d.truncated, (unsigned long long)d.kernel_drops);
+        sf_srv_print_dgram_counters("unix-server", &d);
         return rc;
     }
     struct sf_sserv_config cfg = {
         .mode = o->mode,
         .timeout_ms = o->timeout_ms,
+        .send_timeout_ms = o->send_timeout_ms,
         .recv_size = o->recv_size,
         .once = o->once,
         .records = o->socktype == SOCK_SEQPACKET,
@@ -61,9 +58,7 @@ static int serve(struct sf_err *err, int fd, struct sf_server_opts *o, volatile 
         .ctx = o,
     };
     rc = sf_sserv_run(err, fd, &cfg, stop, waitmask, &n);
-    fprintf(stderr, "unix-server: clients %llu, replies %llu, timed out %llu, truncated %llu\n",
-            (unsigned long long)n.accepted, (unsigned long long)n.replies,
-            (unsigned long long)n.timeouts, (unsigned long long)n.truncated);
+    sf_srv_print_conn_counters("unix-server", &n);
     return rc;
 }
 
