@@ -2,6 +2,7 @@
 #include "xchg.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -52,31 +53,67 @@ static int wrong_reply(struct sf_err *err, enum sf_mode mode, const struct sf_bu
                       reply->len, start, reply->len > 24 ? "..." : "", sf_mode_name(mode));
 }
 
+/* Send what the socket takes now: 1 some went, 0 it is full (or all sent), -1 error. */
+static int send_some(struct sf_err *err, int fd, const char *msg, size_t mlen, size_t *sent)
+{
+    if (*sent == mlen)
+        return 0;
+    ssize_t n = send(fd, msg + *sent, mlen - *sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n >= 0) {
+        *sent += (size_t)n;
+        return n > 0;
+    }
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+        return 0;
+    return sf_err_sys(err, errno, "send", NULL);
+}
+
+/* Read what is there: bytes read, 0 at the server's close, -2 none yet, -1 error. */
+static ssize_t recv_some(struct sf_err *err, int fd, struct sf_buf *reply, size_t limit)
+{
+    if (buf_room(err, reply, limit) < 0)
+        return -1;
+    ssize_t n = recv(fd, reply->p + reply->len, reply->cap - reply->len, MSG_DONTWAIT);
+    if (n >= 0)
+        return n;
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+        return -2;
+    return sf_err_sys(err, errno, "recv", NULL);
+}
+
+/*
+ * Sending and reading go on together: the server answers each chunk while
+ * the rest of a long message is still coming, so a client that sent it all
+ * before reading would fill the buffers both ways, and both would wait.
+ */
 int sf_xchg_stream(struct sf_err *err, int fd, enum sf_mode mode, const void *msg, size_t mlen,
                    int64_t timeout_ms, struct sf_buf *reply)
 {
     int64_t deadline = sf_deadline_after_ms(timeout_ms);
     /* Each server chunk is at least one byte, so at most mlen prefixes. */
-    size_t limit = sf_proto_reply_max(mode, mlen) + SF_ECHO_PREFIX_LEN * mlen + 1;
+    size_t limit = sf_proto_reply_max(mode, mlen) + SF_ECHO_PREFIX_LEN * mlen + 1, sent = 0;
     enum sf_reply_state st = SF_REPLY_PARTIAL;
 
     reply->len = 0;
-    if (sf_send_all(err, fd, msg, mlen, deadline) < 0)
-        return -1;
-    while (mode == SF_MODE_WELCOME || st == SF_REPLY_PARTIAL) {
-        if (buf_room(err, reply, limit) < 0)
-            return -1;
-        ssize_t n = sf_recv_some(err, fd, reply->p + reply->len, reply->cap - reply->len, deadline);
-        if (n < 0 && err && err->kind == SF_ERR_TIMEOUT)
-            return timed_out(err, timeout_ms, "reply");
-        if (n < 0)
+    while (sent < mlen || mode == SF_MODE_WELCOME || st == SF_REPLY_PARTIAL) {
+        int wrote = send_some(err, fd, msg, mlen, &sent);
+        ssize_t n = wrote < 0 ? -1 : recv_some(err, fd, reply, limit);
+        if (n == -1)
             return -1;
         if (n == 0)
             break;
-        reply->len += (size_t)n;
-        st = sf_proto_check_reply(mode, msg, mlen, reply->p, reply->len);
-        if (st == SF_REPLY_WRONG || reply->len >= limit)
-            return wrong_reply(err, mode, reply);
+        if (n > 0) {
+            reply->len += (size_t)n;
+            st = sf_proto_check_reply(mode, msg, mlen, reply->p, reply->len);
+            if (st == SF_REPLY_WRONG || reply->len >= limit)
+                return wrong_reply(err, mode, reply);
+        } else if (!wrote || sent == mlen) {
+            int ready = sf_wait_fd(err, fd, POLLIN | (sent < mlen ? POLLOUT : 0), deadline);
+            if (ready < 0)
+                return -1;
+            if (!ready)
+                return timed_out(err, timeout_ms, sent < mlen ? "room to send" : "reply");
+        }
     }
     if (reply->len == 0)
         return sf_err_set(err, SF_ERR_PEER, 0, "recv",

@@ -5,7 +5,6 @@
  * start and stop of the socket file.
  */
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,36 +19,12 @@
 #define WAIT_MS 10000
 
 static const char *types[] = {"stream", "seqpacket", "dgram"};
-static char dir[64]; /* this test's private directory (each test is its own process) */
+TestSuite(unix, .timeout = 30, .fini = test_dir_remove);
 
-/* Remove the test's directory and whatever a failed test left in it. */
-static void remove_dir(void)
-{
-    DIR *d = dir[0] ? opendir(dir) : NULL;
-    struct dirent *e;
-    char path[512];
-
-    while (d && (e = readdir(d)))
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-            snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-            unlink(path);
-        }
-    if (d) {
-        closedir(d);
-        rmdir(dir);
-    }
-}
-
-TestSuite(unix, .timeout = 30, .fini = remove_dir);
-
-/* A fresh directory per test, and the path of a socket in it. */
+/* The path of a socket in this test's private directory. */
 static void sock_path(char *buf, size_t cap, const char *name)
 {
-    if (!dir[0]) {
-        strcpy(dir, "/tmp/sockfam-test-XXXXXX");
-        cr_assert(mkdtemp(dir), "mkdtemp");
-    }
-    snprintf(buf, cap, "unix:%s/%s", dir, name);
+    test_sock_path(buf, cap, name);
 }
 
 static void start(struct server *s, const char *type, const char *bind, const char *const more[])

@@ -1,6 +1,7 @@
 /* proc: run the suite's programs from tests; see proc.h. */
 #include "proc.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -230,4 +231,36 @@ const char *proc_bin(const char *name)
 
     snprintf(p, sizeof(path[0]), "%s/%s", SF_BIN_DIR, name);
     return p;
+}
+
+static char test_dir[64];
+
+void test_sock_path(char *buf, size_t cap, const char *name)
+{
+    if (!test_dir[0]) {
+        strcpy(test_dir, "/tmp/sockfam-test-XXXXXX");
+        if (!mkdtemp(test_dir)) {
+            test_dir[0] = '\0';
+            snprintf(buf, cap, "unix:/nonexistent/%s", name); /* the server will say why */
+            return;
+        }
+    }
+    snprintf(buf, cap, "unix:%s/%s", test_dir, name);
+}
+
+void test_dir_remove(void)
+{
+    DIR *d = test_dir[0] ? opendir(test_dir) : NULL;
+    struct dirent *e;
+    char path[512];
+
+    while (d && (e = readdir(d)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+            snprintf(path, sizeof(path), "%s/%s", test_dir, e->d_name);
+            unlink(path);
+        }
+    if (d) {
+        closedir(d);
+        rmdir(test_dir);
+    }
 }

@@ -60,6 +60,14 @@ int ipv6_available(void);
 /* The full path of one of the suite's programs, for wrappers such as setpriv. */
 const char *proc_bin(const char *name);
 
+/*
+ * "unix:DIR/name" in a private mkdtemp directory made on first use (each
+ * test runs in its own process); test_dir_remove() removes the directory
+ * and whatever a failed test left in it (a suite's .fini).
+ */
+void test_sock_path(char *buf, size_t cap, const char *name);
+void test_dir_remove(void);
+
 /* A running server program, started on port 0 and ready. */
 struct server {
     struct proc p;

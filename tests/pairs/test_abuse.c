@@ -1,0 +1,504 @@
+/*
+ * Abuse tests for the connection-oriented servers (tcp-server, unix-server
+ * stream and seqpacket), with real processes and bounded loops: clients
+ * that send nothing, clients that never read, half closes, random bytes,
+ * oversized messages, 1000 connections at once, descriptor exhaustion,
+ * resets in the middle of a reply.  Each checks that the server keeps
+ * serving others and that its last line accounts for what happened.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "proc.h"
+#include "proto.h"
+
+TestSuite(abuse, .timeout = 90, .fini = test_dir_remove);
+
+#define WAIT_MS 15000
+
+enum kind { TCP, USTREAM, USEQ, NKINDS };
+static const char *kind_name[] = {"tcp", "unix stream", "unix seqpacket"};
+static const char *unix_type[] = {NULL, "stream", "seqpacket"};
+
+struct target {
+    enum kind kind;
+    struct proc p;
+    struct sockaddr_storage sa;
+    socklen_t salen;
+    char where[160]; /* the unix: address; for tcp the port */
+};
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Start the server of `kind` with extra args, optionally under
+ * `prlimit --nofile=N`, and wait until it listens.
+ */
+static void target_start(struct target *t, enum kind kind, const char *nofile,
+                         const char *const extra[])
+{
+    const char *argv[32];
+    char limit[32];
+    int n = 0;
+
+    memset(t, 0, sizeof(*t));
+    t->kind = kind;
+    const char *prog = kind == TCP ? "tcp-server" : "unix-server";
+    if (nofile) {
+        snprintf(limit, sizeof(limit), "--nofile=%s", nofile);
+        argv[n++] = "/usr/bin/prlimit";
+        argv[n++] = limit;
+        argv[n++] = "--";
+        argv[n++] = proc_bin(prog);
+    } else {
+        argv[n++] = prog;
+    }
+    if (kind == TCP) {
+        argv[n++] = "-p";
+        argv[n++] = "0";
+    } else {
+        test_sock_path(t->where, sizeof(t->where), kind == USEQ ? "seq.sock" : "stream.sock");
+        argv[n++] = "--type";
+        argv[n++] = unix_type[kind];
+        argv[n++] = "--bind";
+        argv[n++] = t->where;
+    }
+    for (; extra && *extra && n < 31; extra++)
+        argv[n++] = *extra;
+    argv[n] = NULL;
+    cr_assert_eq(proc_start(&t->p, argv), 0);
+    if (kind == TCP) {
+        char addr[128];
+        int port = proc_wait_listening(&t->p, WAIT_MS, addr, sizeof(addr));
+        cr_assert_gt(port, 0, "%s", t->p.err);
+        snprintf(t->where, sizeof(t->where), "%d", port);
+        struct sockaddr_in *a = (struct sockaddr_in *)&t->sa;
+        a->sin_family = AF_INET;
+        a->sin_port = htons((uint16_t)port);
+        a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        t->salen = sizeof(*a);
+        return;
+    }
+    cr_assert(proc_wait_output(&t->p, 2, "listening on ", WAIT_MS), "%s", t->p.err);
+    struct sockaddr_un *u = (struct sockaddr_un *)&t->sa;
+    u->sun_family = AF_UNIX;
+    snprintf(u->sun_path, sizeof(u->sun_path), "%s", t->where + 5);
+    t->salen = sizeof(*u);
+}
+
+/* SIGTERM, a clean exit, and the server's last line (its counters). */
+static const char *target_stop(struct target *t)
+{
+    cr_expect_eq(proc_signal_wait(&t->p, SIGTERM, WAIT_MS), 0, "%s: %s", kind_name[t->kind],
+                 t->p.err);
+    const char *line = strstr(t->p.err, "-server: clients ");
+    cr_assert_not_null(line, "%s", t->p.err);
+    return line;
+}
+
+/* One counter from the last line: "NAME N". */
+static unsigned long long counter(const char *line, const char *name)
+{
+    const char *p = strstr(line, name);
+    cr_assert_not_null(p, "no '%s' in %s", name, line);
+    return strtoull(p + strlen(name), NULL, 10);
+}
+
+static int target_connect(const struct target *t, int flags)
+{
+    int fd = socket(t->sa.ss_family, (t->kind == USEQ ? SOCK_SEQPACKET : SOCK_STREAM) | flags, 0);
+    cr_assert_geq(fd, 0, "socket: %s", strerror(errno));
+    int rc = connect(fd, (const struct sockaddr *)&t->sa, t->salen);
+    cr_assert(rc == 0 || errno == EINPROGRESS || errno == EAGAIN, "connect %s: %s",
+              kind_name[t->kind], strerror(errno));
+    return fd;
+}
+
+/* The real client program of the kind, with args; its exit code. */
+static int client_run(const struct target *t, struct proc *c, const char *const args[])
+{
+    const char *argv[24];
+    int n = 0;
+
+    argv[n++] = t->kind == TCP ? "tcp-client" : "unix-client";
+    if (t->kind != TCP) {
+        argv[n++] = "--type";
+        argv[n++] = unix_type[t->kind];
+    }
+    for (; args && *args && n < 20; args++)
+        argv[n++] = *args;
+    if (t->kind == TCP) {
+        argv[n++] = "-p";
+        argv[n++] = t->where;
+        argv[n++] = "127.0.0.1";
+    } else {
+        argv[n++] = t->where;
+    }
+    argv[n] = NULL;
+    return proc_run(c, WAIT_MS, argv);
+}
+
+/* Another client is served at once, with the tutorial's echo. */
+static void another_client_served(const struct target *t)
+{
+    struct proc c;
+
+    cr_expect_eq(client_run(t, &c, NULL), 0, "%s: %s", kind_name[t->kind], c.err);
+    cr_expect_str_eq(c.out, "Client received: 'echo=> Hello network World'\n", "%s",
+                     kind_name[t->kind]);
+}
+
+/* Wait (bounded) until fd is at its end: EOF or a reset; bytes read on the way. */
+static size_t wait_closed(int fd)
+{
+    static char buf[65536];
+    long long end = now_ms() + WAIT_MS;
+    size_t total = 0;
+
+    for (;;) {
+        struct pollfd pf = {fd, POLLIN, 0};
+        long long left = end - now_ms();
+        cr_assert_gt(left, 0, "the server did not close the connection");
+        if (poll(&pf, 1, (int)left) <= 0)
+            continue;
+        ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+            return total;
+        if (n > 0)
+            total += (size_t)n;
+    }
+}
+
+/* Deterministic random bytes: every byte value, NUL included. */
+static void random_fill(unsigned char *buf, size_t len, unsigned seed)
+{
+    unsigned x = seed ? seed : 1;
+
+    for (size_t i = 0; i < len; i++) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        buf[i] = (unsigned char)x;
+    }
+}
+
+/*
+ * Clients that connect and send nothing: in welcome mode the timeout frees
+ * each one ("Time Out", the connection closed); in echo mode they are held
+ * and the server serves others all the while.
+ */
+Test(abuse, silent_clients_timed_out_others_served)
+{
+    enum { SILENT = 20 };
+    const char *welcome[] = {"--mode", "welcome", "--timeout", "0.3", NULL};
+    const char *welcome_client[] = {"--mode", "welcome", NULL};
+
+    for (int k = 0; k < NKINDS; k++) {
+        struct target t;
+        struct proc c;
+        int fds[SILENT];
+
+        target_start(&t, k, NULL, welcome);
+        for (int i = 0; i < SILENT; i++)
+            fds[i] = target_connect(&t, 0);
+        cr_expect_eq(client_run(&t, &c, welcome_client), 0, "%s: %s", kind_name[k], c.err);
+        cr_expect_str_eq(c.out, "Welcome to server!\n", "%s", kind_name[k]);
+        cr_expect(proc_wait_count(&t.p, 1, "Time Out\n", SILENT, WAIT_MS), "%s: %s", kind_name[k],
+                  t.p.out);
+        for (int i = 0; i < SILENT; i++) {
+            cr_expect_eq(wait_closed(fds[i]), 0, "%s: a silent client got bytes", kind_name[k]);
+            close(fds[i]);
+        }
+        const char *line = target_stop(&t);
+        cr_expect_eq(counter(line, "clients "), SILENT + 1, "%s", line);
+        cr_expect_eq(counter(line, "timed out "), SILENT, "%s", line);
+
+        target_start(&t, k, NULL, (const char *[]){"-q", NULL});
+        for (int i = 0; i < SILENT; i++)
+            fds[i] = target_connect(&t, 0);
+        another_client_served(&t);
+        for (int i = 0; i < SILENT; i++)
+            close(fds[i]);
+        line = target_stop(&t);
+        cr_expect_eq(counter(line, "replies "), 1, "%s", line);
+    }
+}
+
+/*
+ * Send without reading until every buffer on the way is full (sends stop
+ * taking bytes and poll sees no room for 300 ms).  Bounded: at most 256 MiB.
+ */
+static size_t fill_without_reading(int fd, int records)
+{
+    static char chunk[1024];
+    size_t total = 0;
+
+    memset(chunk, 'x', sizeof(chunk));
+    while (total < (256u << 20)) {
+        ssize_t n = send(fd, chunk, sizeof(chunk), MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n > 0) {
+            total += (size_t)n;
+            continue;
+        }
+        cr_assert(n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK), "send: %s", strerror(errno));
+        struct pollfd pf = {fd, POLLOUT, 0};
+        if (poll(&pf, 1, 300) == 0)
+            return total;
+    }
+    cr_assert_fail("%zu bytes sent to a server that should have stopped reading (records %d)",
+                   total, records);
+    return total;
+}
+
+/*
+ * A client that sends and never reads: the server holds at most one reply
+ * for it (the largest waiting reply is one reply's size), serves others
+ * meanwhile, and drops it after --send-timeout with a logged reason.
+ */
+Test(abuse, non_reader_capped_and_dropped_with_reason)
+{
+    const char *extra[] = {"-q", "--send-timeout", "4", NULL};
+
+    for (int k = 0; k < NKINDS; k++) {
+        struct target t;
+        target_start(&t, k, NULL, extra);
+        int fd = target_connect(&t, 0);
+        size_t sent = fill_without_reading(fd, k == USEQ);
+        cr_expect_gt(sent, 0);
+        another_client_served(&t);
+        cr_expect_not(proc_wait_output(&t.p, 2, "dropped", 1), "%s: dropped too early: %s",
+                      kind_name[k], t.p.err);
+        cr_expect(
+            proc_wait_output(&t.p, 2, "took none of its reply for 4 s (--send-timeout)", WAIT_MS),
+            "%s: %s", kind_name[k], t.p.err);
+        wait_closed(fd);
+        close(fd);
+        const char *line = target_stop(&t);
+        cr_expect_eq(counter(line, "dropped for not reading "), 1, "%s", line);
+        /* One echo reply at most: the 1024-byte read plus "echo=> ". */
+        unsigned long long peak = counter(line, "largest waiting reply ");
+        cr_expect(peak > 0 && peak <= 1024 + SF_ECHO_PREFIX_LEN, "%s: %s", kind_name[k], line);
+        cr_expect_leq(counter(line, "bytes in "), sent, "%s", line);
+    }
+}
+
+/*
+ * 4 MiB of random bytes (every value, NUL included) through a mirror
+ * server over a stream, written and read at once, then a half close: every
+ * byte comes back in order before the server's close.
+ */
+static void mirror_stream(const struct target *t, const unsigned char *data, size_t len)
+{
+    static unsigned char back[4u << 20];
+    size_t sent = 0, got = 0;
+    int fd = target_connect(t, SOCK_NONBLOCK), eof = 0;
+    long long end = now_ms() + WAIT_MS;
+
+    while (!eof) {
+        struct pollfd pf = {fd, POLLIN | (sent < len ? POLLOUT : 0), 0};
+        cr_assert_gt(end - now_ms(), 0, "%s: %zu of %zu bytes back", kind_name[t->kind], got, len);
+        poll(&pf, 1, (int)(end - now_ms()));
+        if (pf.revents & POLLOUT) {
+            ssize_t n = send(fd, data + sent, len - sent, MSG_NOSIGNAL);
+            if (n > 0 && (sent += (size_t)n) == len)
+                cr_assert_eq(shutdown(fd, SHUT_WR), 0);
+        }
+        if (pf.revents & (POLLIN | POLLHUP)) {
+            ssize_t n = recv(fd, back + got, sizeof(back) - got, 0);
+            cr_assert_geq(n, 0, "recv: %s", strerror(errno));
+            eof = n == 0;
+            got += (size_t)n;
+        }
+    }
+    close(fd);
+    cr_expect_eq(got, len, "%s", kind_name[t->kind]);
+    cr_expect(got == len && memcmp(back, data, len) == 0, "%s: bytes differ", kind_name[t->kind]);
+}
+
+/* Records of random sizes and bytes come back whole, one for one; too big is cut, and said. */
+static void mirror_records(const struct target *t, const unsigned char *data)
+{
+    static unsigned char back[70000];
+    int fd = target_connect(t, 0);
+    struct timeval tv = {WAIT_MS / 1000, 0};
+    size_t off = 0;
+
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    for (unsigned i = 1; i <= 200; i++) {
+        size_t len = 1 + (i * 7919u) % 4000;
+        cr_assert_eq(send(fd, data + off, len, MSG_NOSIGNAL), (ssize_t)len);
+        cr_assert_eq(recv(fd, back, sizeof(back), 0), (ssize_t)len, "record %u", i);
+        cr_assert_eq(memcmp(back, data + off, len), 0, "record %u differs", i);
+        off += len;
+    }
+    /* 70000 bytes to a server reading 65536 per record: the rest is lost, and logged. */
+    cr_assert_eq(send(fd, data, 70000, MSG_NOSIGNAL), 70000);
+    cr_expect_eq(recv(fd, back, sizeof(back), 0), 65536);
+    cr_assert_eq(shutdown(fd, SHUT_WR), 0);
+    cr_expect_eq(recv(fd, back, sizeof(back), 0), 0, "no close after the half close");
+    close(fd);
+}
+
+Test(abuse, random_bytes_and_half_close_mirrored_exactly)
+{
+    static unsigned char data[4u << 20];
+    const char *mirror[] = {"-q", "--mode", "mirror", NULL};
+
+    random_fill(data, sizeof(data), 2026);
+    for (int k = 0; k < NKINDS; k++) {
+        struct target t;
+        target_start(&t, k, NULL, mirror);
+        if (k == USEQ)
+            mirror_records(&t, data);
+        else
+            mirror_stream(&t, data, sizeof(data));
+        struct proc c;
+        cr_expect_eq(client_run(&t, &c, (const char *[]){"--mode", "mirror", NULL}), 0, "%s: %s",
+                     kind_name[k], c.err);
+        const char *line = target_stop(&t);
+        cr_expect_eq(counter(line, "errors "), 0, "%s", line);
+        cr_expect_eq(counter(line, "truncated "), k == USEQ, "%s", line);
+        if (k == USEQ)
+            cr_expect(strstr(t.p.err, "truncated: 70000 bytes, buffer 65536"), "%s", t.p.err);
+    }
+}
+
+/* A 1 MiB echo message: a stream carries it in chunks, each answered and checked. */
+Test(abuse, oversized_message_over_a_stream)
+{
+    const char *big[] = {"-q", "--size", "1048576", NULL};
+
+    for (int k = TCP; k <= USTREAM; k++) {
+        struct target t;
+        struct proc c;
+        target_start(&t, k, NULL, (const char *[]){"-q", NULL});
+        cr_expect_eq(client_run(&t, &c, big), 0, "%s: %s", kind_name[k], c.err);
+        const char *line = target_stop(&t);
+        cr_expect_eq(counter(line, "bytes in "), 1048576, "%s", line);
+        cr_expect_geq(counter(line, "replies "), 1024, "%s: 1024-byte reads", line);
+    }
+}
+
+/* Raise the soft descriptor limit for a test that holds many; skip if it cannot. */
+static void need_descriptors(rlim_t n)
+{
+    struct rlimit r;
+
+    getrlimit(RLIMIT_NOFILE, &r);
+    r.rlim_cur = r.rlim_max < 4096 ? r.rlim_max : 4096;
+    if (r.rlim_cur < n)
+        cr_skip_test("RLIMIT_NOFILE allows only %lu descriptors", (unsigned long)r.rlim_cur);
+    cr_assert_eq(setrlimit(RLIMIT_NOFILE, &r), 0);
+}
+
+/* 1000 unix connections opened at once and dropped; the next client is served. */
+Test(abuse, thousand_unix_connections_opened_and_dropped)
+{
+    enum { N = 1000 };
+    static int fds[N];
+    const char *extra[] = {"-q", "--backlog", "1024", NULL};
+
+    need_descriptors(N + 100);
+    for (int k = USTREAM; k <= USEQ; k++) {
+        struct target t;
+        target_start(&t, k, NULL, extra);
+        for (int i = 0; i < N; i++)
+            fds[i] = target_connect(&t, SOCK_NONBLOCK);
+        for (int i = 0; i < N; i++)
+            close(fds[i]);
+        another_client_served(&t);
+        const char *line = target_stop(&t);
+        cr_expect_eq(counter(line, "clients "), N + 1, "%s", line);
+    }
+}
+
+/*
+ * Descriptor exhaustion: under `prlimit --nofile=24` accept fails with
+ * EMFILE.  The server says so once, keeps serving the clients it has,
+ * does not spin (at most one retry per 100 ms pause), and accepts again
+ * once descriptors free up.
+ */
+Test(abuse, descriptor_exhaustion_pauses_then_recovers)
+{
+    enum { HELD = 40 };
+    const char *extra[] = {"-q", NULL};
+
+    if (access("/usr/bin/prlimit", X_OK) != 0)
+        cr_skip_test("prlimit (util-linux) is not installed");
+    for (int k = 0; k < NKINDS; k++) {
+        struct target t;
+        int fds[HELD];
+        char buf[64];
+
+        target_start(&t, k, "24", extra);
+        long long t0 = now_ms();
+        for (int i = 0; i < HELD; i++)
+            fds[i] = target_connect(&t, 0);
+        cr_assert(proc_wait_output(&t.p, 2, "accept: Too many open files", WAIT_MS), "%s: %s",
+                  kind_name[k], t.p.err);
+        /* The first connection was accepted: it is still served. */
+        struct timeval tv = {WAIT_MS / 1000, 0};
+        setsockopt(fds[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        cr_assert_eq(send(fds[0], "still here", 10, MSG_NOSIGNAL), 10);
+        ssize_t n = recv(fds[0], buf, sizeof(buf), 0);
+        cr_expect(n == 17 && memcmp(buf, "echo=> still here", 17) == 0, "%s: %zd", kind_name[k], n);
+        for (int i = 0; i < HELD; i++)
+            close(fds[i]);
+        another_client_served(&t);
+        cr_expect(proc_wait_output(&t.p, 2, "accept: accepting again", WAIT_MS), "%s", t.p.err);
+        long long spell = now_ms() - t0;
+        const char *line = target_stop(&t);
+        cr_expect_eq(counter(line, "clients "), HELD + 1, "%s", line);
+        unsigned long long pauses = counter(line, "accept paused ");
+        cr_expect(pauses >= 1 && pauses <= (unsigned long long)spell / 100 + 2,
+                  "%s: %llu pauses in %lld ms (a spin would retry far more)", kind_name[k], pauses,
+                  spell);
+    }
+}
+
+/*
+ * Clients that reset the connection while their reply is being sent:
+ * the server's send fails (EPIPE or ECONNRESET, never SIGPIPE), the
+ * connection is closed, and the server serves the next.
+ */
+Test(abuse, resets_mid_reply_never_kill_the_server)
+{
+    static char big[256 << 10];
+    const struct linger rst = {.l_onoff = 1, .l_linger = 0};
+    const char *mirror[] = {"-q", "--mode", "mirror", NULL};
+
+    memset(big, 'r', sizeof(big));
+    for (int k = 0; k < NKINDS; k++) {
+        struct target t;
+        target_start(&t, k, NULL, mirror);
+        for (int i = 0; i < 50; i++) {
+            int fd = target_connect(&t, 0);
+            size_t len = k == USEQ ? 65536 : sizeof(big);
+            /* As much as fits without waiting: the server echoes while we never read. */
+            cr_assert_gt(send(fd, big, len, MSG_NOSIGNAL | MSG_DONTWAIT), 0, "%s", strerror(errno));
+            setsockopt(fd, SOL_SOCKET, SO_LINGER, &rst, sizeof(rst));
+            close(fd);
+        }
+        struct proc c;
+        cr_expect_eq(client_run(&t, &c, (const char *[]){"--mode", "mirror", "-s", "100", NULL}), 0,
+                     "%s: %s", kind_name[k], c.err);
+        const char *line = target_stop(&t);
+        cr_expect_eq(counter(line, "clients "), 51, "%s", line);
+    }
+}
