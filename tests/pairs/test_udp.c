@@ -4,10 +4,15 @@
  * replies within the deadline, and the boundary lesson beside TCP's.
  */
 #include <criterion/criterion.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include "io.h"
 #include "proc.h"
 
 TestSuite(udp, .timeout = 30);
@@ -301,4 +306,69 @@ Test(udp, stopped_server_accounts_for_every_datagram)
     cr_expect_gt(got, 0, "the queued datagrams were not read at the stop: %s", line);
     cr_expect_gt(dropped, 0, "3000 x 1400 bytes fit a stopped server's buffer: %s", line);
     cr_expect_eq(got + dropped, 3000, "%s", line);
+}
+
+/* One "NAME N" counter of a server's last line. */
+static unsigned long long counter(const char *line, const char *name)
+{
+    const char *p = strstr(line, name);
+    cr_assert_not_null(p, "no '%s' in %s", name, line);
+    return strtoull(p + strlen(name), NULL, 10);
+}
+
+/*
+ * A flood from 200 source ports, datagrams of 0, 1, 512, 1472 and 65507
+ * bytes, none of the senders reading until the end.  Nothing unexplained
+ * on either side: every datagram sent was read by the server or dropped by
+ * the kernel at its socket, and every reply it sent was read by its sender
+ * or dropped by the kernel at the sender's socket.
+ */
+Test(udp, flood_from_many_ports_every_datagram_accounted)
+{
+    enum { PORTS = 200, ROUNDS = 25 };
+    static const size_t sizes[] = {0, 1, 512, 1472, 65507};
+    static char buf[65536];
+    static int fds[PORTS];
+    struct server s;
+    unsigned long long sent = 0, got = 0, client_drops = 0;
+    const char *extra[] = {"--mode", "mirror", "-q", NULL};
+
+    start(&s, "udp-server", extra);
+    struct sockaddr_in to = {.sin_family = AF_INET,
+                             .sin_port = htons((uint16_t)s.port),
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    for (int i = 0; i < PORTS; i++) {
+        fds[i] = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+        cr_assert_geq(fds[i], 0);
+    }
+    memset(buf, 'f', sizeof(buf));
+    for (int r = 0; r < ROUNDS; r++)
+        for (int i = 0; i < PORTS; i++) {
+            size_t len = sizes[(size_t)(i + r) % 5];
+            if (sendto(fds[i], buf, len, 0, (struct sockaddr *)&to, sizeof(to)) == (ssize_t)len)
+                sent++;
+        }
+    cr_expect_eq(proc_signal_wait(&s.p, SIGTERM, WAIT_MS), 0, "%s", s.p.err);
+    const char *line = strstr(s.p.err, "udp-server: datagrams ");
+    cr_assert_not_null(line, "%s", s.p.err);
+    for (int i = 0; i < PORTS; i++) {
+        ssize_t n;
+        while ((n = recv(fds[i], buf, sizeof(buf), MSG_TRUNC)) >= 0) {
+            cr_expect(n == 0 || n == 1 || n == 512 || n == 1472 || n == 65507, "reply of %zd", n);
+            got++;
+        }
+        client_drops += sf_socket_drops(fds[i]);
+        close(fds[i]);
+    }
+    unsigned long long datagrams = counter(line, "datagrams "), replies = counter(line, "replies "),
+                       drops = counter(line, "dropped by the kernel ");
+    cr_log_info("flood: sent %llu; the server read %llu, its kernel dropped %llu; replies %llu: "
+                "read %llu, dropped at the senders %llu",
+                sent, datagrams, drops, replies, got, client_drops);
+    cr_expect_eq(sent, PORTS * ROUNDS, "sendto refused some datagrams");
+    cr_expect_eq(datagrams + drops, sent, "%s", line);
+    cr_expect_eq(replies + counter(line, "send errors "), datagrams, "%s", line);
+    cr_expect_eq(got + client_drops, replies, "read %llu + dropped %llu at the senders: %s", got,
+                 client_drops, line);
+    cr_expect_eq(counter(line, "truncated "), 0, "%s", line);
 }
