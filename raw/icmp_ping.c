@@ -31,7 +31,7 @@ struct pinger {
     char host[SF_ADDR_TEXT_MAX]; /* the numeric destination */
     int64_t *sent_at;            /* by 16-bit seq: SEQ_SLOTS, reused when the seq wraps */
     uint8_t *seen;               /* by 16-bit seq, cleared when the seq is sent again */
-    uint64_t transmitted, received, duplicates, errors, malformed, ignored;
+    uint64_t transmitted, received, duplicates, errors, malformed, ignored, truncated;
     struct sf_stats rtt_us;
     uint8_t in[65536 + 64], out[65536];
 };
@@ -72,11 +72,14 @@ static void on_reply(struct pinger *g, const struct sf_icmp_msg *m, const char *
     }
     double rtt = (double)(sf_now_ns() - g->sent_at[m->seq]) / 1e3;
     int dup = g->seen[m->seq];
+    /* Shorter than the request: an answer still (iputils counts it), but marked. */
+    int cut = m->payload_len < g->o.size;
     g->seen[m->seq] = 1;
     if (dup) {
         g->duplicates++;
     } else {
         g->received++;
+        g->truncated += (uint64_t)cut;
         sf_stats_add(NULL, &g->rtt_us, rtt);
     }
     if (g->o.quiet || g->o.json)
@@ -84,7 +87,7 @@ static void on_reply(struct pinger *g, const struct sf_icmp_msg *m, const char *
     printf("%zu bytes from %s: icmp_seq=%u", m->payload_len + SF_ICMP_HDR, from, m->seq);
     if (ttl >= 0)
         printf(" ttl=%d", ttl);
-    printf(" time=%.3f ms%s\n", rtt / 1e3, dup ? " (DUP!)" : "");
+    printf(" time=%.3f ms%s%s\n", rtt / 1e3, dup ? " (DUP!)" : "", cut ? " (truncated)" : "");
 }
 
 static void on_packet(struct pinger *g, size_t n, const struct sockaddr_storage *ss,
@@ -182,13 +185,15 @@ static void report(struct pinger *g, int64_t elapsed_ns)
         printf(",\"address\":");
         sf_json_string(stdout, g->host);
         printf(",\"transmitted\":%llu,\"received\":%llu,\"duplicates\":%llu,\"errors\":%llu,"
-               "\"malformed\":%llu,\"ignored\":%llu,\"loss_pct\":%.1f,\"time_ms\":%lld,"
+               "\"malformed\":%llu,\"ignored\":%llu,\"truncated\":%llu,\"loss_pct\":%.1f,\"time_"
+               "ms\":%lld,"
                "\"rtt_ms\":{\"min\":%.6f,\"avg\":%.6f,\"max\":%.6f,\"mdev\":%.6f,\"p50\":%.6f,"
                "\"p99\":%.6f}}\n",
                (unsigned long long)g->transmitted, (unsigned long long)g->received,
                (unsigned long long)g->duplicates, (unsigned long long)g->errors,
-               (unsigned long long)g->malformed, (unsigned long long)g->ignored, loss, ms,
-               s.min / 1e3, s.mean / 1e3, s.max / 1e3, s.mdev / 1e3, s.p50 / 1e3, s.p99 / 1e3);
+               (unsigned long long)g->malformed, (unsigned long long)g->ignored,
+               (unsigned long long)g->truncated, loss, ms, s.min / 1e3, s.mean / 1e3, s.max / 1e3,
+               s.mdev / 1e3, s.p50 / 1e3, s.p99 / 1e3);
         return;
     }
     printf("\n--- %s ping statistics ---\n", g->o.target);
@@ -202,6 +207,9 @@ static void report(struct pinger *g, int64_t elapsed_ns)
     if (s.n)
         printf("rtt min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms\n", s.min / 1e3, s.mean / 1e3,
                s.max / 1e3, s.mdev / 1e3);
+    if (g->truncated)
+        printf("truncated: %llu replies shorter than the request\n",
+               (unsigned long long)g->truncated);
     if (g->malformed || g->ignored)
         printf("ignored: %llu malformed, %llu not ours\n", (unsigned long long)g->malformed,
                (unsigned long long)g->ignored);

@@ -4,12 +4,20 @@
  * unprivileged path, and bad input.
  */
 #include <criterion/criterion.h>
+#include <errno.h>
+#include <linux/icmp.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "capture.h"
+#include "icmp.h"
 #include "netns.h"
 #include "proc.h"
 
@@ -171,6 +179,129 @@ Test(raw, echod_warns_when_kernel_answers)
     cr_expect_eq(proc_run(&c, WAIT_MS, v4), 0, "%s", c.err);
     cr_expect(strstr(c.out, "(DUP!)") || strstr(c.out, "1 received"), "%s", c.out);
     cr_expect_eq(proc_signal_wait(&d, SIGTERM, WAIT_MS), 0, "%s", d.err);
+}
+
+/* A raw ICMP socket that sees only echo requests: the injector's ear and mouth. */
+static int injector(void)
+{
+    int fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP);
+    struct icmp_filter f = {~(1u << ICMP_ECHO)};
+
+    cr_assert_geq(fd, 0, "raw socket: %s", strerror(errno));
+    cr_assert_eq(setsockopt(fd, SOL_RAW, ICMP_FILTER, &f, sizeof(f)), 0);
+    return fd;
+}
+
+/* The next echo request (IPv4 header included), within the deadline; its length. */
+static size_t next_request(int fd, uint8_t *pkt, size_t cap)
+{
+    struct pollfd pf = {fd, POLLIN, 0};
+
+    cr_assert_eq(poll(&pf, 1, WAIT_MS), 1, "no echo request from icmp-ping");
+    ssize_t n = recv(fd, pkt, cap, 0);
+    cr_assert_gt(n, 28, "recv: %s", strerror(errno));
+    return (size_t)n;
+}
+
+/* Send an ICMP message to 127.0.0.1 (the kernel adds the IP header). */
+static void inject(int fd, const uint8_t *icmp, size_t len)
+{
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    cr_assert_eq(sendto(fd, icmp, len, 0, (struct sockaddr *)&to, sizeof(to)), (ssize_t)len,
+                 "sendto: %s", strerror(errno));
+}
+
+/* The reply to request icmp (len bytes), with its checksum made fresh. */
+static void reply_of(uint8_t *out, const uint8_t *icmp, size_t len)
+{
+    memcpy(out, icmp, len);
+    sf_icmp_echo_to_reply(out, len, 0);
+}
+
+/* Store a fresh ICMP checksum (big-endian, as on the wire). */
+static void set_checksum(uint8_t *icmp, size_t len)
+{
+    icmp[2] = icmp[3] = 0;
+    uint16_t sum = sf_inet_checksum(icmp, len);
+    icmp[2] = (uint8_t)(sum >> 8);
+    icmp[3] = (uint8_t)sum;
+}
+
+/* A capability mask ("CapEff:" ...) of a running process, from /proc. */
+static unsigned long long caps_of(pid_t pid, const char *which)
+{
+    char path[64], line[256];
+    unsigned long long v = ~0ULL;
+
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f, "%s", path);
+    while (fgets(line, sizeof(line), f))
+        if (strncmp(line, which, strlen(which)) == 0)
+            v = strtoull(line + strlen(which), NULL, 16);
+    fclose(f);
+    return v;
+}
+
+/*
+ * Hostile replies, injected from a raw socket in a private namespace where
+ * the kernel's echo is off.  To request 1: a bad checksum, a wrong id, a
+ * truncated reply, then the whole reply (a duplicate now).  To request 2:
+ * an ICMP error quoting it.  To request 3: the reply, twice.  Each lands in
+ * its own category; nothing else is counted as a reply.  While it waits,
+ * icmp-ping holds no capability (it dropped them once its socket was open).
+ */
+Test(raw, injected_replies_each_counted_in_its_category)
+{
+    uint8_t pkt[2048], out[2048];
+    struct proc c;
+
+    private_netns();
+    cr_assert_eq(sf_sysctl_write("/proc/sys/net/ipv4/icmp_echo_ignore_all", "1", NULL), 0);
+    int fd = injector();
+    const char *argv[] = {"icmp-ping", "-c",  "3",      "-i",        "0",
+                          "-W",        "0.5", "--json", "127.0.0.1", NULL};
+    cr_assert_eq(proc_start(&c, argv), 0);
+    for (int seq = 1; seq <= 3; seq++) {
+        size_t n = next_request(fd, pkt, sizeof(pkt));
+        size_t ihl = (size_t)(pkt[0] & 0x0f) * 4;
+        const uint8_t *req = pkt + ihl;
+        size_t len = n - ihl;
+        cr_assert_eq(req[0], ICMP_ECHO);
+        cr_assert_eq((req[6] << 8 | req[7]), seq, "requests in order");
+        if (seq == 1) {
+            cr_expect_eq(caps_of(c.pid, "CapEff:"), 0, "icmp-ping kept capabilities");
+            cr_expect_eq(caps_of(c.pid, "CapPrm:"), 0, "icmp-ping kept capabilities");
+            reply_of(out, req, len);
+            out[2] ^= 0x5a; /* bad checksum */
+            inject(fd, out, len);
+            reply_of(out, req, len);
+            out[5] ^= 1; /* wrong id */
+            set_checksum(out, len);
+            inject(fd, out, len);
+            reply_of(out, req, SF_ICMP_HDR + 10); /* truncated: 10 of 56 payload bytes */
+            inject(fd, out, SF_ICMP_HDR + 10);
+            reply_of(out, req, len);
+            inject(fd, out, len);
+        } else if (seq == 2) {
+            /* Destination host unreachable, quoting the IP header and 8 bytes of the request. */
+            memset(out, 0, SF_ICMP_HDR);
+            out[0] = ICMP_DEST_UNREACH;
+            out[1] = ICMP_HOST_UNREACH;
+            memcpy(out + SF_ICMP_HDR, pkt, ihl + 8);
+            set_checksum(out, SF_ICMP_HDR + ihl + 8);
+            inject(fd, out, SF_ICMP_HDR + ihl + 8);
+        } else {
+            reply_of(out, req, len);
+            inject(fd, out, len);
+            inject(fd, out, len);
+        }
+    }
+    cr_assert_eq(proc_wait_exit(&c, WAIT_MS), 0, "%s", c.err);
+    close(fd);
+    cr_expect(strstr(c.out, "\"transmitted\":3,\"received\":2,\"duplicates\":2,\"errors\":1,"
+                            "\"malformed\":1,\"ignored\":1,\"truncated\":1,"),
+              "%s", c.out);
 }
 
 struct bad_case {
