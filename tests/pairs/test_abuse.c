@@ -46,6 +46,18 @@ static long long now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* t->sa from t->where ("unix:/path"). */
+static void unix_sa(struct target *t)
+{
+    struct sockaddr_un *u = (struct sockaddr_un *)&t->sa;
+    size_t len = strlen(t->where + 5);
+
+    cr_assert_lt(len, sizeof(u->sun_path), "%s is too long", t->where);
+    u->sun_family = AF_UNIX;
+    memcpy(u->sun_path, t->where + 5, len + 1);
+    t->salen = sizeof(*u);
+}
+
 /*
  * Start the server of `kind` with extra args, optionally under
  * `prlimit --nofile=N`, and wait until it listens.
@@ -96,10 +108,7 @@ static void target_start(struct target *t, enum kind kind, const char *nofile,
         return;
     }
     cr_assert(proc_wait_output(&t->p, 2, "listening on ", WAIT_MS), "%s", t->p.err);
-    struct sockaddr_un *u = (struct sockaddr_un *)&t->sa;
-    u->sun_family = AF_UNIX;
-    snprintf(u->sun_path, sizeof(u->sun_path), "%s", t->where + 5);
-    t->salen = sizeof(*u);
+    unix_sa(t);
 }
 
 /* SIGTERM, a clean exit, and the server's last line (its counters). */
@@ -501,4 +510,149 @@ Test(abuse, resets_mid_reply_never_kill_the_server)
         const char *line = target_stop(&t);
         cr_expect_eq(counter(line, "clients "), 51, "%s", line);
     }
+}
+
+/*
+ * SIGINT and SIGTERM end every connection server cleanly while it holds a
+ * client mid-conversation (a reply waiting for a client that does not
+ * read, another client idle): exit 0, the last line with its counters, the
+ * socket file removed.
+ */
+Test(abuse, signals_end_every_connection_server_cleanly)
+{
+    const int sigs[] = {SIGINT, SIGTERM};
+
+    for (int k = 0; k < NKINDS; k++)
+        for (int i = 0; i < 2; i++) {
+            struct target t;
+            target_start(&t, k, NULL, (const char *[]){"-q", NULL});
+            int busy = target_connect(&t, 0), idle = target_connect(&t, 0);
+            fill_without_reading(busy, k == USEQ);
+            cr_assert_eq(kill(t.p.pid, sigs[i]), 0);
+            cr_expect_eq(proc_wait_exit(&t.p, WAIT_MS), 0, "%s, signal %d: %s", kind_name[k],
+                         sigs[i], t.p.err);
+            const char *line = strstr(t.p.err, "-server: clients 2, ");
+            cr_expect_not_null(line, "%s", t.p.err);
+            if (k != TCP)
+                cr_expect_neq(access(t.where + 5, F_OK), 0, "%s left behind", t.where + 5);
+            cr_expect_eq(wait_closed(idle), 0);
+            close(busy);
+            close(idle);
+        }
+}
+
+/*
+ * A client whose server resets the connection in the middle of a long
+ * message: its send fails (EPIPE or ECONNRESET), never SIGPIPE; it says
+ * so in one line and exits 69.
+ */
+Test(abuse, client_survives_a_reset_mid_message)
+{
+    const struct linger rst = {.l_onoff = 1, .l_linger = 0};
+
+    for (int k = TCP; k <= USTREAM; k++) {
+        struct target t = {.kind = k};
+        struct proc c;
+        int lfd = socket(k == TCP ? AF_INET : AF_UNIX, SOCK_STREAM, 0);
+        if (k == TCP) {
+            struct sockaddr_in *a = (struct sockaddr_in *)&t.sa;
+            a->sin_family = AF_INET;
+            a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+            t.salen = sizeof(*a);
+        } else {
+            test_sock_path(t.where, sizeof(t.where), "reset.sock");
+            unix_sa(&t);
+        }
+        cr_assert_eq(bind(lfd, (struct sockaddr *)&t.sa, t.salen), 0, "%s", strerror(errno));
+        cr_assert_eq(listen(lfd, 4), 0);
+        if (k == TCP) {
+            getsockname(lfd, (struct sockaddr *)&t.sa, &t.salen);
+            snprintf(t.where, sizeof(t.where), "%d",
+                     ntohs(((struct sockaddr_in *)&t.sa)->sin_port));
+        }
+        const char *argv[] = {k == TCP ? "tcp-client" : "unix-client",
+                              "--size",
+                              "16777216",
+                              k == TCP ? "-p" : t.where,
+                              k == TCP ? t.where : NULL,
+                              NULL};
+        cr_assert_eq(proc_start(&c, argv), 0);
+        int fd = accept(lfd, NULL, NULL);
+        cr_assert_geq(fd, 0);
+        char buf[4096];
+        cr_expect_gt(read(fd, buf, sizeof(buf)), 0);
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &rst, sizeof(rst));
+        close(fd);
+        int rc = proc_wait_exit(&c, WAIT_MS);
+        cr_expect_eq(rc, 69, "%s: exit %d (141 would be SIGPIPE): %s", kind_name[k], rc, c.err);
+        cr_expect(strstr(c.err, "Connection reset") || strstr(c.err, "Broken pipe"), "%s: %s",
+                  kind_name[k], c.err);
+        close(lfd);
+    }
+}
+
+/*
+ * The datagram servers too: SIGINT and SIGTERM with datagrams still
+ * queued; each is read before the exit and counted in the last line, and
+ * the unix socket file is removed.
+ */
+Test(abuse, signals_end_datagram_servers_cleanly)
+{
+    const int sigs[] = {SIGINT, SIGTERM};
+
+    for (int u = 0; u < 2; u++)
+        for (int i = 0; i < 2; i++) {
+            struct server s;
+            struct target t = {.kind = u ? USTREAM : TCP};
+            const char *udp[] = {"udp-server", "-q", "-p", "0", NULL};
+            const char *unx[] = {"unix-server", "-q", "--type", "dgram", "--bind", t.where, NULL};
+            if (u)
+                test_sock_path(t.where, sizeof(t.where), "dgram.sock");
+            cr_assert_eq(proc_start(&s.p, u ? unx : udp), 0);
+            if (u) {
+                cr_assert(proc_wait_output(&s.p, 2, "listening on ", WAIT_MS), "%s", s.p.err);
+                unix_sa(&t);
+            } else {
+                int port = proc_wait_listening(&s.p, WAIT_MS, s.addr, sizeof(s.addr));
+                cr_assert_gt(port, 0, "%s", s.p.err);
+                struct sockaddr_in *a = (struct sockaddr_in *)&t.sa;
+                a->sin_family = AF_INET;
+                a->sin_port = htons((uint16_t)port);
+                a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+                t.salen = sizeof(*a);
+            }
+            int fd = socket(t.sa.ss_family, SOCK_DGRAM, 0);
+            if (u) { /* an AF_UNIX sender needs a name of its own to get replies */
+                struct sockaddr_un me = {.sun_family = AF_UNIX};
+                cr_assert_eq(bind(fd, (struct sockaddr *)&me, sizeof(sa_family_t)), 0);
+            }
+            for (int d = 0; d < 3; d++)
+                cr_assert_eq(sendto(fd, "queued", 6, 0, (struct sockaddr *)&t.sa, t.salen), 6);
+            cr_assert_eq(kill(s.p.pid, sigs[i]), 0);
+            cr_expect_eq(proc_wait_exit(&s.p, WAIT_MS), 0, "%s", s.p.err);
+            cr_expect(strstr(s.p.err, "-server: datagrams 3, replies 3, "), "%s", s.p.err);
+            if (u)
+                cr_expect_neq(access(t.where + 5, F_OK), 0, "%s left behind", t.where + 5);
+            close(fd);
+        }
+}
+
+/* Servers listen on loopback unless told otherwise (the line is getsockname's truth). */
+Test(abuse, servers_bind_loopback_unless_told)
+{
+    const char *programs[] = {"tcp-server", "udp-server"};
+
+    for (int i = 0; i < 2; i++)
+        for (int v6 = 0; v6 < 2; v6++) {
+            struct server s;
+            if (v6 && !ipv6_available())
+                continue;
+            const char *argv[] = {programs[i], "-p", "0", v6 ? "-6" : "-4", NULL};
+            cr_assert_eq(proc_start(&s.p, argv), 0);
+            cr_assert(proc_wait_output(&s.p, 2, "\n", WAIT_MS), "%s", s.p.err);
+            cr_expect_eq(strncmp(s.p.err, v6 ? "listening on [::1]:" : "listening on 127.0.0.1:",
+                                 v6 ? 19 : 23),
+                         0, "%s: %s", programs[i], s.p.err);
+            cr_expect_eq(proc_signal_wait(&s.p, SIGTERM, WAIT_MS), 0, "%s", s.p.err);
+        }
 }

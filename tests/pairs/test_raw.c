@@ -304,6 +304,22 @@ Test(raw, injected_replies_each_counted_in_its_category)
               "%s", c.out);
 }
 
+/* icmp-echod serves with no capability left, and SIGINT ends it with its counters. */
+Test(raw, echod_holds_no_capability_and_ends_on_sigint)
+{
+    struct proc d, c;
+
+    private_netns();
+    cr_assert_eq(sf_sysctl_write("/proc/sys/net/ipv4/icmp_echo_ignore_all", "1", NULL), 0);
+    start_echod(&d);
+    cr_expect_eq(caps_of(d.pid, "CapEff:"), 0, "icmp-echod kept capabilities");
+    cr_expect_eq(caps_of(d.pid, "CapPrm:"), 0, "icmp-echod kept capabilities");
+    const char *v4[] = {"icmp-ping", "-c", "2", "-i", "0", "127.0.0.1", NULL};
+    cr_expect_eq(proc_run(&c, WAIT_MS, v4), 0, "%s", c.err);
+    cr_expect_eq(proc_signal_wait(&d, SIGINT, WAIT_MS), 0, "%s", d.err);
+    cr_expect(strstr(d.err, "echo requests 2, answered 2"), "%s", d.err);
+}
+
 struct bad_case {
     const char *argv[6];
     int code;

@@ -173,25 +173,27 @@ Test(unix, dgram_connect_echo_and_flood)
     cr_expect(strstr(s.p.err, "dropped by the kernel 0\n"), "%s", s.p.err);
 }
 
-/* The file is 0600 unless told otherwise, and removed on SIGINT and on SIGTERM. */
+/* The file is 0600 unless told otherwise, for every type, and removed on SIGINT and SIGTERM. */
 Test(unix, socket_file_mode_and_removal)
 {
     int sigs[] = {SIGINT, SIGTERM};
     const char *perms[][3] = {{NULL}, {"--perms", "0660", NULL}};
     mode_t want[] = {0600, 0660};
 
-    for (int i = 0; i < 2; i++) {
-        struct server s;
-        struct stat st;
-        char path[128];
-        sock_path(path, sizeof(path), "mode.sock");
-        start(&s, "stream", path, perms[i]);
-        cr_assert_eq(stat(path + 5, &st), 0);
-        cr_expect(S_ISSOCK(st.st_mode));
-        cr_expect_eq(st.st_mode & 0777, want[i], "mode %o", st.st_mode & 0777);
-        stop(&s, sigs[i]);
-        cr_expect_neq(stat(path + 5, &st), 0, "socket file left behind after signal %d", sigs[i]);
-    }
+    for (int t = 0; t < 3; t++)
+        for (int i = 0; i < 2; i++) {
+            struct server s;
+            struct stat st;
+            char path[128];
+            sock_path(path, sizeof(path), "mode.sock");
+            start(&s, types[t], path, perms[i]);
+            cr_assert_eq(stat(path + 5, &st), 0);
+            cr_expect(S_ISSOCK(st.st_mode));
+            cr_expect_eq(st.st_mode & 0777, want[i], "%s: mode %o", types[t], st.st_mode & 0777);
+            stop(&s, sigs[i]);
+            cr_expect_neq(stat(path + 5, &st), 0, "%s: socket file left behind after signal %d",
+                          types[t], sigs[i]);
+        }
 }
 
 /* A dead server's file is replaced; a live server is "in use"; a non-socket is left alone. */
