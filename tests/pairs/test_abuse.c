@@ -303,6 +303,9 @@ Test(abuse, non_reader_capped_and_dropped_with_reason)
         /* One echo reply at most: the 1024-byte read plus "echo=> ". */
         unsigned long long peak = counter(line, "largest waiting reply ");
         cr_expect(peak > 0 && peak <= 1024 + SF_ECHO_PREFIX_LEN, "%s: %s", kind_name[k], line);
+        cr_log_info("non-reader, %s: %zu bytes sent before the buffers filled; the server held "
+                    "%llu bytes for it at most",
+                    kind_name[k], sent, peak);
         cr_expect_leq(counter(line, "bytes in "), sent, "%s", line);
     }
 }
@@ -475,6 +478,8 @@ Test(abuse, descriptor_exhaustion_pauses_then_recovers)
         const char *line = target_stop(&t);
         cr_expect_eq(counter(line, "clients "), HELD + 1, "%s", line);
         unsigned long long pauses = counter(line, "accept paused ");
+        cr_log_info("EMFILE, %s: %llu accept pauses in a %lld ms spell", kind_name[k], pauses,
+                    spell);
         cr_expect(pauses >= 1 && pauses <= (unsigned long long)spell / 100 + 2,
                   "%s: %llu pauses in %lld ms (a spin would retry far more)", kind_name[k], pauses,
                   spell);
