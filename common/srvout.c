@@ -1,12 +1,35 @@
 /* srvout: what every server prints; see srvout.h. */
 #include "srvout.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "addr.h"
 #include "cli.h"
 #include "local.h"
+
+/* Warnings of one kind shown before the rest are only counted (a flood would flood stderr). */
+#define WARN_SHOWN 10
+
+/* A warning of a kind that can repeat per datagram or per connection: the first WARN_SHOWN. */
+__attribute__((format(printf, 3, 4))) static void warn_limited(unsigned *shown, const char *what,
+                                                               const char *fmt, ...)
+{
+    va_list ap;
+    char line[512];
+
+    if (*shown > WARN_SHOWN)
+        return;
+    if (++*shown > WARN_SHOWN) {
+        sf_cli_warn("more %s are counted on the last line, not shown", what);
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    sf_cli_warn("%s", line);
+}
 
 /* The tutorial prints nothing per client in welcome mode, only "Time Out". */
 static int quiet(const void *opts)
@@ -36,15 +59,18 @@ void sf_srv_on_connect(void *opts, int fd, const struct sockaddr *peer, socklen_
 void sf_srv_on_event(void *opts, enum sf_sserv_event ev, const char *peer, int errnum)
 {
     const struct sf_server_opts *o = opts;
+    static unsigned errors, stalled;
 
     if (ev == SF_SSERV_TIMEOUT)
         printf("Time Out\n");
     else if (ev == SF_SSERV_CONN_ERROR)
-        sf_cli_warn("connection from %s: %s", peer, strerror(errnum));
+        warn_limited(&errors, "connection errors", "connection from %s: %s", peer,
+                     strerror(errnum));
     else if (ev == SF_SSERV_STALLED)
-        sf_cli_warn("connection from %s dropped: it took none of its reply for %.3g s "
-                    "(--send-timeout)",
-                    peer, (double)o->send_timeout_ms / 1e3);
+        warn_limited(&stalled, "drops for not reading",
+                     "connection from %s dropped: it took none of its reply for %.3g s "
+                     "(--send-timeout)",
+                     peer, (double)o->send_timeout_ms / 1e3);
     else if (ev == SF_SSERV_ACCEPT_PAUSED)
         sf_cli_warn("accept: %s (new connections wait until descriptors free up)",
                     strerror(errnum));
@@ -78,9 +104,12 @@ void sf_srv_print_dgram_counters(const char *program, const struct sf_dserv_coun
 
 void sf_srv_on_truncated(void *opts, const char *peer, size_t len, size_t full)
 {
+    static unsigned shown;
+
     (void)opts;
-    sf_cli_warn("message from %s truncated: %zu bytes, buffer %zu (the other %zu are lost)", peer,
-                full, len, full - len);
+    warn_limited(&shown, "truncated messages",
+                 "message from %s truncated: %zu bytes, buffer %zu (the other %zu are lost)", peer,
+                 full, len, full - len);
 }
 
 void sf_srv_on_datagram(void *opts, const struct sockaddr *from, socklen_t fromlen, size_t len,
@@ -100,6 +129,9 @@ void sf_srv_on_datagram(void *opts, const struct sockaddr *from, socklen_t froml
 
 void sf_srv_on_send_error(void *opts, const char *peer, size_t len, int errnum)
 {
+    static unsigned shown;
+
     (void)opts;
-    sf_cli_warn("reply of %zu bytes to %s not sent: %s", len, peer, strerror(errnum));
+    warn_limited(&shown, "unsent replies", "reply of %zu bytes to %s not sent: %s", len, peer,
+                 strerror(errnum));
 }

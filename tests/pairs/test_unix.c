@@ -5,6 +5,7 @@
  * start and stop of the socket file.
  */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -260,4 +261,87 @@ Test(unix, bad_input_table)
         cr_expect_eq(proc_run(&c, WAIT_MS, cases[i].argv), cases[i].code, "case %zu: %s", i, c.err);
         cr_expect(strstr(c.err, cases[i].msg), "case %zu: '%s'", i, c.err);
     }
+}
+
+/*
+ * A flood from 50 unix dgram sockets of empty, small and 64 KiB datagrams,
+ * no sender reading until the end.  AF_UNIX drops nothing silently: a full
+ * queue or send buffer refuses the send (EAGAIN), so every datagram sent
+ * is read by the server, every reply it sent is read by its sender, and a
+ * reply refused is one of the server's send errors.
+ */
+Test(unix, dgram_flood_from_many_sockets_every_datagram_accounted)
+{
+    enum { SOCKS = 50, ROUNDS = 20 };
+    static const size_t sizes[] = {0, 1, 512, 65536};
+    static char buf[65536];
+    int fds[SOCKS];
+    struct server s;
+    struct sockaddr_un to = {.sun_family = AF_UNIX};
+    char name[128];
+    unsigned long long sent = 0, got = 0, datagrams, replies, errors;
+    const char *mirror[] = {"--mode", "mirror", "-q", NULL};
+
+    sock_path(name, sizeof(name), "flood.sock");
+    start(&s, "dgram", name, mirror);
+    cr_assert_lt(strlen(name + 5), sizeof(to.sun_path));
+    memcpy(to.sun_path, name + 5, strlen(name + 5) + 1);
+    for (int i = 0; i < SOCKS; i++) {
+        struct sockaddr_un me = {.sun_family = AF_UNIX}; /* autobind: a name to reply to */
+        fds[i] = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+        cr_assert_eq(bind(fds[i], (struct sockaddr *)&me, sizeof(sa_family_t)), 0);
+    }
+    for (int r = 0; r < ROUNDS; r++)
+        for (int i = 0; i < SOCKS; i++) {
+            size_t len = sizes[(size_t)(i + r) % 4];
+            ssize_t n = sendto(fds[i], buf, len, 0, (struct sockaddr *)&to, sizeof(to));
+            cr_assert(n == (ssize_t)len || errno == EAGAIN, "sendto: %s", strerror(errno));
+            sent += n == (ssize_t)len;
+        }
+    /* One more client, after the flood; its reply is the server's datagram too. */
+    struct proc c;
+    const char *late[] = {"unix-client", "--type", "dgram", "--mode", "mirror",
+                          "--timeout",   "0.5",    name,    NULL};
+    int late_rc = proc_run(&c, WAIT_MS, late);
+    stop(&s, SIGTERM);
+    for (int i = 0; i < SOCKS; i++) {
+        ssize_t n;
+        while ((n = recv(fds[i], buf, sizeof(buf), MSG_TRUNC)) >= 0) {
+            cr_expect(n == 0 || n == 1 || n == 512 || n == 65536, "reply of %zd", n);
+            got++;
+        }
+        close(fds[i]);
+    }
+    const char *line = strstr(s.p.err, "unix-server: datagrams ");
+    cr_assert_not_null(line, "%s", s.p.err);
+    cr_assert_eq(sscanf(line,
+                        "unix-server: datagrams %llu, replies %llu, truncated 0, send errors %llu",
+                        &datagrams, &replies, &errors),
+                 3, "%s", line);
+    cr_log_info("unix dgram flood: sent %llu of %d; the server read %llu (with the late "
+                "client's), replied %llu, %llu replies refused (EAGAIN); the senders read %llu; "
+                "the late client: exit %d",
+                sent, SOCKS * ROUNDS, datagrams, replies, errors, got, late_rc);
+    cr_expect_gt(sent, 0);
+    cr_expect_eq(datagrams, sent + 1, "%s", line);
+    cr_expect_eq(replies + errors, datagrams, "%s", line);
+    /*
+     * The lesson: AF_UNIX charges a datagram to its sender until it is read.
+     * Once the flooders' unread replies fill the server's send buffer (the
+     * first EAGAIN), nothing frees it, and the late client gets no reply:
+     * clients that do not read can silence a unix dgram server for all.
+     */
+    if (errors > 0)
+        cr_expect_eq(late_rc, 69, "%s", c.err);
+    cr_expect_eq(got + (late_rc == 0), replies, "%s", line);
+    cr_expect(strstr(line, "dropped by the kernel 0\n"), "%s", line);
+    /* A flood of failures is counted, not printed line by line: ten lines, then one note. */
+    int shown = 0;
+    for (const char *p = s.p.err; (p = strstr(p, " not sent: ")); p++)
+        shown++;
+    cr_expect_eq(shown, errors < 10 ? (int)errors : 10, "%s", s.p.err);
+    if (errors > 10)
+        cr_expect(strstr(s.p.err, "unix-server: more unsent replies are counted on the last line, "
+                                  "not shown\n"),
+                  "%s", s.p.err);
 }
