@@ -323,6 +323,7 @@ Test(tcp, bad_input_table)
         {{"tcp-client", "no..such.host", NULL}, 68, "getaddrinfo(no..such.host:50007)"},
         {{"tcp-server", "-p", "70000", NULL}, 64, "invalid port '70000'"},
         {{"tcp-server", "extra", NULL}, 64, "unexpected argument 'extra'"},
+        {{"tcp-server", "--send-timeout", "-1", NULL}, 64, "invalid --send-timeout '-1'"},
         {{"tcp-server", "--bind", "no..such.host", NULL}, 68, "getaddrinfo(no..such.host:50007)"},
     };
 
@@ -412,5 +413,6 @@ Test(tcp, help_exits_0)
         cr_expect(strstr(c.out, opts[i]), "help lacks %s", opts[i]);
     const char *sargv[] = {"tcp-server", "--help", NULL};
     cr_assert_eq(proc_run(&c, WAIT_MS, sargv), 0);
-    cr_expect(strstr(c.out, "--bind") && strstr(c.out, "--once"), "%s", c.out);
+    cr_expect(strstr(c.out, "--bind") && strstr(c.out, "--once") && strstr(c.out, "--send-timeout"),
+              "%s", c.out);
 }
