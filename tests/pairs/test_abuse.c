@@ -100,11 +100,9 @@ static void target_start(struct target *t, enum kind kind, const char *nofile,
         int port = proc_wait_listening(&t->p, WAIT_MS, addr, sizeof(addr));
         cr_assert_gt(port, 0, "%s", t->p.err);
         snprintf(t->where, sizeof(t->where), "%d", port);
-        struct sockaddr_in *a = (struct sockaddr_in *)&t->sa;
-        a->sin_family = AF_INET;
-        a->sin_port = htons((uint16_t)port);
-        a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        t->salen = sizeof(*a);
+        struct sockaddr_in a = loopback4(port);
+        memcpy(&t->sa, &a, sizeof(a));
+        t->salen = sizeof(a);
         return;
     }
     cr_assert(proc_wait_output(&t->p, 2, "listening on ", WAIT_MS), "%s", t->p.err);
@@ -119,14 +117,6 @@ static const char *target_stop(struct target *t)
     const char *line = strstr(t->p.err, "-server: clients ");
     cr_assert_not_null(line, "%s", t->p.err);
     return line;
-}
-
-/* One counter from the last line: "NAME N". */
-static unsigned long long counter(const char *line, const char *name)
-{
-    const char *p = strstr(line, name);
-    cr_assert_not_null(p, "no '%s' in %s", name, line);
-    return strtoull(p + strlen(name), NULL, 10);
 }
 
 static int target_connect(const struct target *t, int flags)
@@ -235,8 +225,8 @@ Test(abuse, silent_clients_timed_out_others_served)
             close(fds[i]);
         }
         const char *line = target_stop(&t);
-        cr_expect_eq(counter(line, "clients "), SILENT + 1, "%s", line);
-        cr_expect_eq(counter(line, "timed out "), SILENT, "%s", line);
+        cr_expect_eq(line_counter(line, "clients "), SILENT + 1, "%s", line);
+        cr_expect_eq(line_counter(line, "timed out "), SILENT, "%s", line);
 
         target_start(&t, k, NULL, (const char *[]){"-q", NULL});
         for (int i = 0; i < SILENT; i++)
@@ -245,7 +235,7 @@ Test(abuse, silent_clients_timed_out_others_served)
         for (int i = 0; i < SILENT; i++)
             close(fds[i]);
         line = target_stop(&t);
-        cr_expect_eq(counter(line, "replies "), 1, "%s", line);
+        cr_expect_eq(line_counter(line, "replies "), 1, "%s", line);
     }
 }
 
@@ -299,14 +289,14 @@ Test(abuse, non_reader_capped_and_dropped_with_reason)
         wait_closed(fd);
         close(fd);
         const char *line = target_stop(&t);
-        cr_expect_eq(counter(line, "dropped for not reading "), 1, "%s", line);
+        cr_expect_eq(line_counter(line, "dropped for not reading "), 1, "%s", line);
         /* One echo reply at most: the 1024-byte read plus "echo=> ". */
-        unsigned long long peak = counter(line, "largest waiting reply ");
+        unsigned long long peak = line_counter(line, "largest waiting reply ");
         cr_expect(peak > 0 && peak <= 1024 + SF_ECHO_PREFIX_LEN, "%s: %s", kind_name[k], line);
         cr_log_info("non-reader, %s: %zu bytes sent before the buffers filled; the server held "
                     "%llu bytes for it at most",
                     kind_name[k], sent, peak);
-        cr_expect_leq(counter(line, "bytes in "), sent, "%s", line);
+        cr_expect_leq(line_counter(line, "bytes in "), sent, "%s", line);
     }
 }
 
@@ -384,8 +374,8 @@ Test(abuse, random_bytes_and_half_close_mirrored_exactly)
         cr_expect_eq(client_run(&t, &c, (const char *[]){"--mode", "mirror", NULL}), 0, "%s: %s",
                      kind_name[k], c.err);
         const char *line = target_stop(&t);
-        cr_expect_eq(counter(line, "errors "), 0, "%s", line);
-        cr_expect_eq(counter(line, "truncated "), k == USEQ, "%s", line);
+        cr_expect_eq(line_counter(line, "errors "), 0, "%s", line);
+        cr_expect_eq(line_counter(line, "truncated "), k == USEQ, "%s", line);
         if (k == USEQ)
             cr_expect(strstr(t.p.err, "truncated: 70000 bytes, buffer 65536"), "%s", t.p.err);
     }
@@ -402,8 +392,8 @@ Test(abuse, oversized_message_over_a_stream)
         target_start(&t, k, NULL, (const char *[]){"-q", NULL});
         cr_expect_eq(client_run(&t, &c, big), 0, "%s: %s", kind_name[k], c.err);
         const char *line = target_stop(&t);
-        cr_expect_eq(counter(line, "bytes in "), 1048576, "%s", line);
-        cr_expect_geq(counter(line, "replies "), 1024, "%s: 1024-byte reads", line);
+        cr_expect_eq(line_counter(line, "bytes in "), 1048576, "%s", line);
+        cr_expect_geq(line_counter(line, "replies "), 1024, "%s: 1024-byte reads", line);
     }
 }
 
@@ -436,7 +426,7 @@ Test(abuse, thousand_unix_connections_opened_and_dropped)
             close(fds[i]);
         another_client_served(&t);
         const char *line = target_stop(&t);
-        cr_expect_eq(counter(line, "clients "), N + 1, "%s", line);
+        cr_expect_eq(line_counter(line, "clients "), N + 1, "%s", line);
     }
 }
 
@@ -476,8 +466,8 @@ Test(abuse, descriptor_exhaustion_pauses_then_recovers)
         cr_expect(proc_wait_output(&t.p, 2, "accept: accepting again", WAIT_MS), "%s", t.p.err);
         long long spell = now_ms() - t0;
         const char *line = target_stop(&t);
-        cr_expect_eq(counter(line, "clients "), HELD + 1, "%s", line);
-        unsigned long long pauses = counter(line, "accept paused ");
+        cr_expect_eq(line_counter(line, "clients "), HELD + 1, "%s", line);
+        unsigned long long pauses = line_counter(line, "accept paused ");
         cr_log_info("EMFILE, %s: %llu accept pauses in a %lld ms spell", kind_name[k], pauses,
                     spell);
         cr_expect(pauses >= 1 && pauses <= (unsigned long long)spell / 100 + 2,
@@ -513,7 +503,7 @@ Test(abuse, resets_mid_reply_never_kill_the_server)
         cr_expect_eq(client_run(&t, &c, (const char *[]){"--mode", "mirror", "-s", "100", NULL}), 0,
                      "%s: %s", kind_name[k], c.err);
         const char *line = target_stop(&t);
-        cr_expect_eq(counter(line, "clients "), 51, "%s", line);
+        cr_expect_eq(line_counter(line, "clients "), 51, "%s", line);
     }
 }
 
@@ -560,10 +550,9 @@ Test(abuse, client_survives_a_reset_mid_message)
         struct proc c;
         int lfd = socket(k == TCP ? AF_INET : AF_UNIX, SOCK_STREAM, 0);
         if (k == TCP) {
-            struct sockaddr_in *a = (struct sockaddr_in *)&t.sa;
-            a->sin_family = AF_INET;
-            a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-            t.salen = sizeof(*a);
+            struct sockaddr_in a = loopback4(0);
+            memcpy(&t.sa, &a, sizeof(a));
+            t.salen = sizeof(a);
         } else {
             test_sock_path(t.where, sizeof(t.where), "reset.sock");
             unix_sa(&t);
@@ -620,11 +609,9 @@ Test(abuse, signals_end_datagram_servers_cleanly)
             } else {
                 int port = proc_wait_listening(&s.p, WAIT_MS, s.addr, sizeof(s.addr));
                 cr_assert_gt(port, 0, "%s", s.p.err);
-                struct sockaddr_in *a = (struct sockaddr_in *)&t.sa;
-                a->sin_family = AF_INET;
-                a->sin_port = htons((uint16_t)port);
-                a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-                t.salen = sizeof(*a);
+                struct sockaddr_in a = loopback4(port);
+                memcpy(&t.sa, &a, sizeof(a));
+                t.salen = sizeof(a);
             }
             int fd = socket(t.sa.ss_family, SOCK_DGRAM, 0);
             if (u) { /* an AF_UNIX sender needs a name of its own to get replies */

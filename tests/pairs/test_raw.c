@@ -206,7 +206,7 @@ static size_t next_request(int fd, uint8_t *pkt, size_t cap)
 /* Send an ICMP message to 127.0.0.1 (the kernel adds the IP header). */
 static void inject(int fd, const uint8_t *icmp, size_t len)
 {
-    struct sockaddr_in to = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    struct sockaddr_in to = loopback4(0);
     cr_assert_eq(sendto(fd, icmp, len, 0, (struct sockaddr *)&to, sizeof(to)), (ssize_t)len,
                  "sendto: %s", strerror(errno));
 }

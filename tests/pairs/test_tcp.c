@@ -131,9 +131,7 @@ Test(tcp, idle_client_does_not_block_others)
         struct proc c;
         const char *extra[] = {"--mode", modes[i], "--timeout", "60", NULL};
         start(&s, extra);
-        struct sockaddr_in a = {.sin_family = AF_INET,
-                                .sin_port = htons((uint16_t)s.port),
-                                .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        struct sockaddr_in a = loopback4(s.port);
         int idle = socket(AF_INET, SOCK_STREAM, 0);
         cr_assert_eq(connect(idle, (struct sockaddr *)&a, sizeof(a)), 0);
         /* The idle client holds its connection; the next must be served at once. */
@@ -165,9 +163,7 @@ Test(tcp, thousand_connections_opened_and_dropped)
     cr_assert_eq(setrlimit(RLIMIT_NOFILE, &r), 0);
     const char *extra[] = {"-q", "--backlog", "1024", NULL};
     start(&s, extra);
-    struct sockaddr_in a = {.sin_family = AF_INET,
-                            .sin_port = htons((uint16_t)s.port),
-                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    struct sockaddr_in a = loopback4(s.port);
     for (int i = 0; i < N; i++) {
         fds[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
         cr_assert_geq(fds[i], 0);
@@ -369,7 +365,7 @@ Test(tcp, server_address_in_use_names_it)
 /* A peer that accepts and then closes, or never answers: clear errors, exit 69. */
 Test(tcp, peer_closes_or_never_replies)
 {
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    struct sockaddr_in a = loopback4(0);
     socklen_t len = sizeof(a);
     int lfd = socket(AF_INET, SOCK_STREAM, 0);
     struct proc c;

@@ -308,14 +308,6 @@ Test(udp, stopped_server_accounts_for_every_datagram)
     cr_expect_eq(got + dropped, 3000, "%s", line);
 }
 
-/* One "NAME N" counter of a server's last line. */
-static unsigned long long counter(const char *line, const char *name)
-{
-    const char *p = strstr(line, name);
-    cr_assert_not_null(p, "no '%s' in %s", name, line);
-    return strtoull(p + strlen(name), NULL, 10);
-}
-
 /*
  * A flood from 200 source ports, datagrams of 0, 1, 512, 1472 and 65507
  * bytes, none of the senders reading until the end.  Nothing unexplained
@@ -334,9 +326,7 @@ Test(udp, flood_from_many_ports_every_datagram_accounted)
     const char *extra[] = {"--mode", "mirror", "-q", NULL};
 
     start(&s, "udp-server", extra);
-    struct sockaddr_in to = {.sin_family = AF_INET,
-                             .sin_port = htons((uint16_t)s.port),
-                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    struct sockaddr_in to = loopback4(s.port);
     for (int i = 0; i < PORTS; i++) {
         fds[i] = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
         cr_assert_geq(fds[i], 0);
@@ -360,15 +350,16 @@ Test(udp, flood_from_many_ports_every_datagram_accounted)
         client_drops += sf_socket_drops(fds[i]);
         close(fds[i]);
     }
-    unsigned long long datagrams = counter(line, "datagrams "), replies = counter(line, "replies "),
-                       drops = counter(line, "dropped by the kernel ");
+    unsigned long long datagrams = line_counter(line, "datagrams "),
+                       replies = line_counter(line, "replies "),
+                       drops = line_counter(line, "dropped by the kernel ");
     cr_log_info("flood: sent %llu; the server read %llu, its kernel dropped %llu; replies %llu: "
                 "read %llu, dropped at the senders %llu",
                 sent, datagrams, drops, replies, got, client_drops);
     cr_expect_eq(sent, PORTS * ROUNDS, "sendto refused some datagrams");
     cr_expect_eq(datagrams + drops, sent, "%s", line);
-    cr_expect_eq(replies + counter(line, "send errors "), datagrams, "%s", line);
+    cr_expect_eq(replies + line_counter(line, "send errors "), datagrams, "%s", line);
     cr_expect_eq(got + client_drops, replies, "read %llu + dropped %llu at the senders: %s", got,
                  client_drops, line);
-    cr_expect_eq(counter(line, "truncated "), 0, "%s", line);
+    cr_expect_eq(line_counter(line, "truncated "), 0, "%s", line);
 }

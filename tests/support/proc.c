@@ -1,6 +1,8 @@
 /* proc: run the suite's programs from tests; see proc.h. */
 #include "proc.h"
 
+#include <criterion/criterion.h>
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -263,4 +265,20 @@ void test_dir_remove(void)
         closedir(d);
         rmdir(test_dir);
     }
+}
+
+struct sockaddr_in loopback4(int port)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    return a;
+}
+
+unsigned long long line_counter(const char *line, const char *name)
+{
+    const char *p = strstr(line, name);
+
+    cr_assert_not_null(p, "no '%s' in %s", name, line);
+    return strtoull(p + strlen(name), NULL, 10);
 }

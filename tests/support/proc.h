@@ -11,6 +11,7 @@
 #define SF_TEST_PROC_H
 
 #include <stddef.h>
+#include <netinet/in.h>
 #include <sys/types.h>
 
 struct proc {
@@ -67,6 +68,15 @@ const char *proc_bin(const char *name);
  */
 void test_sock_path(char *buf, size_t cap, const char *name);
 void test_dir_remove(void);
+
+/* 127.0.0.1:port. */
+struct sockaddr_in loopback4(int port);
+
+/*
+ * The number after `name` in a server's last line ("clients 3, replies 3"
+ * -> line_counter(line, "replies ") = 3); fails the test if it is absent.
+ */
+unsigned long long line_counter(const char *line, const char *name);
 
 /* A running server program, started on port 0 and ready. */
 struct server {
