@@ -8,6 +8,10 @@
  *   Server connected by '' (pid 42, uid 0, gid 0)      AF_UNIX, with SO_PEERCRED
  *   Server received from ('127.0.0.1', 43122)          datagrams, per datagram
  *   Time Out                                           welcome, no message in time
+ *
+ * Warnings that can repeat per connection or per datagram (unsent replies,
+ * truncations, connection errors, drops for not reading) print the first
+ * ten of each kind, then one note; the last line counts them all.
  */
 #ifndef SF_SRVOUT_H
 #define SF_SRVOUT_H
