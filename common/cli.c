@@ -21,7 +21,7 @@ void sf_cli_init(const char *name)
     setvbuf(stdout, NULL, _IOLBF, 0);
 }
 
-static void vwarn(const char *fmt, va_list ap)
+void sf_cli_vwarn(const char *fmt, va_list ap)
 {
     fprintf(stderr, "%s: ", prog);
     vfprintf(stderr, fmt, ap);
@@ -32,7 +32,7 @@ void sf_cli_warn(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vwarn(fmt, ap);
+    sf_cli_vwarn(fmt, ap);
     va_end(ap);
 }
 

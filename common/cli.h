@@ -11,6 +11,7 @@
 #define SF_CLI_H
 
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 
 #include "addr.h"
@@ -132,6 +133,7 @@ _Noreturn void sf_cli_fail(const struct sf_err *err);
 
 /* "PROGRAM: message" on stderr, no exit. */
 void sf_cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void sf_cli_vwarn(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 /*
  * Block SIGINT and SIGTERM, catch them into a flag, and fill *waitmask with

@@ -17,7 +17,6 @@ __attribute__((format(printf, 3, 4))) static void warn_limited(unsigned *shown, 
                                                                const char *fmt, ...)
 {
     va_list ap;
-    char line[512];
 
     if (*shown > WARN_SHOWN)
         return;
@@ -26,9 +25,8 @@ __attribute__((format(printf, 3, 4))) static void warn_limited(unsigned *shown, 
         return;
     }
     va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);
+    sf_cli_vwarn(fmt, ap);
     va_end(ap);
-    sf_cli_warn("%s", line);
 }
 
 /* The tutorial prints nothing per client in welcome mode, only "Time Out". */

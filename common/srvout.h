@@ -26,8 +26,7 @@ void sf_srv_on_connect(void *opts, int fd, const struct sockaddr *peer, socklen_
 void sf_srv_on_event(void *opts, enum sf_sserv_event ev, const char *peer, int errnum);
 /* The last line of a connection server: "PROGRAM: clients N, replies N, ..." on stderr. */
 void sf_srv_print_conn_counters(const char *program, const struct sf_sserv_counters *n);
-/* The last line of a datagram server: "PROGRAM: datagrams N, replies N, ..., dropped by the kernel
- * N". */
+/* The last line of a datagram server: "PROGRAM: datagrams N, ..., dropped by the kernel N". */
 void sf_srv_print_dgram_counters(const char *program, const struct sf_dserv_counters *n);
 void sf_srv_on_truncated(void *opts, const char *peer, size_t len, size_t full);
 void sf_srv_on_datagram(void *opts, const struct sockaddr *from, socklen_t fromlen, size_t len,

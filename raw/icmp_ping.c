@@ -185,8 +185,8 @@ static void report(struct pinger *g, int64_t elapsed_ns)
         printf(",\"address\":");
         sf_json_string(stdout, g->host);
         printf(",\"transmitted\":%llu,\"received\":%llu,\"duplicates\":%llu,\"errors\":%llu,"
-               "\"malformed\":%llu,\"ignored\":%llu,\"truncated\":%llu,\"loss_pct\":%.1f,\"time_"
-               "ms\":%lld,"
+               "\"malformed\":%llu,\"ignored\":%llu,\"truncated\":%llu,"
+               "\"loss_pct\":%.1f,\"time_ms\":%lld,"
                "\"rtt_ms\":{\"min\":%.6f,\"avg\":%.6f,\"max\":%.6f,\"mdev\":%.6f,\"p50\":%.6f,"
                "\"p99\":%.6f}}\n",
                (unsigned long long)g->transmitted, (unsigned long long)g->received,

@@ -9,7 +9,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -151,16 +150,13 @@ Test(tcp, thousand_connections_opened_and_dropped)
 {
     enum { N = 1000 };
     static int fds[N];
-    struct rlimit r;
     struct server s;
     struct proc c;
     const struct linger rst = {.l_onoff = 1, .l_linger = 0};
 
-    getrlimit(RLIMIT_NOFILE, &r);
-    r.rlim_cur = r.rlim_max < 4096 ? r.rlim_max : 4096;
-    if (r.rlim_cur < N + 100)
-        cr_skip_test("RLIMIT_NOFILE allows only %lu descriptors", (unsigned long)r.rlim_cur);
-    cr_assert_eq(setrlimit(RLIMIT_NOFILE, &r), 0);
+    unsigned long limit = fd_limit_raise();
+    if (limit < N + 100)
+        cr_skip_test("RLIMIT_NOFILE allows only %lu descriptors", limit);
     const char *extra[] = {"-q", "--backlog", "1024", NULL};
     start(&s, extra);
     struct sockaddr_in a = loopback4(s.port);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -265,6 +266,18 @@ void test_dir_remove(void)
         closedir(d);
         rmdir(test_dir);
     }
+}
+
+unsigned long fd_limit_raise(void)
+{
+    struct rlimit r;
+
+    if (getrlimit(RLIMIT_NOFILE, &r) < 0)
+        return 0;
+    r.rlim_cur = r.rlim_max < 4096 ? r.rlim_max : 4096;
+    if (setrlimit(RLIMIT_NOFILE, &r) < 0 && getrlimit(RLIMIT_NOFILE, &r) < 0)
+        return 0;
+    return (unsigned long)r.rlim_cur;
 }
 
 struct sockaddr_in loopback4(int port)

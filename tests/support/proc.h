@@ -69,6 +69,9 @@ const char *proc_bin(const char *name);
 void test_sock_path(char *buf, size_t cap, const char *name);
 void test_dir_remove(void);
 
+/* Raise this process's soft descriptor limit as far as 4096 allows; the new limit. */
+unsigned long fd_limit_raise(void);
+
 /* 127.0.0.1:port. */
 struct sockaddr_in loopback4(int port);
 

@@ -55,10 +55,14 @@ static int some_syn_retransmitted(const struct sf_wire *w, void *server)
 }
 
 /*
- * listen(1) and a server that does not accept (stopped): the kernel
- * completes two handshakes; the other clients' SYNs are dropped without a
+ * listen(1) and a server that does not accept (stopped): the accept queue
+ * holds two connections; the other clients' SYNs are dropped without a
  * word and sent again by their kernels a second later.  No RST: they are
  * not "rejected", they wait, and are served once the server accepts.
+ *
+ * The kernel checks the queue when a SYN arrives, so two SYNs that come
+ * before either's final ACK both get a SYN-ACK (and the second ACK is then
+ * dropped): at least two handshakes are answered, never all of them.
  */
 Test(claims_wire, full_backlog_drops_syns_silently_clients_retransmit)
 {
@@ -78,7 +82,8 @@ Test(claims_wire, full_backlog_drops_syns_silently_clients_retransmit)
     cr_assert(capture_until(w, some_syn_retransmitted, &port, 5000),
               "no SYN was retransmitted:\n%s", capture_ladder(w));
     struct syns before = count_syns(w, port);
-    cr_expect_eq(before.answered, 2, "listen(1) completes two handshakes:\n%s", capture_ladder(w));
+    cr_expect(before.answered >= 2 && before.answered < CLIENTS,
+              "listen(1) answers two SYNs (three if two race), not all:\n%s", capture_ladder(w));
     cr_expect_eq(before.resets, 0, "a full backlog sent a reset:\n%s", capture_ladder(w));
     cr_assert_eq(kill(s.p.pid, SIGCONT), 0);
     for (int i = 0; i < CLIENTS; i++) {
