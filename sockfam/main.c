@@ -165,7 +165,7 @@ static int write_pcap(const struct run *r)
 
     if (!r->o.pcap || !r->wire)
         return 0;
-    if (sf_wire_write_file(r->wire, r->o.pcap, &err) < 0) {
+    if (sf_wire_write_file(&err, r->wire, r->o.pcap) < 0) {
         fprintf(stderr, "sockfam: compare: %s\n", err.msg);
         return 1;
     }

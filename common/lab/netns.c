@@ -30,7 +30,7 @@ int sf_netns_private(struct sf_err *err)
     return rc;
 }
 
-int sf_sysctl_write(const char *path, const char *value, struct sf_err *err)
+int sf_sysctl_write(struct sf_err *err, const char *path, const char *value)
 {
     int fd = open(path, O_WRONLY | O_CLOEXEC);
     ssize_t n;

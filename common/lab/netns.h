@@ -12,6 +12,6 @@
 int sf_netns_private(struct sf_err *err);
 
 /* Write value to a /proc/sys file (this namespace's copy for net.*).  0 or -1. */
-int sf_sysctl_write(const char *path, const char *value, struct sf_err *err);
+int sf_sysctl_write(struct sf_err *err, const char *path, const char *value);
 
 #endif

@@ -38,7 +38,7 @@ static void child(const char *path, const char *const argv[], int out, int err, 
     _exit(127);
 }
 
-int sf_spawn(struct sf_child *c, const char *path, const char *const argv[], struct sf_err *err)
+int sf_spawn(struct sf_err *err, struct sf_child *c, const char *path, const char *const argv[])
 {
     int out[2] = {-1, -1}, errp[2] = {-1, -1};
     pid_t parent = getpid();

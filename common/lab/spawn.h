@@ -21,7 +21,7 @@ struct sf_child {
  * Start path with argv (NULL-terminated, argv[0] included); the child's
  * stdin is /dev/null.  0, or -1 with err set.
  */
-int sf_spawn(struct sf_child *c, const char *path, const char *const argv[], struct sf_err *err);
+int sf_spawn(struct sf_err *err, struct sf_child *c, const char *path, const char *const argv[]);
 
 /*
  * Reap the child if it has exited: 1 with *status set (the exit code, or

@@ -9,7 +9,7 @@
 
 #include "io.h"
 
-int task_start(struct task *t, const char *bin_dir, const char *const argv[], struct sf_err *err)
+int task_start(struct sf_err *err, struct task *t, const char *bin_dir, const char *const argv[])
 {
     char path[4096];
 
@@ -19,7 +19,7 @@ int task_start(struct task *t, const char *bin_dir, const char *const argv[], st
     if ((size_t)snprintf(path, sizeof(path), "%s/%s", strchr(argv[0], '/') ? "" : bin_dir,
                          argv[0]) >= sizeof(path))
         return sf_err_set(err, SF_ERR_INVALID, 0, NULL, "%s: path too long", argv[0]);
-    if (sf_spawn(&t->c, path, argv, err) < 0)
+    if (sf_spawn(err, &t->c, path, argv) < 0)
         return -1;
     t->started = 1;
     return 0;

@@ -27,7 +27,7 @@ struct task {
 };
 
 /* Start bin_dir/argv[0] (argv[0] itself when it holds a /).  0 or -1 (err set). */
-int task_start(struct task *t, const char *bin_dir, const char *const argv[], struct sf_err *err);
+int task_start(struct sf_err *err, struct task *t, const char *bin_dir, const char *const argv[]);
 
 /* Add t's descriptors to pf (at most 3); returns how many were added. */
 int task_fds(const struct task *t, struct pollfd *pf);

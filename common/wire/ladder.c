@@ -194,8 +194,8 @@ static int packet(FILE *out, const struct sf_wire_rec *r, const struct sf_wire_r
     return 0;
 }
 
-char *sf_ladder(const struct sf_wire_rec *const *recs, size_t n, size_t head, size_t tail,
-                struct sf_err *err)
+char *sf_ladder(struct sf_err *err, const struct sf_wire_rec *const *recs, size_t n, size_t head,
+                size_t tail)
 {
     char *text = NULL;
     size_t size = 0;

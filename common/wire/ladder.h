@@ -33,7 +33,7 @@ size_t sf_ladder_flow(const struct sf_wire *w, size_t first, const struct sf_wir
  * every packet).  Returns a malloc'd string (the caller frees it), or
  * NULL with err set when out of memory.
  */
-char *sf_ladder(const struct sf_wire_rec *const *recs, size_t n, size_t head, size_t tail,
-                struct sf_err *err);
+char *sf_ladder(struct sf_err *err, const struct sf_wire_rec *const *recs, size_t n, size_t head,
+                size_t tail);
 
 #endif

@@ -102,8 +102,8 @@ static uint8_t *chunk_take(struct sf_wire *w, size_t n)
     return c->data + c->used - n;
 }
 
-int sf_wire_add(struct sf_wire *w, uint64_t ts_ns, const uint8_t *data, size_t caplen,
-                size_t wire_len, struct sf_err *err)
+int sf_wire_add(struct sf_err *err, struct sf_wire *w, uint64_t ts_ns, const uint8_t *data,
+                size_t caplen, size_t wire_len)
 {
     struct sf_wire_rec *r;
 
@@ -161,11 +161,11 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *d
         return;
     }
     /* Past a bound the packet is counted as not kept, and stop() fails on it. */
-    (void)sf_wire_add(w, stamp_ns(h, w->nano), data, h->caplen, h->len, NULL);
+    (void)sf_wire_add(NULL, w, stamp_ns(h, w->nano), data, h->caplen, h->len);
 }
 
 /* The marker socket on 127.0.0.1, bound so that its datagrams to itself are received. */
-static int marker_open(struct sf_wire *w, struct sf_err *err)
+static int marker_open(struct sf_err *err, struct sf_wire *w)
 {
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     socklen_t len = sizeof(a);
@@ -180,7 +180,7 @@ static int marker_open(struct sf_wire *w, struct sf_err *err)
     return 0;
 }
 
-static int pcap_fail(struct sf_wire *w, struct sf_err *err, int rc, const char *what)
+static int pcap_fail(struct sf_err *err, struct sf_wire *w, int rc, const char *what)
 {
     const char *why =
         rc == PCAP_ERROR_PERM_DENIED ? " (capturing needs CAP_NET_RAW: run as root)" : "";
@@ -193,7 +193,7 @@ static int pcap_fail(struct sf_wire *w, struct sf_err *err, int rc, const char *
 }
 
 /* Compile and install the filter; the user's expression is checked alone first. */
-static int set_filter(struct sf_wire *w, const char *user, struct sf_err *err)
+static int set_filter(struct sf_err *err, struct sf_wire *w, const char *user)
 {
     char expr[FILTER_MAX];
     struct bpf_program prog;
@@ -214,14 +214,14 @@ static int set_filter(struct sf_wire *w, const char *user, struct sf_err *err)
         return 0; /* everything, the marker included */
     }
     if (pcap_compile(w->pcap, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) < 0)
-        return pcap_fail(w, err, PCAP_ERROR, "capture filter");
+        return pcap_fail(err, w, PCAP_ERROR, "capture filter");
     n = pcap_setfilter(w->pcap, &prog);
     pcap_freecode(&prog);
-    return n < 0 ? pcap_fail(w, err, PCAP_ERROR, "capture filter") : 0;
+    return n < 0 ? pcap_fail(err, w, PCAP_ERROR, "capture filter") : 0;
 }
 
 /* create, configure, activate: the ring is bound to the interface when this returns. */
-static int activate(struct sf_wire *w, int ring, struct sf_err *err)
+static int activate(struct sf_err *err, struct sf_wire *w, int ring)
 {
     char errbuf[PCAP_ERRBUF_SIZE] = "";
     int rc;
@@ -232,11 +232,11 @@ static int activate(struct sf_wire *w, int ring, struct sf_err *err)
     if (pcap_set_snaplen(w->pcap, w->snaplen) < 0 || pcap_set_immediate_mode(w->pcap, 1) < 0 ||
         pcap_set_timeout(w->pcap, BUFFER_TIMEOUT_MS) < 0 ||
         pcap_set_buffer_size(w->pcap, ring > 0 ? ring : RING_BYTES) < 0)
-        return pcap_fail(w, err, PCAP_ERROR, "capture");
+        return pcap_fail(err, w, PCAP_ERROR, "capture");
     w->nano = pcap_set_tstamp_precision(w->pcap, PCAP_TSTAMP_PRECISION_NANO) == 0;
     rc = pcap_activate(w->pcap); /* a positive value is a warning: the capture runs */
     if (rc < 0)
-        return pcap_fail(w, err, rc, "capture");
+        return pcap_fail(err, w, rc, "capture");
     w->nano = pcap_get_tstamp_precision(w->pcap) == PCAP_TSTAMP_PRECISION_NANO;
     w->dlt = pcap_datalink(w->pcap);
     /*
@@ -247,7 +247,7 @@ static int activate(struct sf_wire *w, int ring, struct sf_err *err)
      * datagrams unread in the 32 MiB ring).
      */
     if (strcmp(w->ifname, "lo") == 0 && pcap_setdirection(w->pcap, PCAP_D_IN) < 0)
-        return pcap_fail(w, err, PCAP_ERROR, "capture direction");
+        return pcap_fail(err, w, PCAP_ERROR, "capture direction");
     if (pcap_setnonblock(w->pcap, 1, errbuf) < 0)
         return sf_err_set(err, SF_ERR_SYS, EIO, NULL, "capture(%s): %s", w->ifname, errbuf);
     return 0;
@@ -268,11 +268,11 @@ static int dispatch_all(struct sf_wire *w)
     return rc;
 }
 
-int sf_wire_poll(struct sf_wire *w, struct sf_err *err)
+int sf_wire_poll(struct sf_err *err, struct sf_wire *w)
 {
     if (!w->pcap || w->threaded)
         return 0;
-    return dispatch_all(w) < 0 ? pcap_fail(w, err, PCAP_ERROR, "capture") : 0;
+    return dispatch_all(w) < 0 ? pcap_fail(err, w, PCAP_ERROR, "capture") : 0;
 }
 
 /* The reader thread: read each batch as it comes, until stop_fd says stop (then once more). */
@@ -301,7 +301,7 @@ static void *reader(void *arg)
 }
 
 /* Start the reader with every signal blocked: signals are the program's main thread's. */
-static int start_reader(struct sf_wire *w, struct sf_err *err)
+static int start_reader(struct sf_err *err, struct sf_wire *w)
 {
     sigset_t all, old;
     int rc;
@@ -335,7 +335,7 @@ int sf_wire_wait(struct sf_wire *w, int (*pred)(const struct sf_wire *, void *),
     if (!w->threaded) {
         while (!(ok = pred(w, arg)) && w->pcap &&
                sf_wait_fd(NULL, sf_wire_fd(w), POLLIN, deadline_ns) > 0 &&
-               sf_wire_poll(w, NULL) == 0)
+               sf_wire_poll(NULL, w) == 0)
             ;
         return ok || pred(w, arg);
     }
@@ -353,7 +353,7 @@ static int marker_seen(const struct sf_wire *w, void *unused)
 }
 
 /* Send the marker until it has come through the capture (every 100 ms: a full ring drops). */
-static int marker_round_trip(struct sf_wire *w, int64_t deadline_ns, struct sf_err *err)
+static int marker_round_trip(struct sf_err *err, struct sf_wire *w, int64_t deadline_ns)
 {
     struct sockaddr_in self = {.sin_family = AF_INET,
                                .sin_port = htons(w->marker_port),
@@ -384,7 +384,7 @@ static int marker_round_trip(struct sf_wire *w, int64_t deadline_ns, struct sf_e
 }
 
 /* Stop the reader after its last batch. */
-static int stop_reader(struct sf_wire *w, struct sf_err *err)
+static int stop_reader(struct sf_err *err, struct sf_wire *w)
 {
     uint64_t one = 1;
 
@@ -399,7 +399,7 @@ static int stop_reader(struct sf_wire *w, struct sf_err *err)
     return 0;
 }
 
-struct sf_wire *sf_wire_open(const struct sf_wire_opts *o, struct sf_err *err)
+struct sf_wire *sf_wire_open(struct sf_err *err, const struct sf_wire_opts *o)
 {
     struct sf_wire *w = wire_alloc(0, o->snaplen, o->max_packets, o->max_bytes);
     const char *ifname = o->ifname ? o->ifname : "lo";
@@ -415,16 +415,16 @@ struct sf_wire *sf_wire_open(const struct sf_wire_opts *o, struct sf_err *err)
     }
     strcpy(w->ifname, ifname);
     /* The marker travels over loopback, so only lo and "any" can see it. */
-    if (((strcmp(ifname, "lo") == 0 || strcmp(ifname, "any") == 0) && marker_open(w, err) < 0) ||
-        activate(w, o->buffer_bytes, err) < 0 || set_filter(w, o->filter, err) < 0 ||
-        (!o->manual && start_reader(w, err) < 0)) {
+    if (((strcmp(ifname, "lo") == 0 || strcmp(ifname, "any") == 0) && marker_open(err, w) < 0) ||
+        activate(err, w, o->buffer_bytes) < 0 || set_filter(err, w, o->filter) < 0 ||
+        (!o->manual && start_reader(err, w) < 0)) {
         sf_wire_close(w);
         return NULL;
     }
     return w;
 }
 
-int sf_wire_stop(struct sf_wire *w, int64_t deadline_ns, struct sf_err *err)
+int sf_wire_stop(struct sf_err *err, struct sf_wire *w, int64_t deadline_ns)
 {
     struct pcap_stat st;
     int rc = 0;
@@ -432,11 +432,11 @@ int sf_wire_stop(struct sf_wire *w, int64_t deadline_ns, struct sf_err *err)
     if (!w->pcap)
         return 0;
     if (w->marker_fd >= 0)
-        rc = marker_round_trip(w, deadline_ns, err);
-    if (stop_reader(w, rc == 0 ? err : NULL) < 0 && rc == 0)
+        rc = marker_round_trip(err, w, deadline_ns);
+    if (stop_reader(rc == 0 ? err : NULL, w) < 0 && rc == 0)
         rc = -1;
     if (rc == 0)
-        rc = sf_wire_poll(w, err);
+        rc = sf_wire_poll(err, w);
     if (pcap_stats(w->pcap, &st) == 0)
         w->kernel_drops = (uint64_t)st.ps_drop + st.ps_ifdrop;
     pcap_close(w->pcap);
@@ -451,7 +451,7 @@ int sf_wire_stop(struct sf_wire *w, int64_t deadline_ns, struct sf_err *err)
     return rc;
 }
 
-struct sf_wire *sf_wire_read_file(const char *path, struct sf_err *err)
+struct sf_wire *sf_wire_read_file(struct sf_err *err, const char *path)
 {
     char errbuf[PCAP_ERRBUF_SIZE] = "";
     pcap_t *p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
@@ -471,7 +471,7 @@ struct sf_wire *sf_wire_read_file(const char *path, struct sf_err *err)
         return NULL;
     }
     while ((rc = pcap_next_ex(p, &h, &data)) == 1)
-        if (sf_wire_add(w, stamp_ns(h, 1), data, h->caplen, h->len, err) < 0)
+        if (sf_wire_add(err, w, stamp_ns(h, 1), data, h->caplen, h->len) < 0)
             break;
     if (rc != PCAP_ERROR_BREAK) {
         if (rc == PCAP_ERROR)
@@ -483,7 +483,7 @@ struct sf_wire *sf_wire_read_file(const char *path, struct sf_err *err)
     return w;
 }
 
-int sf_wire_write_file(const struct sf_wire *w, const char *path, struct sf_err *err)
+int sf_wire_write_file(struct sf_err *err, const struct sf_wire *w, const char *path)
 {
     pcap_t *dead = pcap_open_dead(w->dlt, w->snaplen);
     pcap_dumper_t *d = dead ? pcap_dump_open(dead, path) : NULL;
@@ -541,7 +541,7 @@ void sf_wire_close(struct sf_wire *w)
 {
     if (!w)
         return;
-    stop_reader(w, NULL);
+    stop_reader(NULL, w);
     if (w->pcap)
         pcap_close(w->pcap);
     if (w->stop_fd >= 0)

@@ -50,13 +50,13 @@ struct sf_wire_opts {
 struct sf_wire;
 
 /* Start a live capture, ready on return.  NULL with err set (77 without CAP_NET_RAW). */
-struct sf_wire *sf_wire_open(const struct sf_wire_opts *o, struct sf_err *err);
+struct sf_wire *sf_wire_open(struct sf_err *err, const struct sf_wire_opts *o);
 
 /* Manual captures: the descriptor readable when packets wait; -1 otherwise. */
 int sf_wire_fd(const struct sf_wire *w);
 
 /* Manual captures: take every packet waiting now, without blocking.  0 or -1. */
-int sf_wire_poll(struct sf_wire *w, struct sf_err *err);
+int sf_wire_poll(struct sf_err *err, struct sf_wire *w);
 
 /*
  * While a live capture runs, wait until pred(w, arg) holds over the
@@ -71,20 +71,20 @@ int sf_wire_wait(struct sf_wire *w, int (*pred)(const struct sf_wire *, void *),
  * sf_now_ns() time), last read, kernel counters.  -1 when the marker did
  * not come back in time or any packet was lost; the records stay readable.
  */
-int sf_wire_stop(struct sf_wire *w, int64_t deadline_ns, struct sf_err *err);
+int sf_wire_stop(struct sf_err *err, struct sf_wire *w, int64_t deadline_ns);
 
 /* A capture of link type dlt to fill with sf_wire_add(); NULL when out of memory. */
 struct sf_wire *sf_wire_new(int dlt, int snaplen);
 
 /* Append one frame (copied, decoded).  0, or -1 when a bound is reached. */
-int sf_wire_add(struct sf_wire *w, uint64_t ts_ns, const uint8_t *data, size_t caplen,
-                size_t wire_len, struct sf_err *err);
+int sf_wire_add(struct sf_err *err, struct sf_wire *w, uint64_t ts_ns, const uint8_t *data,
+                size_t caplen, size_t wire_len);
 
 /* Read a .pcap (or pcapng) file whole.  NULL with err set. */
-struct sf_wire *sf_wire_read_file(const char *path, struct sf_err *err);
+struct sf_wire *sf_wire_read_file(struct sf_err *err, const char *path);
 
 /* Write every record as a .pcap file (microsecond stamps).  0 or -1. */
-int sf_wire_write_file(const struct sf_wire *w, const char *path, struct sf_err *err);
+int sf_wire_write_file(struct sf_err *err, const struct sf_wire *w, const char *path);
 
 /* The records: after sf_wire_stop(), for files and built captures, or inside a wait's pred. */
 size_t sf_wire_count(const struct sf_wire *w);

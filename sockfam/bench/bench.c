@@ -333,7 +333,7 @@ static int server_start(struct bench *b, enum fam f, enum section sec, struct se
     }
     argv[n] = NULL;
     pin_cpu(&b->cpus, b->server.self);
-    rc = task_start(&s->t, b->bin_dir, argv, &err);
+    rc = task_start(&err, &s->t, b->bin_dir, argv);
     pin_cpu(&b->cpus, -1);
     if (rc < 0)
         return snprintf(why, cap, "%.200s", err.msg), -1;
@@ -380,7 +380,7 @@ static int client_run(struct bench *b, struct cell *c, const char *const *argv, 
     int rc;
 
     pin_cpu(&b->cpus, b->client.self);
-    rc = task_start(t, b->bin_dir, argv, &err);
+    rc = task_start(&err, t, b->bin_dir, argv);
     pin_cpu(&b->cpus, -1);
     if (rc < 0)
         return snprintf(c->why, sizeof(c->why), "%.200s", err.msg), -1;
@@ -552,8 +552,8 @@ static void connect_cell(struct bench *b, struct server *s)
 
     sf_stats_init(&st);
     pin_cpu(&b->cpus, b->client.self);
-    if (connect_loop((struct sockaddr *)&s->addr, s->addrlen, CONNECT_SIZE, b->connections, &st,
-                     &secs, &err) < 0) {
+    if (connect_loop(&err, (struct sockaddr *)&s->addr, s->addrlen, CONNECT_SIZE, b->connections,
+                     &st, &secs) < 0) {
         snprintf(c->why, sizeof(c->why), "%.200s", err.msg);
     } else {
         struct sf_summary sum = sf_stats_summary(&st);
@@ -603,7 +603,7 @@ static void floor_latency(struct bench *b, enum floor_kind k, unsigned long size
 
     bench_progress(b, floor_name(k), size);
     sf_stats_init(&s);
-    if (floor_pingpong(k, size, b->warmup, b->count, &b->client, &s, &err) < 0) {
+    if (floor_pingpong(&err, k, size, b->warmup, b->count, &b->client, &s) < 0) {
         snprintf(c->why, sizeof(c->why), "%.200s", err.msg);
         c->skipped = k == FLOOR_ICMP && err.sys_errno == EPERM; /* no ICMP socket allowed */
     } else {
@@ -629,11 +629,11 @@ static void floor_rate(struct bench *b, enum section sec, enum floor_kind k)
     bench_progress(b, c->name, size);
     sf_stats_init(&st);
     if (sec == SEC_STREAM)
-        rc = floor_stream(k, size, b->stream_mib * 16, &b->client, &secs, &err);
+        rc = floor_stream(&err, k, size, b->stream_mib * 16, &b->client, &secs);
     else if (sec == SEC_DGRAM)
-        rc = floor_dgram_rate(k, size, b->dgrams, &b->client, &r, &err);
+        rc = floor_dgram_rate(&err, k, size, b->dgrams, &b->client, &r);
     else
-        rc = floor_connect(k, size, b->connections, &b->client, &st, &secs, &err);
+        rc = floor_connect(&err, k, size, b->connections, &b->client, &st, &secs);
     c->ok = rc == 0;
     if (rc < 0) {
         snprintf(c->why, sizeof(c->why), "%.200s", err.msg);

@@ -216,11 +216,11 @@ static void echo_child(const int *fds, size_t size)
         ;
 }
 
-static int icmp_pingpong(size_t size, unsigned long warmup, unsigned long count,
-                         const struct place *pl, struct sf_stats *s, struct sf_err *err);
+static int icmp_pingpong(struct sf_err *err, size_t size, unsigned long warmup, unsigned long count,
+                         const struct place *pl, struct sf_stats *s);
 
-int floor_pingpong(enum floor_kind kind, size_t size, unsigned long warmup, unsigned long count,
-                   const struct place *pl, struct sf_stats *s, struct sf_err *err)
+int floor_pingpong(struct sf_err *err, enum floor_kind kind, size_t size, unsigned long warmup,
+                   unsigned long count, const struct place *pl, struct sf_stats *s)
 {
     int fds[4], rc = 0, record = is_record(kind);
     char *out = malloc(size), *in = malloc(size);
@@ -228,7 +228,7 @@ int floor_pingpong(enum floor_kind kind, size_t size, unsigned long warmup, unsi
 
     if (kind == FLOOR_ICMP) {
         free(out), free(in);
-        return icmp_pingpong(size, warmup, count, pl, s, err);
+        return icmp_pingpong(err, size, warmup, count, pl, s);
     }
     if (!out || !in || channel(kind, fds) < 0) {
         free(out), free(in);
@@ -261,7 +261,7 @@ static int icmp_is_reply(const struct sf_ping *p, const uint8_t *pkt, ssize_t n,
            (p->raw ? (h[4] << 8 | h[5]) == p->id : 1) && (h[6] << 8 | h[7]) == seq;
 }
 
-static int icmp_open(struct sf_ping *p, struct sf_err *err)
+static int icmp_open(struct sf_err *err, struct sf_ping *p)
 {
     struct sf_addr addr;
 
@@ -272,8 +272,8 @@ static int icmp_open(struct sf_ping *p, struct sf_err *err)
     return 0;
 }
 
-static int icmp_pingpong(size_t size, unsigned long warmup, unsigned long count,
-                         const struct place *pl, struct sf_stats *s, struct sf_err *err)
+static int icmp_pingpong(struct sf_err *err, size_t size, unsigned long warmup, unsigned long count,
+                         const struct place *pl, struct sf_stats *s)
 {
     size_t cap = size + SF_ICMP_HDR + 60;
     uint8_t *req = malloc(cap), *in = malloc(cap);
@@ -281,7 +281,7 @@ static int icmp_pingpong(size_t size, unsigned long warmup, unsigned long count,
     struct sf_ping p;
     int rc = 0;
 
-    if (!req || !in || icmp_open(&p, err) < 0) {
+    if (!req || !in || icmp_open(err, &p) < 0) {
         free(req), free(in);
         return req && in ? -1 : sf_err_sys(err, ENOMEM, "floor", "icmp bare");
     }
@@ -318,8 +318,8 @@ static void sink_child(const int *fds, size_t size)
     close(fds[3]); /* the parent's EOF: everything was read */
 }
 
-int floor_stream(enum floor_kind kind, size_t size, unsigned long count, const struct place *pl,
-                 double *seconds, struct sf_err *err)
+int floor_stream(struct sf_err *err, enum floor_kind kind, size_t size, unsigned long count,
+                 const struct place *pl, double *seconds)
 {
     int fds[4], rc = 0;
     char *out = calloc(1, size), byte;
@@ -385,8 +385,8 @@ static int dgram_finish(int fd, int status, struct dgram_rate *out)
     }
 }
 
-int floor_dgram_rate(enum floor_kind kind, size_t size, unsigned long count, const struct place *pl,
-                     struct dgram_rate *out, struct sf_err *err)
+int floor_dgram_rate(struct sf_err *err, enum floor_kind kind, size_t size, unsigned long count,
+                     const struct place *pl, struct dgram_rate *out)
 {
     int fds[6], st[2] = {-1, -1}, rc = 0;
     char *buf = calloc(1, size);
@@ -416,8 +416,8 @@ int floor_dgram_rate(enum floor_kind kind, size_t size, unsigned long count, con
     return rc;
 }
 
-int connect_loop(const struct sockaddr *addr, socklen_t len, size_t size, unsigned long count,
-                 struct sf_stats *s, double *seconds, struct sf_err *err)
+int connect_loop(struct sf_err *err, const struct sockaddr *addr, socklen_t len, size_t size,
+                 unsigned long count, struct sf_stats *s, double *seconds)
 {
     char *out = calloc(1, size), *in = malloc(size);
     int64_t start = sf_now_ns();
@@ -473,8 +473,8 @@ static int unix_listener(struct sockaddr_un *a, socklen_t *len)
     return fd;
 }
 
-int floor_connect(enum floor_kind kind, size_t size, unsigned long count, const struct place *pl,
-                  struct sf_stats *s, double *seconds, struct sf_err *err)
+int floor_connect(struct sf_err *err, enum floor_kind kind, size_t size, unsigned long count,
+                  const struct place *pl, struct sf_stats *s, double *seconds)
 {
     struct sockaddr_storage a;
     socklen_t len = sizeof(struct sockaddr_in);
@@ -488,7 +488,7 @@ int floor_connect(enum floor_kind kind, size_t size, unsigned long count, const 
     pid = fork_pinned(pl, accept_child, fds, size);
     close(fds[2]);
     rc = pid < 0 ? sf_err_sys(err, errno, "fork", floor_name(kind))
-                 : connect_loop((struct sockaddr *)&a, len, size, count, s, seconds, err);
+                 : connect_loop(err, (struct sockaddr *)&a, len, size, count, s, seconds);
     end_child(pl, pid);
     return rc;
 }

@@ -51,16 +51,16 @@ const char *floor_name(enum floor_kind kind);
  * Ping-pong: count round trips of size bytes, after warmup unmeasured
  * ones; samples in microseconds into s.  0, or -1 with err set.
  */
-int floor_pingpong(enum floor_kind kind, size_t size, unsigned long warmup, unsigned long count,
-                   const struct place *pl, struct sf_stats *s, struct sf_err *err);
+int floor_pingpong(struct sf_err *err, enum floor_kind kind, size_t size, unsigned long warmup,
+                   unsigned long count, const struct place *pl, struct sf_stats *s);
 
 /*
  * Stream throughput (FLOOR_STREAM, FLOOR_TCP, FLOOR_PIPE): writes of size
  * bytes, count of them, to a child that reads and drops them; the time
  * from the first write to the child's close after it read everything.
  */
-int floor_stream(enum floor_kind kind, size_t size, unsigned long count, const struct place *pl,
-                 double *seconds, struct sf_err *err);
+int floor_stream(struct sf_err *err, enum floor_kind kind, size_t size, unsigned long count,
+                 const struct place *pl, double *seconds);
 
 struct dgram_rate {
     unsigned long long sent, received, dropped; /* dropped: the receiver's SO_MEMINFO count */
@@ -68,23 +68,23 @@ struct dgram_rate {
 };
 
 /* Datagram rate (FLOOR_DGRAM, FLOOR_UDP): count datagrams of size bytes, sent flat out. */
-int floor_dgram_rate(enum floor_kind kind, size_t size, unsigned long count, const struct place *pl,
-                     struct dgram_rate *out, struct sf_err *err);
+int floor_dgram_rate(struct sf_err *err, enum floor_kind kind, size_t size, unsigned long count,
+                     const struct place *pl, struct dgram_rate *out);
 
 /*
  * Connection rate (FLOOR_STREAM: a unix stream socket file; FLOOR_TCP):
  * count times connect, one echo of size bytes, close, against a bare
  * accept loop in a child; microseconds per connection into s.
  */
-int floor_connect(enum floor_kind kind, size_t size, unsigned long count, const struct place *pl,
-                  struct sf_stats *s, double *seconds, struct sf_err *err);
+int floor_connect(struct sf_err *err, enum floor_kind kind, size_t size, unsigned long count,
+                  const struct place *pl, struct sf_stats *s, double *seconds);
 
 /*
  * The client side of the connection rate, shared with the families' own
  * servers: count times connect to addr, send size bytes, read them back,
  * close; each connection's time in microseconds into s.
  */
-int connect_loop(const struct sockaddr *addr, socklen_t len, size_t size, unsigned long count,
-                 struct sf_stats *s, double *seconds, struct sf_err *err);
+int connect_loop(struct sf_err *err, const struct sockaddr *addr, socklen_t len, size_t size,
+                 unsigned long count, struct sf_stats *s, double *seconds);
 
 #endif

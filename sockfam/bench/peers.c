@@ -76,7 +76,7 @@ static int peer_start(struct bench *b, struct cell *c, struct task *t, const cha
     }
     argv[0] = path; /* task_start keeps only the name after the last / */
     pin_cpu(&b->cpus, cpu);
-    rc = task_start(t, NULL, argv, &err);
+    rc = task_start(&err, t, NULL, argv);
     pin_cpu(&b->cpus, -1);
     if (rc < 0)
         snprintf(c->why, sizeof(c->why), "%.200s", err.msg);

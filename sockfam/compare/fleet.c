@@ -72,7 +72,7 @@ static void wire_setup(struct run *r)
         return;
     }
     r->netns = 1;
-    r->wire = sf_wire_open(&o, &err);
+    r->wire = sf_wire_open(&err, &o);
     if (!r->wire)
         run_note(r, "wire: not captured: %s", err.msg);
 }
@@ -87,7 +87,7 @@ int run_prepare(struct run *r)
         return -1;
     /* In our own namespace the kernel can be told to stay silent: icmp-echod answers. */
     if (r->o.on[FAM_ICMP] && r->netns &&
-        sf_sysctl_write("/proc/sys/net/ipv4/icmp_echo_ignore_all", "1", NULL) == 0)
+        sf_sysctl_write(NULL, "/proc/sys/net/ipv4/icmp_echo_ignore_all", "1") == 0)
         r->icmp_echod = 1;
     return 0;
 }
@@ -127,7 +127,7 @@ static void start_server(struct run *r, enum fam f)
         }
     }
     argv[n] = NULL;
-    if (task_start(&r->server[f], r->o.bin_dir, argv, &err) < 0)
+    if (task_start(&err, &r->server[f], r->o.bin_dir, argv) < 0)
         fail(r, f, "%s", err.msg);
 }
 
@@ -214,7 +214,7 @@ static void start_client(struct run *r, enum fam f)
             argv[n++] = "-p", argv[n++] = port, argv[n++] = "127.0.0.1";
     }
     argv[n] = NULL;
-    if (task_start(&r->client[f], r->o.bin_dir, argv, &err) < 0)
+    if (task_start(&err, &r->client[f], r->o.bin_dir, argv) < 0)
         fail(r, f, "%s", err.msg);
 }
 
@@ -292,7 +292,7 @@ void run_finish(struct run *r)
     }
     if (!r->wire)
         return;
-    r->wire_ok = sf_wire_stop(r->wire, sf_deadline_after_ms(STOP_MS), &err) == 0;
+    r->wire_ok = sf_wire_stop(&err, r->wire, sf_deadline_after_ms(STOP_MS)) == 0;
     r->kernel_drops = sf_wire_totals(r->wire).kernel_drops;
     if (!r->wire_ok)
         run_note(r, "wire: the capture is incomplete, so its figures are not shown: %s", err.msg);

@@ -125,7 +125,7 @@ static void draw(struct run *r, enum fam f, size_t first)
     n = sf_ladder_flow(r->wire, first, recs, LADDER_MAX);
     if (n > 1) {
         ladder_cut(recs, n, f == FAM_TCP, &head, &tail);
-        r->r[f].ladder = sf_ladder(recs, n, head, tail, NULL);
+        r->r[f].ladder = sf_ladder(NULL, recs, n, head, tail);
     }
     free(recs);
 }

@@ -148,8 +148,8 @@ Test(raw, echod_answers_when_kernel_is_silent)
     struct proc d, c;
 
     private_netns();
-    cr_assert_eq(sf_sysctl_write("/proc/sys/net/ipv4/icmp_echo_ignore_all", "1", NULL), 0);
-    cr_assert_eq(sf_sysctl_write("/proc/sys/net/ipv6/icmp/echo_ignore_all", "1", NULL), 0);
+    cr_assert_eq(sf_sysctl_write(NULL, "/proc/sys/net/ipv4/icmp_echo_ignore_all", "1"), 0);
+    cr_assert_eq(sf_sysctl_write(NULL, "/proc/sys/net/ipv6/icmp/echo_ignore_all", "1"), 0);
     start_echod(&d);
     cr_expect_eq(strstr(d.err, "warning"), NULL, "%s", d.err);
     const char *v4[] = {"icmp-ping", "-c", "3", "-i", "0.05", "127.0.0.1", NULL};
@@ -172,7 +172,7 @@ Test(raw, echod_warns_when_kernel_answers)
     struct proc d, c;
 
     private_netns();
-    cr_assert_eq(sf_sysctl_write("/proc/sys/net/ipv4/icmp_echo_ignore_all", "0", NULL), 0);
+    cr_assert_eq(sf_sysctl_write(NULL, "/proc/sys/net/ipv4/icmp_echo_ignore_all", "0"), 0);
     start_echod(&d);
     cr_expect(strstr(d.err, "net.ipv4.icmp_echo_ignore_all=0"), "%s", d.err);
     const char *v4[] = {"icmp-ping", "-c", "1", "-W", "1", "127.0.0.1", NULL};
@@ -257,7 +257,7 @@ Test(raw, injected_replies_each_counted_in_its_category)
     struct proc c;
 
     private_netns();
-    cr_assert_eq(sf_sysctl_write("/proc/sys/net/ipv4/icmp_echo_ignore_all", "1", NULL), 0);
+    cr_assert_eq(sf_sysctl_write(NULL, "/proc/sys/net/ipv4/icmp_echo_ignore_all", "1"), 0);
     int fd = injector();
     const char *argv[] = {"icmp-ping", "-c",  "3",      "-i",        "0",
                           "-W",        "0.5", "--json", "127.0.0.1", NULL};
@@ -310,7 +310,7 @@ Test(raw, echod_holds_no_capability_and_ends_on_sigint)
     struct proc d, c;
 
     private_netns();
-    cr_assert_eq(sf_sysctl_write("/proc/sys/net/ipv4/icmp_echo_ignore_all", "1", NULL), 0);
+    cr_assert_eq(sf_sysctl_write(NULL, "/proc/sys/net/ipv4/icmp_echo_ignore_all", "1"), 0);
     start_echod(&d);
     cr_expect_eq(caps_of(d.pid, "CapEff:"), 0, "icmp-echod kept capabilities");
     cr_expect_eq(caps_of(d.pid, "CapPrm:"), 0, "icmp-echod kept capabilities");

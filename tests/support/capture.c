@@ -27,7 +27,7 @@ struct sf_wire *capture_start(const char *ifname, const char *filter)
     struct sf_wire *w;
 
     private_netns();
-    w = sf_wire_open(&o, &err);
+    w = sf_wire_open(&err, &o);
     if (!w && err.sys_errno == EPERM)
         cr_skip_test("%s", err.msg);
     cr_assert_not_null(w, "%s", err.msg);
@@ -38,7 +38,7 @@ void capture_stop(struct sf_wire *w)
 {
     struct sf_err err;
 
-    cr_assert_eq(sf_wire_stop(w, sf_deadline_after_ms(STOP_MS), &err), 0, "%s", err.msg);
+    cr_assert_eq(sf_wire_stop(&err, w, sf_deadline_after_ms(STOP_MS)), 0, "%s", err.msg);
 }
 
 int capture_until(struct sf_wire *w, int (*pred)(const struct sf_wire *, void *), void *arg,
@@ -113,7 +113,7 @@ const char *capture_ladder(const struct sf_wire *w)
     for (size_t i = 0; i < sf_wire_count(w); i++)
         if (sf_wire_at(w, i)->ok)
             recs[n++] = sf_wire_at(w, i);
-    text = sf_ladder(recs, n, 0, 0, NULL);
+    text = sf_ladder(NULL, recs, n, 0, 0);
     free(recs);
     return text ? text : "";
 }

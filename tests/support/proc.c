@@ -45,7 +45,7 @@ int proc_start(struct proc *p, const char *const argv[])
         snprintf(path, sizeof(path), "%s", argv[0]);
     else
         snprintf(path, sizeof(path), "%s/%s", SF_BIN_DIR, argv[0]);
-    if (sf_spawn(&c, path, argv, NULL) < 0)
+    if (sf_spawn(NULL, &c, path, argv) < 0)
         return -1;
     if (c.pidfd >= 0)
         close(c.pidfd);

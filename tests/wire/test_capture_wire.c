@@ -24,7 +24,7 @@ static struct sf_wire *open_or_skip(const struct sf_wire_opts *o)
     struct sf_wire *w;
 
     private_netns();
-    w = sf_wire_open(o, &err);
+    w = sf_wire_open(&err, o);
     if (!w && err.sys_errno == EPERM)
         cr_skip_test("%s", err.msg);
     cr_assert_not_null(w, "%s", err.msg);
@@ -81,7 +81,7 @@ Test(capture_wire, one_burst_of_both_overflows_an_unread_ring)
     struct sf_err err;
 
     udp_burst("3000", "100");
-    cr_expect_eq(sf_wire_stop(w, sf_deadline_after_ms(WAIT_MS), &err), -1,
+    cr_expect_eq(sf_wire_stop(&err, w, sf_deadline_after_ms(WAIT_MS)), -1,
                  "an unread ring kept all 3000 datagrams: the bursts test proves nothing");
     cr_expect_gt(sf_wire_totals(w).kernel_drops, 0);
     sf_wire_close(w);
@@ -95,7 +95,7 @@ Test(capture_wire, kernel_drops_fail_the_capture)
     struct sf_err err;
 
     udp_burst("2000", "1400");
-    cr_expect_eq(sf_wire_stop(w, sf_deadline_after_ms(WAIT_MS), &err), -1,
+    cr_expect_eq(sf_wire_stop(&err, w, sf_deadline_after_ms(WAIT_MS)), -1,
                  "a 64 KiB ring kept %zu of 2000 datagrams", sf_wire_count(w));
     cr_expect(strstr(err.msg, "packets lost") && strstr(err.msg, "dropped by the kernel"), "%s",
               err.msg);
@@ -111,7 +111,7 @@ Test(capture_wire, own_bounds_fail_the_capture)
     struct sf_err err;
 
     udp_burst("20", "10");
-    cr_expect_eq(sf_wire_stop(w, sf_deadline_after_ms(WAIT_MS), &err), -1);
+    cr_expect_eq(sf_wire_stop(&err, w, sf_deadline_after_ms(WAIT_MS)), -1);
     cr_expect(strstr(err.msg, "15 past the capture's bounds"), "%s", err.msg);
     cr_expect_eq(sf_wire_count(w), 5);
     cr_expect_eq(sf_wire_totals(w).not_kept, 15);
@@ -124,12 +124,12 @@ Test(capture_wire, bad_filter_and_interface_are_named)
     struct sf_err err;
 
     private_netns();
-    struct sf_wire *w = sf_wire_open(&o, &err);
+    struct sf_wire *w = sf_wire_open(&err, &o);
     if (!w && err.sys_errno == EPERM)
         cr_skip_test("%s", err.msg);
     cr_expect_null(w);
     cr_expect_eq(err.kind, SF_ERR_INVALID);
     cr_expect(strstr(err.msg, "capture filter 'tcp and and': "), "%s", err.msg);
-    cr_expect_null(sf_wire_open(&none, &err));
+    cr_expect_null(sf_wire_open(&err, &none));
     cr_expect(strstr(err.msg, "capture(nosuch0): "), "%s", err.msg);
 }

@@ -83,7 +83,7 @@ Test(compare_wire, json_every_family_consistent_with_its_pcap)
     const char *argv[] = {"sockfam", "compare", "-c", "5", "--json", "--pcap", pcap, NULL};
     cr_assert_eq(proc_run(&c, WAIT_MS, argv), 0, "%s\n%s", c.out, c.err);
     cr_assert_eq(sf_json_check(c.out, strlen(c.out), NULL), 0, "%s", c.out);
-    struct sf_wire *w = sf_wire_read_file(pcap, &err);
+    struct sf_wire *w = sf_wire_read_file(&err, pcap);
     cr_assert_not_null(w, "%s", err.msg);
     cr_expect_eq(get_num(c.out, "count"), 5);
     cr_expect_eq(get_num(c.out, "other_packets"), 0);

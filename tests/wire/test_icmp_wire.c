@@ -82,7 +82,7 @@ static void echod_case(int v6)
     const char *off =
         v6 ? "/proc/sys/net/ipv6/icmp/echo_ignore_all" : "/proc/sys/net/ipv4/icmp_echo_ignore_all";
 
-    cr_assert_eq(sf_sysctl_write(off, "1", NULL), 0);
+    cr_assert_eq(sf_sysctl_write(NULL, off, "1"), 0);
     cr_assert_eq(proc_start(&d, argv), 0);
     cr_assert(proc_wait_output(&d, 2, v6 ? "listening on icmp6" : "listening on icmp", WAIT_MS),
               "%s", d.err);

@@ -53,7 +53,7 @@ Test(pcap_wire, shipped_captures_decode_and_draw_their_ladder)
         struct sf_err err;
         const struct sf_wire_rec *recs[64];
         fixture(path, sizeof(path), rows[i].name, "pcap");
-        struct sf_wire *w = sf_wire_read_file(path, &err);
+        struct sf_wire *w = sf_wire_read_file(&err, path);
         cr_assert_not_null(w, "%s", err.msg);
         struct sf_wire_totals t = sf_wire_totals(w);
         cr_expect_eq(sf_wire_dlt(w), DLT_EN10MB);
@@ -62,7 +62,7 @@ Test(pcap_wire, shipped_captures_decode_and_draw_their_ladder)
         cr_expect_eq(t.malformed, 0, "%s", rows[i].name);
         size_t n = sf_ladder_flow(w, 0, recs, 64);
         cr_expect_eq(n, rows[i].packets, "one flow: %s", rows[i].name);
-        char *ladder = sf_ladder(recs, n, 0, 0, &err);
+        char *ladder = sf_ladder(&err, recs, n, 0, 0);
         cr_assert_not_null(ladder, "%s", err.msg);
         fixture(path, sizeof(path), rows[i].name, "ladder");
         cr_expect_str_eq(ladder, slurp(path), "%s", rows[i].name);
@@ -79,10 +79,10 @@ Test(pcap_wire, ladder_elides_the_middle)
     const struct sf_wire_rec *recs[64];
 
     fixture(path, sizeof(path), "tcp_echo_v4", "pcap");
-    struct sf_wire *w = sf_wire_read_file(path, &err);
+    struct sf_wire *w = sf_wire_read_file(&err, path);
     cr_assert_not_null(w, "%s", err.msg);
     size_t n = sf_ladder_flow(w, 0, recs, 64);
-    char *all = sf_ladder(recs, n, 0, 0, &err), *part = sf_ladder(recs, n, 3, 3, &err);
+    char *all = sf_ladder(&err, recs, n, 0, 0), *part = sf_ladder(&err, recs, n, 3, 3);
     cr_assert(all && part);
     const char *full = all, *cut = part;
     /* header and the first 3 lines agree, then the marker, then the last 3 lines. */
@@ -150,8 +150,8 @@ Test(pcap_wire, written_capture_reads_back_and_tcpdump_tshark_agree)
 
     cr_assert_not_null(mkdtemp(dir));
     snprintf(path, sizeof(path), "%s/echo.pcap", dir);
-    cr_assert_eq(sf_wire_write_file(w, path, &err), 0, "%s", err.msg);
-    struct sf_wire *back = sf_wire_read_file(path, &err);
+    cr_assert_eq(sf_wire_write_file(&err, w, path), 0, "%s", err.msg);
+    struct sf_wire *back = sf_wire_read_file(&err, path);
     cr_assert_not_null(back, "%s", err.msg);
     cr_assert_eq(sf_wire_count(back), sf_wire_count(w));
     for (size_t i = 0; i < sf_wire_count(w); i++) {
@@ -234,10 +234,10 @@ Test(pcap_wire, malformed_frames_table)
         size_t n = unhex(rows[i].hex, frame, sizeof(frame));
         struct sf_wire *w = sf_wire_new(rows[i].dlt, 0);
         cr_assert_not_null(w);
-        cr_assert_eq(sf_wire_add(w, 1, frame, n, n, &err), 0, "%s", err.msg);
-        cr_assert_eq(sf_wire_write_file(w, path, &err), 0, "%s", err.msg);
+        cr_assert_eq(sf_wire_add(&err, w, 1, frame, n, n), 0, "%s", err.msg);
+        cr_assert_eq(sf_wire_write_file(&err, w, path), 0, "%s", err.msg);
         sf_wire_close(w);
-        w = sf_wire_read_file(path, &err);
+        w = sf_wire_read_file(&err, path);
         cr_assert_not_null(w, "row %zu: %s", i, err.msg);
         cr_assert_eq(sf_wire_count(w), 1);
         const struct sf_wire_rec *r = sf_wire_at(w, 0);
@@ -293,7 +293,7 @@ Test(pcap_wire, malformed_files_table)
         cr_assert_not_null(f);
         cr_assert_eq(fwrite(b[i], 1, len[i], f), len[i]);
         fclose(f);
-        struct sf_wire *w = sf_wire_read_file(path, &err);
+        struct sf_wire *w = sf_wire_read_file(&err, path);
         if (ok[i]) {
             cr_assert_not_null(w, "case %d: %s", i, err.msg);
             cr_expect_eq(sf_wire_count(w), 0);
@@ -304,7 +304,7 @@ Test(pcap_wire, malformed_files_table)
         sf_wire_close(w);
     }
     struct sf_err err;
-    cr_expect_null(sf_wire_read_file("/nonexistent/x.pcap", &err));
+    cr_expect_null(sf_wire_read_file(&err, "/nonexistent/x.pcap"));
     cr_expect(strstr(err.msg, "/nonexistent/x.pcap"), "%s", err.msg);
     unlink(path);
     rmdir(dir);
