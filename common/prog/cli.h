@@ -83,6 +83,15 @@ struct sf_ping_opts {
 /* Name the program for messages, ignore SIGPIPE, line-buffer stdout. */
 void sf_cli_init(const char *name);
 
+/*
+ * A command of a program with several ("sockfam compare"): messages then
+ * start "sockfam: compare: " and point to "sockfam compare --help".
+ */
+void sf_cli_subcommand(const char *sub);
+
+/* The command as the user typed it, for "see ... --help": "tcp-client", "sockfam bench". */
+const char *sf_cli_command(void);
+
 /* Parse a client's or a server's command line, or exit 64 (0 for --help). */
 void sf_cli_client_parse(int argc, char **argv, const struct sf_cli_spec *spec,
                          struct sf_client_opts *o);
