@@ -32,13 +32,12 @@ int main(int argc, char **argv)
     struct sf_addr addr;
     struct sf_err err;
     struct sf_dserv_counters n;
-    sigset_t waitmask;
     char local[SF_ADDR_TEXT_MAX];
 
     sf_cli_init("udp-server");
     sf_cli_server_parse(argc, argv, &spec, &o);
     sf_cli_server_addr(&o, NULL, &addr);
-    volatile sig_atomic_t *stop = sf_cli_catch_stop(&waitmask);
+    int stop_fd = sf_cli_stop_fd(); /* SIGINT, SIGTERM */
 
     int fd = sf_listen(&err, &addr, o.family, SOCK_DGRAM, 0);
     if (fd < 0 || sf_local_address(&err, fd, local, sizeof(local)) < 0)
@@ -52,7 +51,7 @@ int main(int argc, char **argv)
         .on_send_error = sf_srv_on_send_error,
         .ctx = &o,
     };
-    int rc = sf_dserv_run(&err, fd, &cfg, stop, &waitmask, &n);
+    int rc = sf_dserv_run(&err, fd, &cfg, stop_fd, &n);
     close(fd);
     sf_srv_print_dgram_counters("udp-server", &n);
     if (rc < 0)

@@ -22,6 +22,7 @@
 #include "cli.h"
 #include "icmp.h"
 #include "loop.h"
+#include "opts.h"
 #include "ping.h"
 
 struct echod {
@@ -118,29 +119,40 @@ static void warn_if_kernel_answers(const char *path, const char *name)
                     name);
 }
 
+static const struct sf_opt echod_opts[] = {
+    {"ipv4", '4', NULL, "answer ICMP (IPv4) only"},
+    {"ipv6", '6', NULL, "answer ICMPv6 only"},
+    {"help", 'h', NULL, "show this help and exit"},
+};
+
+static const struct sf_cmd echod_cmd = {
+    "[-4|-6]",
+    "Answer ICMP and ICMPv6 echo requests from user space on raw sockets, until SIGINT or\n"
+    "SIGTERM; print the counts on exit. Prints 'listening on icmp, icmp6' on stderr when ready.",
+    echod_opts,
+    sizeof(echod_opts) / sizeof(echod_opts[0]),
+    "Exit status: 0 stopped by a signal, 64 usage, 71 OS error, 77 no CAP_NET_RAW.\n",
+};
+
+static void echod_option(void *ctx, int c, const char *arg)
+{
+    int *want = ctx;
+
+    (void)arg;
+    if ((c == '4' && !want[0]) || (c == '6' && !want[1]))
+        sf_cli_usage_error("-4 and -6 cannot be used together");
+    want[c == '4'] = 0; /* -4: no v6 socket; -6: no v4 socket */
+}
+
 int main(int argc, char **argv)
 {
     static struct echod d;
     struct sf_err err;
-    sigset_t waitmask;
     int fds[2] = {-1, -1}, want[2] = {1, 1};
 
     sf_cli_init("icmp-echod");
-    if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
-        printf("Usage: icmp-echod [-4|-6]\nAnswer ICMP and ICMPv6 echo requests from user "
-               "space on raw sockets, until SIGINT or SIGTERM;\nprint the counts on exit. Prints "
-               "'listening on icmp, icmp6' on stderr when ready.\n");
-        return 0;
-    }
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "-4") == 0)
-            want[1] = 0;
-        else if (strcmp(argv[i], "-6") == 0)
-            want[0] = 0;
-        else
-            sf_cli_usage_error("unknown option '%s'", argv[i]);
-    }
-    volatile sig_atomic_t *stop = sf_cli_catch_stop(&waitmask);
+    sf_opts_no_operands(argc, argv, sf_opts_parse(&echod_cmd, argc, argv, echod_option, want));
+    int stop_fd = sf_cli_stop_fd(); /* SIGINT, SIGTERM */
     struct sf_loop *loop = sf_loop_new(&err);
     for (int v6 = 0; v6 < 2 && loop; v6++) {
         if (!want[v6])
@@ -159,7 +171,7 @@ int main(int argc, char **argv)
                                "net.ipv6.icmp.echo_ignore_all");
     fprintf(stderr, "listening on %s%s%s\n", want[0] ? "icmp" : "", want[0] && want[1] ? ", " : "",
             want[1] ? "icmp6" : "");
-    int rc = sf_loop_run(&err, loop, stop, &waitmask);
+    int rc = sf_loop_run(&err, loop, stop_fd);
     sf_loop_free(loop);
     for (int i = 0; i < 2; i++)
         if (fds[i] >= 0)

@@ -33,18 +33,11 @@ struct pinger {
     uint8_t *seen;               /* by 16-bit seq, cleared when the seq is sent again */
     uint64_t transmitted, received, duplicates, errors, malformed, ignored, truncated;
     struct sf_stats rtt_us;
+    int stop_fd, stopped; /* SIGINT/SIGTERM come on stop_fd (sf_cli_stop_fd) */
     uint8_t in[65536 + 64], out[65536];
 };
 
 #define SEQ_SLOTS 65536
-
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    stop = 1;
-}
 
 static const char *error_text(const struct sf_icmp_msg *m, int v6, char *buf, size_t cap)
 {
@@ -139,7 +132,7 @@ static int run(struct sf_err *err, struct pinger *g)
 {
     int64_t next = sf_now_ns(), last = 0;
 
-    while (!stop) {
+    while (!g->stopped) {
         int64_t now = sf_now_ns();
         int waiting = g->transmitted && !g->seen[(uint16_t)g->transmitted];
         if (g->transmitted < g->o.count && now >= next &&
@@ -160,10 +153,12 @@ static int run(struct sf_err *err, struct pinger *g)
         socklen_t sslen;
         size_t full;
         int ttl;
-        ssize_t n =
-            sf_ping_recv(err, &g->p, g->in, sizeof(g->in), deadline, &full, &ss, &sslen, &ttl);
+        ssize_t n = sf_ping_recv(err, &g->p, g->stop_fd, g->in, sizeof(g->in), deadline, &full, &ss,
+                                 &sslen, &ttl);
         if (n < 0)
             return -1;
+        if (n == 0 && sf_cli_stopped(g->stop_fd))
+            g->stopped = 1; /* Ctrl-C: the statistics, at once, as iputils does */
         if (n > 0)
             on_packet(g, (size_t)n, &ss, sslen, ttl);
     }
@@ -220,7 +215,6 @@ int main(int argc, char **argv)
     static struct pinger g;
     struct sf_addr addr;
     struct sf_err err;
-    struct sigaction sa = {.sa_handler = on_signal};
 
     sf_cli_init("icmp-ping");
     sf_cli_ping_parse(argc, argv, &g.o);
@@ -237,8 +231,7 @@ int main(int argc, char **argv)
     g.seen = calloc(SEQ_SLOTS, 1);
     if (!g.sent_at || !g.seen)
         sf_cli_fail(&(struct sf_err){.kind = SF_ERR_SYS, .msg = "out of memory"});
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    g.stop_fd = sf_cli_stop_fd(); /* SIGINT, SIGTERM */
     sf_cli_warn("using %s", g.p.raw ? "a raw ICMP socket (CAP_NET_RAW)"
                                     : "an ICMP datagram socket (net.ipv4.ping_group_range)");
     if (!g.o.json)

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "cli.h"
 #include "num.h"
 #include "run.h"
 
@@ -222,6 +223,7 @@ static int compare(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    sf_cli_init("sockfam"); /* SIGPIPE ignored, stdout line-buffered */
     if (argc >= 2 && strcmp(argv[1], "compare") == 0)
         return compare(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "bench") == 0)

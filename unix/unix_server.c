@@ -31,8 +31,7 @@ static const struct sf_cli_spec spec = {
     SF_OPT_UNIX | SF_OPT_CONN,
 };
 
-static int serve(struct sf_err *err, int fd, struct sf_server_opts *o, volatile sig_atomic_t *stop,
-                 const sigset_t *waitmask)
+static int serve(struct sf_err *err, int fd, struct sf_server_opts *o, int stop_fd)
 {
     struct sf_sserv_counters n;
     struct sf_dserv_counters d;
@@ -41,7 +40,7 @@ static int serve(struct sf_err *err, int fd, struct sf_server_opts *o, volatile 
     if (o->socktype == SOCK_DGRAM) {
         struct sf_dserv_config cfg = {o->mode, o->recv_size, sf_srv_on_datagram,
                                       sf_srv_on_send_error, o};
-        rc = sf_dserv_run(err, fd, &cfg, stop, waitmask, &d);
+        rc = sf_dserv_run(err, fd, &cfg, stop_fd, &d);
         sf_srv_print_dgram_counters("unix-server", &d);
         return rc;
     }
@@ -57,7 +56,7 @@ static int serve(struct sf_err *err, int fd, struct sf_server_opts *o, volatile 
         .on_truncated = sf_srv_on_truncated,
         .ctx = o,
     };
-    rc = sf_sserv_run(err, fd, &cfg, stop, waitmask, &n);
+    rc = sf_sserv_run(err, fd, &cfg, stop_fd, &n);
     sf_srv_print_conn_counters("unix-server", &n);
     return rc;
 }
@@ -68,7 +67,6 @@ int main(int argc, char **argv)
     struct sf_addr addr;
     struct sf_err err;
     struct sf_local_owned owned;
-    sigset_t waitmask;
     char def[SF_ADDR_TEXT_MAX];
 
     sf_cli_init("unix-server");
@@ -78,13 +76,13 @@ int main(int argc, char **argv)
     if (addr.kind == SF_ADDR_INET)
         sf_cli_usage_error("'%s' is not a unix socket address (unix:/path, /path or @name)",
                            addr.text);
-    volatile sig_atomic_t *stop = sf_cli_catch_stop(&waitmask);
+    int stop_fd = sf_cli_stop_fd(); /* SIGINT, SIGTERM */
 
     int fd = sf_local_listen(&err, &addr, o.socktype, o.backlog, o.perms, &owned);
     if (fd < 0)
         sf_cli_fail(&err);
     fprintf(stderr, "listening on %s\n", addr.text);
-    int rc = serve(&err, fd, &o, stop, &waitmask);
+    int rc = serve(&err, fd, &o, stop_fd);
     close(fd);
     sf_local_release(&owned);
     if (rc < 0)

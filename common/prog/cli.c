@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "num.h"
 #include "opts.h"
@@ -68,31 +70,29 @@ _Noreturn void sf_cli_fail(const struct sf_err *err)
     exit(sf_err_exit_code(err));
 }
 
-static volatile sig_atomic_t stop_flag;
-
-static void on_stop(int sig)
+int sf_cli_stop_fd(void)
 {
-    (void)sig;
-    stop_flag = 1;
+    sigset_t set;
+    int fd;
+
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    /* Blocked, the signals wait in the signalfd instead of interrupting anything. */
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (fd < 0) {
+        sf_cli_warn("signalfd: %s", strerror(errno));
+        exit(EX_OSERR);
+    }
+    return fd;
 }
 
-volatile sig_atomic_t *sf_cli_catch_stop(sigset_t *waitmask)
+int sf_cli_stopped(int stop_fd)
 {
-    struct sigaction sa;
-    sigset_t block;
+    struct signalfd_siginfo si;
 
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_stop;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigemptyset(&block);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGTERM);
-    sigprocmask(SIG_BLOCK, &block, waitmask);
-    sigdelset(waitmask, SIGINT);
-    sigdelset(waitmask, SIGTERM);
-    return &stop_flag;
+    return read(stop_fd, &si, sizeof(si)) == (ssize_t)sizeof(si);
 }
 
 /* ---- the option vocabulary of the family programs ---- */

@@ -71,8 +71,7 @@ static void on_readable(struct sf_loop *loop, int fd, unsigned events, void *ctx
     serve_batch(ctx, fd, BATCH);
 }
 
-int sf_dserv_run(struct sf_err *err, int fd, const struct sf_dserv_config *cfg,
-                 volatile sig_atomic_t *stop, const sigset_t *waitmask,
+int sf_dserv_run(struct sf_err *err, int fd, const struct sf_dserv_config *cfg, int stop_fd,
                  struct sf_dserv_counters *counters)
 {
     struct dserver d = {.cfg = cfg, .count = counters};
@@ -86,7 +85,7 @@ int sf_dserv_run(struct sf_err *err, int fd, const struct sf_dserv_config *cfg,
     if (!d.inbuf || !d.outbuf)
         sf_err_sys(err, ENOMEM, "malloc", "server buffers");
     else if (loop && sf_loop_add(err, loop, fd, SF_EV_IN, on_readable, &d) == 0)
-        rc = sf_loop_run(err, loop, stop, waitmask);
+        rc = sf_loop_run(err, loop, stop_fd);
     for (int n = 0; rc == 0 && n < DRAIN_MAX && serve_batch(&d, fd, BATCH) == BATCH; n += BATCH)
         ;
     counters->kernel_drops = sf_socket_drops(fd);

@@ -38,13 +38,12 @@ struct sf_dserv_counters {
 };
 
 /*
- * Serve fd until *stop is set, then handle what was already queued (a
+ * Serve fd until stop_fd is readable (see sf_loop_run()), then handle what was already queued (a
  * bounded number: a flood never ends), so that every datagram is counted:
  * sent = datagrams + kernel_drops.  Returns 0, or -1 if waiting itself
  * failed.
  */
-int sf_dserv_run(struct sf_err *err, int fd, const struct sf_dserv_config *cfg,
-                 volatile sig_atomic_t *stop, const sigset_t *waitmask,
+int sf_dserv_run(struct sf_err *err, int fd, const struct sf_dserv_config *cfg, int stop_fd,
                  struct sf_dserv_counters *counters);
 
 #endif

@@ -22,6 +22,9 @@ struct sf_loop {
     int cap;
     unsigned count;
     unsigned timed; /* watchers with a deadline: none, and no scan of the table per wake-up */
+    int stopping;   /* sf_loop_stop() was called */
+    int stop_fd;    /* the run's stop descriptor, or -1 */
+    int by_fd;      /* the last run ended on stop_fd */
 };
 
 struct sf_loop *sf_loop_new(struct sf_err *err)
@@ -71,7 +74,7 @@ static int grow(struct sf_err *err, struct sf_loop *loop, int fd)
 int sf_loop_add(struct sf_err *err, struct sf_loop *loop, int fd, unsigned events, sf_loop_fn fn,
                 void *ctx)
 {
-    struct epoll_event ev = {.events = events, .data.fd = fd};
+    struct epoll_event ev = {.events = events, .data.u64 = (uint64_t)fd};
 
     if (fd < 0 || grow(err, loop, fd) < 0)
         return fd < 0 ? sf_err_sys(err, EBADF, "epoll_ctl", NULL) : -1;
@@ -84,7 +87,7 @@ int sf_loop_add(struct sf_err *err, struct sf_loop *loop, int fd, unsigned event
 
 int sf_loop_modify(struct sf_err *err, struct sf_loop *loop, int fd, unsigned events)
 {
-    struct epoll_event ev = {.events = events, .data.fd = fd};
+    struct epoll_event ev = {.events = events, .data.u64 = (uint64_t)fd};
 
     if (fd >= 0 && fd < loop->cap && loop->w[fd].active && loop->w[fd].events == events)
         return 0;
@@ -143,22 +146,60 @@ static void fire_timeouts(struct sf_loop *loop)
     }
 }
 
-int sf_loop_run(struct sf_err *err, struct sf_loop *loop, volatile sig_atomic_t *stop,
-                const sigset_t *waitmask)
+void sf_loop_stop(struct sf_loop *loop)
+{
+    loop->stopping = 1;
+}
+
+int sf_loop_stopped_by_fd(const struct sf_loop *loop)
+{
+    return loop->by_fd;
+}
+
+/* The stop descriptor joins the epoll set for the run (tagged apart from the watchers). */
+static int watch_stop_fd(struct sf_err *err, struct sf_loop *loop, int stop_fd)
+{
+    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = UINT64_MAX};
+
+    loop->stop_fd = stop_fd;
+    if (stop_fd >= 0 && epoll_ctl(loop->epfd, EPOLL_CTL_ADD, stop_fd, &ev) < 0)
+        return sf_err_sys(err, errno, "epoll_ctl", "stop descriptor");
+    return 0;
+}
+
+static void dispatch(struct sf_loop *loop, const struct epoll_event *ev)
+{
+    int fd;
+
+    if (ev->data.u64 == UINT64_MAX) {
+        loop->by_fd = loop->stopping = 1;
+        return;
+    }
+    fd = (int)ev->data.u64;
+    if (fd < loop->cap && loop->w[fd].active)
+        loop->w[fd].fn(loop, fd, ev->events, loop->w[fd].ctx);
+}
+
+int sf_loop_run(struct sf_err *err, struct sf_loop *loop, int stop_fd)
 {
     struct epoll_event evs[64];
+    int rc = 0;
 
-    while (!(stop && *stop) && loop->count > 0) {
+    loop->stopping = loop->by_fd = 0;
+    if (watch_stop_fd(err, loop, stop_fd) < 0)
+        return -1;
+    while (!loop->stopping && loop->count > 0) {
         int timeout = sf_deadline_poll_ms(earliest_deadline(loop));
-        int n = epoll_pwait(loop->epfd, evs, 64, timeout, waitmask);
-        if (n < 0 && errno != EINTR)
-            return sf_err_sys(err, errno, "epoll_wait", NULL);
-        for (int i = 0; i < n; i++) {
-            int fd = evs[i].data.fd;
-            if (fd < loop->cap && loop->w[fd].active)
-                loop->w[fd].fn(loop, fd, evs[i].events, loop->w[fd].ctx);
+        int n = epoll_wait(loop->epfd, evs, 64, timeout);
+        if (n < 0 && errno != EINTR) {
+            rc = sf_err_sys(err, errno, "epoll_wait", NULL);
+            break;
         }
+        for (int i = 0; i < n; i++)
+            dispatch(loop, &evs[i]);
         fire_timeouts(loop);
     }
-    return 0;
+    if (stop_fd >= 0)
+        epoll_ctl(loop->epfd, EPOLL_CTL_DEL, stop_fd, NULL);
+    return rc;
 }

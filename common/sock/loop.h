@@ -9,14 +9,14 @@
  * including their own, and must tolerate a wake-up that finds nothing to do.
  * The loop never closes an fd; whoever added it does.
  *
- * sf_loop_run() waits with epoll_pwait() and the caller's signal mask, so a
- * program that blocks SIGINT/SIGTERM everywhere else and unblocks them only
- * there never misses the signal that sets its stop flag.
+ * sf_loop_run() also watches a stop descriptor (a signalfd for SIGINT and
+ * SIGTERM, in the programs): it is one more fd in the epoll set, so a stop
+ * is seen at the next wake-up however busy the sockets keep the loop, and
+ * never lost between a check and a wait.
  */
 #ifndef SF_LOOP_H
 #define SF_LOOP_H
 
-#include <signal.h>
 #include <stdint.h>
 #include <sys/epoll.h>
 
@@ -52,11 +52,16 @@ void sf_loop_set_deadline(struct sf_loop *loop, int fd, int64_t deadline);
 unsigned sf_loop_count(const struct sf_loop *loop);
 
 /*
- * Dispatch events until *stop is non-zero or nothing is watched.  waitmask
- * (may be NULL) is the signal mask while waiting.  Returns 0, or -1 if
- * epoll itself failed.
+ * Dispatch events until stop_fd (-1: none) is readable, a callback called
+ * sf_loop_stop(), or nothing is watched.  stop_fd is only polled, never
+ * read.  Returns 0, or -1 if epoll itself failed.
  */
-int sf_loop_run(struct sf_err *err, struct sf_loop *loop, volatile sig_atomic_t *stop,
-                const sigset_t *waitmask);
+int sf_loop_run(struct sf_err *err, struct sf_loop *loop, int stop_fd);
+
+/* From a callback: end sf_loop_run() after this batch of events. */
+void sf_loop_stop(struct sf_loop *loop);
+
+/* Did the last sf_loop_run() end because stop_fd became readable? */
+int sf_loop_stopped_by_fd(const struct sf_loop *loop);
 
 #endif

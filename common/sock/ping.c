@@ -137,8 +137,26 @@ static int read_ttl(struct msghdr *mh)
     return -1;
 }
 
-ssize_t sf_ping_recv(struct sf_err *err, const struct sf_ping *p, void *buf, size_t cap,
-                     int64_t deadline, size_t *full, struct sockaddr_storage *from,
+/* Wait for the socket or the stop descriptor: 1 the socket is readable, 0 not (deadline or stop).
+ */
+static int wait_reply(struct sf_err *err, const struct sf_ping *p, int stop_fd, int64_t deadline)
+{
+    struct pollfd pf[2] = {{.fd = p->fd, .events = POLLIN}, {.fd = stop_fd, .events = POLLIN}};
+
+    for (;;) {
+        int n = poll(pf, stop_fd >= 0 ? 2 : 1, sf_deadline_poll_ms(deadline));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return sf_err_sys(err, errno, "poll", NULL);
+        if (n == 0 || (stop_fd >= 0 && pf[1].revents))
+            return 0;
+        return 1;
+    }
+}
+
+ssize_t sf_ping_recv(struct sf_err *err, const struct sf_ping *p, int stop_fd, void *buf,
+                     size_t cap, int64_t deadline, size_t *full, struct sockaddr_storage *from,
                      socklen_t *fromlen, int *ttl)
 {
     char control[128];
@@ -157,7 +175,7 @@ ssize_t sf_ping_recv(struct sf_err *err, const struct sf_ping *p, void *buf, siz
             continue;
         if (errno != EAGAIN && errno != EWOULDBLOCK)
             return sf_err_sys(err, errno, "recvmsg", NULL);
-        int ready = sf_wait_fd(err, p->fd, POLLIN, deadline);
+        int ready = wait_reply(err, p, stop_fd, deadline);
         if (ready <= 0)
             return ready;
     }

@@ -53,10 +53,11 @@ int sf_ping_send(struct sf_err *err, const struct sf_ping *p, const void *msg, s
 /*
  * Receive one packet before the deadline into buf, with the sender and
  * the TTL / hop limit (-1 if unknown).  Returns its length (*full: before
- * truncation), 0 on timeout, -1 on error.
+ * truncation), 0 on timeout or when stop_fd (-1: none; polled, never read)
+ * became readable, -1 on error.
  */
-ssize_t sf_ping_recv(struct sf_err *err, const struct sf_ping *p, void *buf, size_t cap,
-                     int64_t deadline, size_t *full, struct sockaddr_storage *from,
+ssize_t sf_ping_recv(struct sf_err *err, const struct sf_ping *p, int stop_fd, void *buf,
+                     size_t cap, int64_t deadline, size_t *full, struct sockaddr_storage *from,
                      socklen_t *fromlen, int *ttl);
 
 #endif

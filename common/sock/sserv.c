@@ -282,8 +282,7 @@ static void on_listen(struct sf_loop *loop, int lfd, unsigned events, void *ctx)
     }
 }
 
-int sf_sserv_run(struct sf_err *err, int listen_fd, const struct sf_sserv_config *cfg,
-                 volatile sig_atomic_t *stop, const sigset_t *waitmask,
+int sf_sserv_run(struct sf_err *err, int listen_fd, const struct sf_sserv_config *cfg, int stop_fd,
                  struct sf_sserv_counters *counters)
 {
     struct server srv = {.cfg = cfg, .count = counters, .listen_fd = listen_fd};
@@ -305,7 +304,7 @@ int sf_sserv_run(struct sf_err *err, int listen_fd, const struct sf_sserv_config
         sf_err_sys(err, errno, "fcntl", "listening socket");
         goto out;
     }
-    if (sf_loop_run(err, srv.loop, stop, waitmask) < 0)
+    if (sf_loop_run(err, srv.loop, stop_fd) < 0)
         goto out;
     rc = 0;
 out:

@@ -62,12 +62,11 @@ struct sf_sserv_counters {
 };
 
 /*
- * Serve listen_fd until *stop is set (by a signal handler) or, with
- * cfg->once, after the first conversation.  waitmask: see sf_loop_run().
+ * Serve listen_fd until stop_fd is readable (see sf_loop_run()) or, with
+ * cfg->once, after the first conversation.
  * Counters are filled as it goes.  Returns 0, or -1 if the loop failed.
  */
-int sf_sserv_run(struct sf_err *err, int listen_fd, const struct sf_sserv_config *cfg,
-                 volatile sig_atomic_t *stop, const sigset_t *waitmask,
+int sf_sserv_run(struct sf_err *err, int listen_fd, const struct sf_sserv_config *cfg, int stop_fd,
                  struct sf_sserv_counters *counters);
 
 #endif

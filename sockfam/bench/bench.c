@@ -732,7 +732,6 @@ int bench_main(int argc, char **argv)
     }
     if ((rc = parse(argc, argv, &b)) != 0)
         return rc;
-    signal(SIGPIPE, SIG_IGN);
     raise_fd_limit();
     find_bin_dir(&b);
     b.maxcells = 512;

@@ -11,9 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "io.h"
 #include "netns.h"
 #include "run.h"
@@ -32,19 +32,6 @@ void run_note(struct run *r, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(r->notes[r->nnotes++], sizeof(r->notes[0]), fmt, ap);
     va_end(ap);
-}
-
-static int signals(struct run *r)
-{
-    sigset_t set;
-
-    signal(SIGPIPE, SIG_IGN);
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    sigprocmask(SIG_BLOCK, &set, NULL);
-    r->signal_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-    return r->signal_fd;
 }
 
 static void private_dir(struct run *r)
@@ -79,8 +66,7 @@ static void wire_setup(struct run *r)
 
 int run_prepare(struct run *r)
 {
-    if (signals(r) < 0)
-        return -1;
+    r->signal_fd = sf_cli_stop_fd(); /* SIGINT, SIGTERM; SIGPIPE is ignored (sf_cli_init) */
     wire_setup(r);
     private_dir(r);
     if (!r->dir[0])
@@ -150,7 +136,6 @@ static int pump_all(struct run *r, int timeout_ms)
 {
     struct pollfd pf[2 * FAM_N * 3 + 1];
     int n = 0;
-    struct signalfd_siginfo si;
 
     pf[n++] = (struct pollfd){.fd = r->signal_fd, .events = POLLIN};
     for (int f = 0; f < FAM_N; f++) {
@@ -163,7 +148,7 @@ static int pump_all(struct run *r, int timeout_ms)
         task_pump(&r->server[f]);
         task_pump(&r->client[f]);
     }
-    if (read(r->signal_fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+    if (sf_cli_stopped(r->signal_fd))
         r->interrupted = 1;
     return r->interrupted;
 }

@@ -10,7 +10,6 @@ TestSuite(loop, .timeout = 10);
 
 struct seen {
     int reads, timeouts;
-    volatile sig_atomic_t stop;
 };
 
 static void on_fd(struct sf_loop *loop, int fd, unsigned events, void *ctx)
@@ -25,10 +24,16 @@ static void on_fd(struct sf_loop *loop, int fd, unsigned events, void *ctx)
     }
     if (read(fd, buf, sizeof(buf)) > 0)
         s->reads++;
-    s->stop = 1;
+    sf_loop_stop(loop);
 }
 
-/* A readable fd gets its callback; the run ends when the flag is set. */
+/* A callback that leaves its fd readable (a flood that never ends). */
+static void on_busy(struct sf_loop *loop, int fd, unsigned events, void *ctx)
+{
+    (void)loop, (void)fd, (void)events, (void)ctx;
+}
+
+/* A readable fd gets its callback; the run ends when a callback stops it. */
 Test(loop, readable_fd_dispatched)
 {
     int sv[2];
@@ -39,7 +44,7 @@ Test(loop, readable_fd_dispatched)
     cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
     cr_assert_eq(sf_loop_add(NULL, loop, sv[0], SF_EV_IN, on_fd, &s), 0);
     cr_assert_eq(write(sv[1], "x", 1), 1);
-    cr_expect_eq(sf_loop_run(NULL, loop, &s.stop, NULL), 0);
+    cr_expect_eq(sf_loop_run(NULL, loop, -1), 0);
     cr_expect_eq(s.reads, 1);
     sf_loop_free(loop);
 }
@@ -55,9 +60,26 @@ Test(loop, deadline_fires_and_empty_loop_returns)
     cr_assert_eq(sf_loop_add(NULL, loop, sv[0], SF_EV_IN, on_fd, &s), 0);
     sf_loop_set_deadline(loop, sv[0], sf_deadline_after_ms(20));
     int64_t t0 = sf_now_ns();
-    cr_expect_eq(sf_loop_run(NULL, loop, &s.stop, NULL), 0);
+    cr_expect_eq(sf_loop_run(NULL, loop, -1), 0);
     cr_expect_eq(s.timeouts, 1);
     cr_expect_eq(sf_loop_count(loop), 0);
     cr_expect_geq(sf_now_ns() - t0, 20 * 1000000LL);
+    sf_loop_free(loop);
+}
+
+/* A readable stop descriptor ends the run even while another fd stays readable. */
+Test(loop, stop_fd_ends_a_busy_run)
+{
+    int sv[2], stop[2];
+    struct sf_loop *loop = sf_loop_new(NULL);
+
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    cr_assert_eq(pipe(stop), 0);
+    cr_assert_eq(sf_loop_add(NULL, loop, sv[0], SF_EV_IN, on_busy, NULL), 0);
+    cr_assert_eq(write(sv[1], "x", 1), 1); /* never read: readable at every wake-up */
+    cr_assert_eq(write(stop[1], "s", 1), 1);
+    cr_expect_eq(sf_loop_run(NULL, loop, stop[0]), 0);
+    cr_expect(sf_loop_stopped_by_fd(loop));
+    cr_expect_eq(sf_loop_count(loop), 1, "the watcher is still there: the stop ended the run");
     sf_loop_free(loop);
 }
