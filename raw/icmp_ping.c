@@ -20,6 +20,7 @@
 
 #include "cli.h"
 #include "icmp.h"
+#include "jout.h"
 #include "io.h"
 #include "ping.h"
 #include "stats.h"
@@ -174,21 +175,20 @@ static void report(struct pinger *g, int64_t elapsed_ns)
     long long ms = (long long)(elapsed_ns / 1000000);
 
     if (g->o.json) {
-        printf("{\"program\":\"icmp-ping\",\"family\":\"%s\",\"socket\":\"%s\",\"target\":",
-               g->p.v6 ? "icmp6" : "icmp", g->p.raw ? "raw" : "dgram");
-        sf_json_string(stdout, g->o.target);
-        printf(",\"address\":");
-        sf_json_string(stdout, g->host);
-        printf(",\"transmitted\":%llu,\"received\":%llu,\"duplicates\":%llu,\"errors\":%llu,"
-               "\"malformed\":%llu,\"ignored\":%llu,\"truncated\":%llu,"
-               "\"loss_pct\":%.1f,\"time_ms\":%lld,"
-               "\"rtt_ms\":{\"min\":%.6f,\"avg\":%.6f,\"max\":%.6f,\"mdev\":%.6f,\"p50\":%.6f,"
-               "\"p99\":%.6f}}\n",
-               (unsigned long long)g->transmitted, (unsigned long long)g->received,
-               (unsigned long long)g->duplicates, (unsigned long long)g->errors,
-               (unsigned long long)g->malformed, (unsigned long long)g->ignored,
-               (unsigned long long)g->truncated, loss, ms, s.min / 1e3, s.mean / 1e3, s.max / 1e3,
-               s.mdev / 1e3, s.p50 / 1e3, s.p99 / 1e3);
+        json_t *rtt = json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}", "min", sf_jreal(s.min / 1e3, 6), "avg",
+                                sf_jreal(s.mean / 1e3, 6), "max", sf_jreal(s.max / 1e3, 6), "mdev",
+                                sf_jreal(s.mdev / 1e3, 6), "p50", sf_jreal(s.p50 / 1e3, 6), "p99",
+                                sf_jreal(s.p99 / 1e3, 6));
+        sf_jout_print(
+            stdout,
+            json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:o}", "program",
+                      "icmp-ping", "family", g->p.v6 ? "icmp6" : "icmp", "socket",
+                      g->p.raw ? "raw" : "dgram", "target", sf_jstr(g->o.target), "address",
+                      sf_jstr(g->host), "transmitted", sf_juint(g->transmitted), "received",
+                      sf_juint(g->received), "duplicates", sf_juint(g->duplicates), "errors",
+                      sf_juint(g->errors), "malformed", sf_juint(g->malformed), "ignored",
+                      sf_juint(g->ignored), "truncated", sf_juint(g->truncated), "loss_pct",
+                      sf_jreal(loss, 1), "time_ms", (json_int_t)ms, "rtt_ms", rtt));
         return;
     }
     printf("\n--- %s ping statistics ---\n", g->o.target);

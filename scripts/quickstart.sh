@@ -10,9 +10,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # tcpdump and tshark read back the .pcap files the suite writes (tests/wire);
-# clang builds the libFuzzer targets (fuzz/).
-packages=(build-essential cmake pkg-config libpcap-dev libcriterion-dev iproute2 tcpdump tshark
-    clang)
+# clang builds the libFuzzer targets (fuzz/); jansson writes every JSON output.
+packages=(build-essential cmake pkg-config libpcap-dev libcriterion-dev libjansson-dev iproute2
+    tcpdump tshark clang)
 
 install_missing() {
     local missing=() p

@@ -3,61 +3,27 @@
 
 #include <stdlib.h>
 
+#include "jout.h"
 #include "repr.h"
-
-void sf_json_string(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; s && *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c < 0x20 || c == 0x7f)
-            fprintf(f, "\\u%04x", c);
-        else
-            fputc(c, f);
-    }
-    fputc('"', f);
-}
-
-static void json_field(FILE *f, const char *name, const char *value)
-{
-    fprintf(f, "\"%s\":", name);
-    if (value)
-        sf_json_string(f, value);
-    else
-        fputs("null", f);
-    fputc(',', f);
-}
 
 void sf_run_print_json(FILE *f, struct sf_run *run)
 {
     struct sf_summary s = sf_stats_summary(&run->rtt_us);
+    json_t *rtt =
+        json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:o}", "n", (json_int_t)s.n, "min", sf_jreal(s.min, 3),
+                  "p50", sf_jreal(s.p50, 3), "p99", sf_jreal(s.p99, 3), "max", sf_jreal(s.max, 3),
+                  "mean", sf_jreal(s.mean, 3), "mdev", sf_jreal(s.mdev, 3));
 
-    fputc('{', f);
-    json_field(f, "program", run->program);
-    json_field(f, "family", run->family);
-    json_field(f, "mode", run->mode);
-    json_field(f, "server", run->server);
-    json_field(f, "connected", run->connected);
-    fprintf(f,
-            "\"sent\":%llu,\"answered\":%llu,\"lost\":%llu,\"truncated\":%llu,"
-            "\"retries\":%llu,\"bytes_sent\":%llu,\"bytes_received\":%llu,",
-            (unsigned long long)run->sent, (unsigned long long)run->answered,
-            (unsigned long long)run->lost, (unsigned long long)run->truncated,
-            (unsigned long long)run->retries, (unsigned long long)run->bytes_sent,
-            (unsigned long long)run->bytes_received);
-    fprintf(f,
-            "\"rtt_us\":{\"n\":%zu,\"min\":%.3f,\"p50\":%.3f,\"p99\":%.3f,\"max\":%.3f,"
-            "\"mean\":%.3f,\"mdev\":%.3f},",
-            s.n, s.min, s.p50, s.p99, s.max, s.mean, s.mdev);
-    fprintf(f, "\"elapsed_s\":%.6f,", (double)run->elapsed_ns / 1e9);
-    fprintf(f, "\"error\":");
-    if (run->error)
-        sf_json_string(f, run->error);
-    else
-        fputs("null", f);
-    fputs("}\n", f);
+    sf_jout_print(f, json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
+                               "program", sf_jstr(run->program), "family", sf_jstr(run->family),
+                               "mode", sf_jstr(run->mode), "server", sf_jstr(run->server),
+                               "connected", sf_jstr(run->connected), "sent", sf_juint(run->sent),
+                               "answered", sf_juint(run->answered), "lost", sf_juint(run->lost),
+                               "truncated", sf_juint(run->truncated), "retries",
+                               sf_juint(run->retries), "bytes_sent", sf_juint(run->bytes_sent),
+                               "bytes_received", sf_juint(run->bytes_received), "rtt_us", rtt,
+                               "elapsed_s", sf_jreal((double)run->elapsed_ns / 1e9, 6), "error",
+                               sf_jstr(run->error)));
 }
 
 void sf_run_print_text(FILE *f, struct sf_run *run)

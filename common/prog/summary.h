@@ -1,6 +1,6 @@
 /*
  * summary: what a client reports at the end of a run, as one text line or
- * one JSON object (--json).  The field names are stable and documented in
+ * one JSON object (--json, written with jout).  The field names are stable and documented in
  * docs/json.md; scripts and `sockfam compare` read them.
  */
 #ifndef SF_SUMMARY_H
@@ -32,8 +32,5 @@ void sf_run_print_text(FILE *f, struct sf_run *run);
 
 /* "Client received: 'echo=> ...'", the bytes through sf_repr (never raw). */
 void sf_print_received(FILE *f, const void *data, size_t len);
-
-/* A JSON string literal for s (escaping quotes, backslashes, controls). */
-void sf_json_string(FILE *f, const char *s);
 
 #endif

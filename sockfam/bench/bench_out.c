@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "bench.h"
-#include "summary.h"
+#include "jout.h"
 
 static const char *const titles[SEC_N] = {
     "Round trips, one message in flight",
@@ -140,48 +140,62 @@ static void print_text(const struct bench *b)
            "trips lower is better (1.10 = 10%% slower); for rates higher is better.\n");
 }
 
-static void json_cell(const struct cell *c, int first)
+/* The figures of a measured cell, by section. */
+static void json_figures(json_t *o, const struct cell *c)
+{
+    if (c->sec == SEC_LATENCY || c->sec == SEC_CONNECT) {
+        double per_s = c->sec == SEC_LATENCY ? (c->mean > 0 ? 1e6 / c->mean : 0) : c->rate;
+        json_object_update_new(o, json_pack("{s:o,s:o,s:o,s:o}", "p50_us", sf_jreal(c->p50, 3),
+                                            "p99_us", sf_jreal(c->p99, 3), "mean_us",
+                                            sf_jreal(c->mean, 3), "per_s", sf_jreal(per_s, 1)));
+    } else if (c->sec == SEC_STREAM) {
+        json_object_set_new(o, "mb_per_s", sf_jreal(c->rate, 1));
+    } else if (c->sec == SEC_DGRAM) {
+        json_object_update_new(
+            o, json_pack("{s:o,s:o,s:o,s:o,s:o,s:I}", "sent_per_s", sf_jreal(c->rate, 1),
+                         "delivered_per_s", sf_jreal(c->delivered, 1), "sent", sf_juint(c->sent),
+                         "received", sf_juint(c->received), "dropped", sf_juint(c->dropped),
+                         "unexplained", (json_int_t)c->unexplained));
+    } else {
+        json_object_update_new(
+            o, json_pack("{s:o,s:o,s:o,s:o,s:I}", "clients", sf_juint(c->clients), "completed",
+                         sf_juint(c->completed), "failed", sf_juint(c->failed), "p99_us",
+                         sf_jreal(c->p99, 3), "server_rss_kib", (json_int_t)c->rss_kib));
+    }
+}
+
+static json_t *json_cell(const struct cell *c)
 {
     static const char *const secs[SEC_N] = {"latency", "stream", "dgram", "connect", "crowd"};
     static const char *const roles[] = {"ours", "floor", "peer"};
+    json_t *o = json_pack("{s:s,s:s,s:o,s:I,s:b,s:b}", "section", secs[c->sec], "role",
+                          roles[c->role], "name", sf_jstr(c->name), "size", (json_int_t)c->size,
+                          "ok", c->ok, "skipped", c->skipped);
 
-    printf("%s{\"section\":\"%s\",\"role\":\"%s\",\"name\":", first ? "" : ",", secs[c->sec],
-           roles[c->role]);
-    sf_json_string(stdout, c->name);
-    printf(",\"size\":%lu,\"ok\":%s,\"skipped\":%s", c->size, c->ok ? "true" : "false",
-           c->skipped ? "true" : "false");
-    if (!c->ok) {
-        printf(",\"why\":");
-        sf_json_string(stdout, c->why);
-    } else if (c->sec == SEC_LATENCY || c->sec == SEC_CONNECT) {
-        printf(",\"p50_us\":%.3f,\"p99_us\":%.3f,\"mean_us\":%.3f,\"per_s\":%.1f", c->p50, c->p99,
-               c->mean, c->sec == SEC_LATENCY ? (c->mean > 0 ? 1e6 / c->mean : 0) : c->rate);
-    } else if (c->sec == SEC_STREAM) {
-        printf(",\"mb_per_s\":%.1f", c->rate);
-    } else if (c->sec == SEC_DGRAM) {
-        printf(",\"sent_per_s\":%.1f,\"delivered_per_s\":%.1f,\"sent\":%llu,\"received\":%llu,"
-               "\"dropped\":%llu,\"unexplained\":%lld",
-               c->rate, c->delivered, c->sent, c->received, c->dropped, c->unexplained);
-    } else {
-        printf(",\"clients\":%llu,\"completed\":%llu,\"failed\":%llu,\"p99_us\":%.3f,"
-               "\"server_rss_kib\":%ld",
-               c->clients, c->completed, c->failed, c->p99, c->rss_kib);
-    }
+    if (!o)
+        return NULL;
+    if (!c->ok)
+        json_object_set_new(o, "why", sf_jstr(c->why));
+    else
+        json_figures(o, c);
     if (c->ratio > 0) {
-        printf(",\"ratio\":%.4f,\"vs\":", c->ratio);
-        sf_json_string(stdout, c->vs);
+        json_object_set_new(o, "ratio", sf_jreal(c->ratio, 4));
+        json_object_set_new(o, "vs", sf_jstr(c->vs));
     }
-    printf("}");
+    return o;
 }
 
 static void print_json(const struct bench *b)
 {
-    printf("{\"program\":\"sockfam bench\",\"placement\":\"%s\",\"cpu_server\":%d,"
-           "\"cpu_client\":%d,\"cpus\":%d,\"count\":%lu,\"warmup\":%lu,\"cells\":[",
-           b->placement, b->server.self, b->client.self, b->cpus.n, b->count, b->warmup);
+    json_t *cells = json_array();
+
     for (int i = 0; i < b->ncells; i++)
-        json_cell(&b->cells[i], i == 0);
-    printf("]}\n");
+        json_array_append_new(cells, json_cell(&b->cells[i]));
+    sf_jout_print(stdout,
+                  json_pack("{s:s,s:s,s:i,s:i,s:i,s:I,s:I,s:o}", "program", "sockfam bench",
+                            "placement", b->placement, "cpu_server", b->server.self, "cpu_client",
+                            b->client.self, "cpus", b->cpus.n, "count", (json_int_t)b->count,
+                            "warmup", (json_int_t)b->warmup, "cells", cells));
 }
 
 int bench_report(struct bench *b)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "run.h"
+#include "jout.h"
 #include "summary.h"
 
 static const char *status_name(enum status s)
@@ -92,73 +93,60 @@ void report_text(const struct run *r)
     }
 }
 
-static void json_count(const char *name, int captured, unsigned long long v)
+/* A wire figure, or null when nothing was captured. */
+static json_t *wire_count(int captured, unsigned long long v)
 {
-    if (captured)
-        printf(",\"%s\":%llu", name, v);
-    else
-        printf(",\"%s\":null", name);
+    return captured ? sf_juint(v) : json_null();
 }
 
-static void json_family(const struct run *r, enum fam f)
+static json_t *server_text(const struct run *r, enum fam f)
+{
+    char buf[64];
+
+    if (families[f].unix_type)
+        return sf_jstr(r->path[f]);
+    if (f == FAM_ICMP)
+        return json_string("127.0.0.1");
+    snprintf(buf, sizeof(buf), "127.0.0.1:%d", r->port[f]);
+    return json_string(buf);
+}
+
+static json_t *json_family(const struct run *r, enum fam f)
 {
     const struct result *x = &r->r[f];
+    int overhead = x->captured && x->payload_bytes;
+    json_t *rtt = x->have_rtt ? json_pack("{s:o,s:o}", "p50", sf_jreal(x->p50_us, 1), "p99",
+                                          sf_jreal(x->p99_us, 1))
+                              : json_null();
 
-    printf("{\"family\":\"%s\",\"socket\":\"%s\",\"setup\":\"%s\",\"boundaries\":%s,"
-           "\"delivery\":\"%s\",\"status\":\"%s\",\"why\":",
-           families[f].name, families[f].socket, families[f].setup,
-           families[f].boundaries ? "true" : "false", families[f].delivery, status_name(x->status));
-    if (x->status == ST_OK)
-        printf("null");
-    else
-        sf_json_string(stdout, x->why);
-    printf(",\"server\":");
-    if (families[f].unix_type)
-        sf_json_string(stdout, r->path[f]);
-    else if (f == FAM_ICMP)
-        printf("\"127.0.0.1\"");
-    else
-        printf("\"127.0.0.1:%d\"", r->port[f]);
-    printf(",\"sent\":%llu,\"answered\":%llu,\"payload_bytes\":%llu", x->sent, x->answered,
-           x->payload_bytes);
-    json_count("packets", x->captured, x->packets);
-    json_count("wire_bytes", x->captured, x->wire_bytes);
-    json_count("setup_packets", x->captured, x->setup_packets);
-    if (x->captured && x->payload_bytes)
-        printf(",\"overhead\":%.4f", (double)x->wire_bytes / (double)x->payload_bytes);
-    else
-        printf(",\"overhead\":null");
-    if (x->have_rtt)
-        printf(",\"rtt_us\":{\"p50\":%.1f,\"p99\":%.1f}}", x->p50_us, x->p99_us);
-    else
-        printf(",\"rtt_us\":null}");
+    return json_pack(
+        "{s:s,s:s,s:s,s:b,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "family",
+        families[f].name, "socket", families[f].socket, "setup", families[f].setup, "boundaries",
+        families[f].boundaries, "delivery", families[f].delivery, "status", status_name(x->status),
+        "why", x->status == ST_OK ? json_null() : sf_jstr(x->why), "server", server_text(r, f),
+        "sent", sf_juint(x->sent), "answered", sf_juint(x->answered), "payload_bytes",
+        sf_juint(x->payload_bytes), "packets", wire_count(x->captured, x->packets), "wire_bytes",
+        wire_count(x->captured, x->wire_bytes), "setup_packets",
+        wire_count(x->captured, x->setup_packets), "overhead",
+        overhead ? sf_jreal((double)x->wire_bytes / (double)x->payload_bytes, 4) : json_null(),
+        "rtt_us", rtt);
 }
 
 void report_json(const struct run *r)
 {
-    int first = 1;
+    json_t *fams = json_array(), *notes = json_array();
 
-    printf("{\"program\":\"sockfam compare\",\"count\":%lu,\"size\":%lu,\"mode\":\"%s\","
-           "\"captured\":%s,\"namespace\":%s,\"icmp_responder\":\"%s\",\"contention\":true,"
-           "\"families\":[",
-           r->o.count, r->o.size, r->o.mode, r->wire_ok ? "true" : "false",
-           r->netns ? "true" : "false", r->icmp_echod ? "icmp-echod" : "kernel");
-    for (int f = 0; f < FAM_N; f++) {
-        if (!r->o.on[f])
-            continue;
-        printf("%s", first ? "" : ",");
-        first = 0;
-        json_family(r, (enum fam)f);
-    }
-    printf("],\"other_packets\":");
-    if (r->wire_ok)
-        printf("%llu", r->other_packets);
-    else
-        printf("null");
-    printf(",\"kernel_drops\":%llu,\"notes\":[", r->kernel_drops);
-    for (int i = 0; i < r->nnotes; i++) {
-        printf("%s", i ? "," : "");
-        sf_json_string(stdout, r->notes[i]);
-    }
-    printf("]}\n");
+    for (int f = 0; f < FAM_N; f++)
+        if (r->o.on[f])
+            json_array_append_new(fams, json_family(r, (enum fam)f));
+    for (int i = 0; i < r->nnotes; i++)
+        json_array_append_new(notes, sf_jstr(r->notes[i]));
+    sf_jout_print(stdout, json_pack("{s:s,s:I,s:I,s:s,s:b,s:b,s:s,s:b,s:o,s:o,s:o,s:o}", "program",
+                                    "sockfam compare", "count", (json_int_t)r->o.count, "size",
+                                    (json_int_t)r->o.size, "mode", r->o.mode, "captured",
+                                    r->wire_ok, "namespace", r->netns, "icmp_responder",
+                                    r->icmp_echod ? "icmp-echod" : "kernel", "contention", 1,
+                                    "families", fams, "other_packets",
+                                    r->wire_ok ? sf_juint(r->other_packets) : json_null(),
+                                    "kernel_drops", sf_juint(r->kernel_drops), "notes", notes));
 }
