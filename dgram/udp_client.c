@@ -43,7 +43,7 @@ static int open_udp(struct sf_err *err, struct sf_client *c)
     int fd;
 
     if (c->o.use_connect)
-        fd = sf_connect(err, &c->addr, c->o.family, SOCK_DGRAM, (int)c->o.timeout_ms);
+        fd = sf_connect(err, &c->addr, c->o.family, SOCK_DGRAM, 0, (int)c->o.timeout_ms);
     else
         fd = sf_dgram_socket(err, &c->addr, c->o.family, &c->dest, &c->destlen);
     if (fd < 0)

@@ -39,7 +39,7 @@ int main(int argc, char **argv)
     sf_cli_server_addr(&o, NULL, &addr);
     int stop_fd = sf_cli_stop_fd(); /* SIGINT, SIGTERM */
 
-    int fd = sf_listen(&err, &addr, o.family, SOCK_DGRAM, 0);
+    int fd = sf_listen(&err, &addr, o.family, SOCK_DGRAM, 0, 0);
     if (fd < 0 || sf_local_address(&err, fd, local, sizeof(local)) < 0)
         sf_cli_fail(&err);
     fprintf(stderr, "listening on %s\n", local);

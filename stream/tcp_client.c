@@ -21,12 +21,13 @@ static const struct sf_cli_spec spec = {
     "Send messages to a tcp-server over TCP (SOCK_STREAM) and print the replies.\n"
     "HOST is a name, an address, HOST:PORT or [IPV6]:PORT (default: localhost).",
     "[OPTIONS] [HOST [MESSAGE...]]",
-    SF_OPT_INET,
+    SF_OPT_INET | SF_OPT_MPTCP,
 };
 
 static int open_tcp(struct sf_err *err, struct sf_client *c)
 {
-    int fd = sf_connect(err, &c->addr, c->o.family, SOCK_STREAM, (int)c->o.timeout_ms);
+    int fd =
+        sf_connect(err, &c->addr, c->o.family, SOCK_STREAM, c->o.protocol, (int)c->o.timeout_ms);
     int one = 1;
 
     if (fd < 0)

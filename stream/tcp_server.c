@@ -23,7 +23,7 @@ static const struct sf_cli_spec spec = {
     "Serve the tutorial's demos over TCP (SOCK_STREAM), IPv4 or IPv6, many clients at once.\n"
     "Prints 'listening on ADDR:PORT' on stderr when ready.",
     "[OPTIONS]",
-    SF_OPT_INET | SF_OPT_CONN,
+    SF_OPT_INET | SF_OPT_CONN | SF_OPT_MPTCP,
 };
 
 int main(int argc, char **argv)
@@ -39,7 +39,7 @@ int main(int argc, char **argv)
     sf_cli_server_addr(&o, NULL, &addr);
     int stop_fd = sf_cli_stop_fd(); /* SIGINT, SIGTERM */
 
-    int fd = sf_listen(&err, &addr, o.family, SOCK_STREAM, o.backlog);
+    int fd = sf_listen(&err, &addr, o.family, SOCK_STREAM, o.protocol, o.backlog);
     if (fd < 0 || sf_local_address(&err, fd, local, sizeof(local)) < 0)
         sf_cli_fail(&err);
     fprintf(stderr, "listening on %s\n", local);

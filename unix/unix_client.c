@@ -43,7 +43,7 @@ static int open_unix(struct sf_err *err, struct sf_client *c)
     int fd;
 
     if (c->o.socktype != SOCK_DGRAM) {
-        fd = sf_connect(err, &c->addr, SF_FAMILY_ANY, c->o.socktype, (int)c->o.timeout_ms);
+        fd = sf_connect(err, &c->addr, SF_FAMILY_ANY, c->o.socktype, 0, (int)c->o.timeout_ms);
     } else {
         fd = sf_dgram_socket(err, &c->addr, SF_FAMILY_ANY, &c->dest, &c->destlen);
         if (fd >= 0 && (sf_local_autobind(err, fd) < 0 ||

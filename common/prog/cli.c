@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,6 +111,7 @@ enum {
     OPT_PERMS,
     OPT_WARMUP,
     OPT_SEND_TIMEOUT,
+    OPT_MPTCP,
 };
 
 /* A row of the shared table: the option, and which programs take it. */
@@ -133,6 +135,11 @@ static const struct optdef optdefs[] = {
     {{"bind", 'b', "ADDR", "address to listen on (default: loopback)"}, ROLE_SERVER, SF_OPT_INET},
     {{"bind", 'b', "PATH", "socket file or @abstract name to listen on"}, ROLE_SERVER, SF_OPT_UNIX},
     {{"type", 't', "TYPE", "socket type: stream, dgram or seqpacket"}, ROLE_BOTH, SF_OPT_UNIX},
+    {{"mptcp", OPT_MPTCP, NULL,
+      "Multipath TCP (IPPROTO_MPTCP, Linux 5.6+): the SYN carries MP_CAPABLE; a peer\n"
+      "without MPTCP falls back to plain TCP"},
+     ROLE_BOTH,
+     SF_OPT_MPTCP},
     {{"mode", 'm', "MODE", "welcome, echo, mirror or discard (default: echo); see below"},
      ROLE_BOTH,
      0},
@@ -302,6 +309,9 @@ static void client_option(void *opts, int c, const char *optarg)
     case OPT_JSON:
         o->json = 1;
         break;
+    case OPT_MPTCP:
+        o->protocol = IPPROTO_MPTCP;
+        break;
     }
 }
 
@@ -360,6 +370,9 @@ static void server_option(void *opts, int c, const char *optarg)
         break;
     case OPT_PERMS:
         o->perms = sf_opt_octal("--perms", optarg);
+        break;
+    case OPT_MPTCP:
+        o->protocol = IPPROTO_MPTCP;
         break;
     }
 }

@@ -27,6 +27,7 @@ enum sf_cli_extra {
     SF_OPT_UNIX = 1 << 4,         /* --type stream|dgram|seqpacket */
     SF_OPT_CONN = 1 << 5,         /* server: --timeout, --send-timeout, --backlog, --once */
     SF_OPT_CONNECT_UNIX = 1 << 6, /* --connect (a connected AF_UNIX dgram socket) */
+    SF_OPT_MPTCP = 1 << 7,        /* --mptcp (IPPROTO_MPTCP instead of TCP) */
 };
 
 /* What a program is, for --help and for which options it takes. */
@@ -53,6 +54,7 @@ struct sf_client_opts {
     uint64_t recv_size; /* receive buffer per read (0 = the default) */
     int use_connect;    /* --connect */
     int socktype;       /* --type (AF_UNIX) */
+    int protocol;       /* socket()'s protocol: 0, or IPPROTO_MPTCP with --mptcp */
     int json, quiet;
 };
 
@@ -65,6 +67,7 @@ struct sf_server_opts {
     int64_t send_timeout_ms; /* drop a client that reads none of a reply this long */
     uint64_t recv_size;      /* bytes per recv() */
     int socktype;            /* --type (AF_UNIX) */
+    int protocol;            /* socket()'s protocol: 0, or IPPROTO_MPTCP with --mptcp */
     int backlog;             /* listen() backlog */
     unsigned perms;          /* AF_UNIX socket file permissions */
     int once, quiet;

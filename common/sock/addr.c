@@ -165,14 +165,34 @@ static int prepare_listener(struct sf_err *err, int fd, int family, int socktype
     return 0;
 }
 
+/*
+ * socket() with a protocol (0: the type's default); a kernel that refuses
+ * MPTCP says why in the error: net.mptcp.enabled=0 gives ENOPROTOOPT, a
+ * kernel without it EPROTONOSUPPORT (or EINVAL before 5.6).
+ */
+static int open_socket(struct sf_err *err, int family, int socktype, int protocol, const char *what)
+{
+    int fd = socket(family, socktype | SOCK_CLOEXEC, protocol);
+
+    if (fd >= 0)
+        return fd;
+    if (protocol == IPPROTO_MPTCP &&
+        (errno == ENOPROTOOPT || errno == EPROTONOSUPPORT || errno == EINVAL))
+        return sf_err_set(err, SF_ERR_PEER, errno, "socket",
+                          "socket(IPPROTO_MPTCP) for %s: %s: this kernel refuses MPTCP "
+                          "(Linux 5.6+ with net.mptcp.enabled=1)",
+                          what, strerror(errno));
+    return sf_err_sys(err, errno, "socket", what);
+}
+
 /* socket + options + bind + listen for one address; the fd or -1, nothing left open. */
 static int listen_one(struct sf_err *err, const struct sockaddr *sa, socklen_t salen, int socktype,
-                      int backlog, const char *what)
+                      int protocol, int backlog, const char *what)
 {
-    int fd = socket(sa->sa_family, socktype | SOCK_CLOEXEC, 0);
+    int fd = open_socket(err, sa->sa_family, socktype, protocol, what);
 
     if (fd < 0)
-        return sf_err_sys(err, errno, "socket", what);
+        return -1;
     if (prepare_listener(err, fd, sa->sa_family, socktype, what) < 0)
         goto fail;
     if (bind(fd, sa, salen) < 0) {
@@ -190,7 +210,7 @@ fail:
 }
 
 int sf_listen(struct sf_err *err, const struct sf_addr *addr, enum sf_family family, int socktype,
-              int backlog)
+              int protocol, int backlog)
 {
     struct addrinfo *res, *ai;
     int fd = -1;
@@ -198,12 +218,12 @@ int sf_listen(struct sf_err *err, const struct sf_addr *addr, enum sf_family fam
     if (addr->kind != SF_ADDR_INET) {
         struct sockaddr_un sun;
         socklen_t len = sf_addr_to_sun(addr, &sun);
-        return listen_one(err, (struct sockaddr *)&sun, len, socktype, backlog, addr->text);
+        return listen_one(err, (struct sockaddr *)&sun, len, socktype, 0, backlog, addr->text);
     }
     if (resolve(err, addr, family, socktype, 1, &res) < 0)
         return -1;
     for (ai = res; ai && fd < 0; ai = ai->ai_next)
-        fd = listen_one(err, ai->ai_addr, ai->ai_addrlen, socktype, backlog, addr->text);
+        fd = listen_one(err, ai->ai_addr, ai->ai_addrlen, socktype, protocol, backlog, addr->text);
     freeaddrinfo(res);
     return fd;
 }
@@ -227,13 +247,13 @@ static int connect_wait(struct sf_err *err, int fd, int64_t deadline, const char
 }
 
 static int connect_one(struct sf_err *err, const struct sockaddr *sa, socklen_t salen, int socktype,
-                       int64_t deadline, const char *what)
+                       int protocol, int64_t deadline, const char *what)
 {
-    int fd = socket(sa->sa_family, socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    int fd = open_socket(err, sa->sa_family, socktype | SOCK_NONBLOCK, protocol, what);
     int rc;
 
     if (fd < 0)
-        return sf_err_sys(err, errno, "socket", what);
+        return -1;
     rc = connect(fd, sa, salen);
     if (rc < 0 && (errno == EINPROGRESS || errno == EINTR))
         rc = connect_wait(err, fd, deadline, what);
@@ -249,7 +269,7 @@ static int connect_one(struct sf_err *err, const struct sockaddr *sa, socklen_t 
 }
 
 int sf_connect(struct sf_err *err, const struct sf_addr *addr, enum sf_family family, int socktype,
-               int timeout_ms)
+               int protocol, int timeout_ms)
 {
     struct addrinfo *res, *ai;
     int64_t deadline = sf_deadline_after_ms(timeout_ms);
@@ -258,12 +278,13 @@ int sf_connect(struct sf_err *err, const struct sf_addr *addr, enum sf_family fa
     if (addr->kind != SF_ADDR_INET) {
         struct sockaddr_un sun;
         socklen_t len = sf_addr_to_sun(addr, &sun);
-        return connect_one(err, (struct sockaddr *)&sun, len, socktype, deadline, addr->text);
+        return connect_one(err, (struct sockaddr *)&sun, len, socktype, 0, deadline, addr->text);
     }
     if (resolve(err, addr, family, socktype, 0, &res) < 0)
         return -1;
     for (ai = res; ai && fd < 0; ai = ai->ai_next) {
-        fd = connect_one(err, ai->ai_addr, ai->ai_addrlen, socktype, deadline, addr->text);
+        fd =
+            connect_one(err, ai->ai_addr, ai->ai_addrlen, socktype, protocol, deadline, addr->text);
         if (fd < 0 && err && err->kind == SF_ERR_TIMEOUT)
             break;
     }

@@ -55,19 +55,23 @@ int sf_addr_parse(struct sf_err *err, const char *text, const char *default_port
  * Open a listening (or, for datagram types, bound) socket of `socktype` on
  * addr.  Listeners get SO_REUSEADDR; IPv6 ones IPV6_V6ONLY, so "::1" never
  * quietly takes IPv4 too.  backlog is passed to listen() for stream and
- * seqpacket.  Returns the fd or -1.
+ * seqpacket.  protocol is socket()'s third argument: 0 for the type's own,
+ * IPPROTO_MPTCP for Multipath TCP (a kernel that refuses it is
+ * SF_ERR_PEER, with the reason and the sysctl in the message).  AF_UNIX
+ * addresses ignore it.  Returns the fd or -1.
  */
 int sf_listen(struct sf_err *err, const struct sf_addr *addr, enum sf_family family, int socktype,
-              int backlog);
+              int protocol, int backlog);
 
 /*
  * Open a socket of `socktype` connected to addr, trying every resolved
  * address until one accepts, within timeout_ms overall (non-blocking
  * connect, poll, SO_ERROR; -1 = no limit).  The fd returned is blocking.
- * A timeout is SF_ERR_TIMEOUT with errno ETIMEDOUT.  Returns the fd or -1.
+ * A timeout is SF_ERR_TIMEOUT with errno ETIMEDOUT.  protocol: as for
+ * sf_listen().  Returns the fd or -1.
  */
 int sf_connect(struct sf_err *err, const struct sf_addr *addr, enum sf_family family, int socktype,
-               int timeout_ms);
+               int protocol, int timeout_ms);
 
 /*
  * Open an unconnected datagram socket for sending to addr: resolve it, take

@@ -57,7 +57,7 @@ static int bind_with_perms(struct sf_err *err, const struct sf_addr *addr, int s
 {
     /* The umask decides the new file's mode at bind(): no window with wider permissions. */
     mode_t old = umask(~perms & 0777);
-    int fd = sf_listen(err, addr, SF_FAMILY_ANY, socktype, backlog);
+    int fd = sf_listen(err, addr, SF_FAMILY_ANY, socktype, 0, backlog);
 
     umask(old);
     return fd;

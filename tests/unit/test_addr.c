@@ -140,15 +140,15 @@ Test(addr, listen_port0_connect_and_refused)
     char local[128];
 
     cr_assert_eq(sf_addr_parse(&err, "127.0.0.1:0", NULL, 1, &a), 0);
-    int lfd = sf_listen(&err, &a, SF_FAMILY_ANY, SOCK_STREAM, 4);
+    int lfd = sf_listen(&err, &a, SF_FAMILY_ANY, SOCK_STREAM, 0, 4);
     cr_assert_geq(lfd, 0, "%s", err.msg);
     cr_assert_eq(sf_local_address(&err, lfd, local, sizeof(local)), 0);
     cr_assert_eq(sf_addr_parse(&err, local, NULL, 0, &a), 0, "%s", err.msg);
-    int fd = sf_connect(&err, &a, SF_FAMILY_ANY, SOCK_STREAM, 2000);
+    int fd = sf_connect(&err, &a, SF_FAMILY_ANY, SOCK_STREAM, 0, 2000);
     cr_assert_geq(fd, 0, "%s", err.msg);
     close(fd);
     close(lfd);
-    fd = sf_connect(&err, &a, SF_FAMILY_ANY, SOCK_STREAM, 2000);
+    fd = sf_connect(&err, &a, SF_FAMILY_ANY, SOCK_STREAM, 0, 2000);
     cr_expect_eq(fd, -1);
     cr_expect_eq(err.sys_errno, ECONNREFUSED);
     cr_expect(strstr(err.msg, "connect(") && strstr(err.msg, "Connection refused"), "%s", err.msg);
@@ -163,11 +163,11 @@ Test(addr, listen_address_in_use_names_address)
     char local[128];
 
     cr_assert_eq(sf_addr_parse(&err, "127.0.0.1:0", NULL, 1, &a), 0);
-    int lfd = sf_listen(&err, &a, SF_FAMILY_ANY, SOCK_STREAM, 4);
+    int lfd = sf_listen(&err, &a, SF_FAMILY_ANY, SOCK_STREAM, 0, 4);
     cr_assert_geq(lfd, 0);
     sf_local_address(&err, lfd, local, sizeof(local));
     cr_assert_eq(sf_addr_parse(&err, local, NULL, 0, &a), 0);
-    cr_expect_eq(sf_listen(&err, &a, SF_FAMILY_ANY, SOCK_STREAM, 4), -1);
+    cr_expect_eq(sf_listen(&err, &a, SF_FAMILY_ANY, SOCK_STREAM, 0, 4), -1);
     cr_expect_eq(err.sys_errno, EADDRINUSE);
     cr_expect(strstr(err.msg, local), "'%s' should name %s", err.msg, local);
     close(lfd);
@@ -180,6 +180,6 @@ Test(addr, family_mismatch_is_resolution_error)
     struct sf_err err;
 
     cr_assert_eq(sf_addr_parse(&err, "[::1]:1", NULL, 0, &a), 0);
-    cr_expect_eq(sf_connect(&err, &a, SF_FAMILY_V4, SOCK_STREAM, 1000), -1);
+    cr_expect_eq(sf_connect(&err, &a, SF_FAMILY_V4, SOCK_STREAM, 0, 1000), -1);
     cr_expect_eq(err.kind, SF_ERR_GAI);
 }
