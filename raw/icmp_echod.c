@@ -24,6 +24,7 @@
 #include "loop.h"
 #include "opts.h"
 #include "ping.h"
+#include "priv.h"
 
 struct echod {
     uint64_t seen, requests, answered, ignored, malformed;
@@ -122,11 +123,14 @@ static void warn_if_kernel_answers(const char *path, const char *name)
 static const struct sf_opt echod_opts[] = {
     {"ipv4", '4', NULL, "answer ICMP (IPv4) only"},
     {"ipv6", '6', NULL, "answer ICMPv6 only"},
+    {"user", 'Z', "USER",
+     "as root: become USER once the sockets are open (default: the user who\n"
+     "ran sudo, else nobody), as tcpdump -Z does"},
     {"help", 'h', NULL, "show this help and exit"},
 };
 
 static const struct sf_cmd echod_cmd = {
-    "[-4|-6]",
+    "[-4|-6] [-Z USER]",
     "Answer ICMP and ICMPv6 echo requests from user space on raw sockets, until SIGINT or\n"
     "SIGTERM; print the counts on exit. Prints 'listening on icmp, icmp6' on stderr when ready.",
     echod_opts,
@@ -134,24 +138,34 @@ static const struct sf_cmd echod_cmd = {
     "Exit status: 0 stopped by a signal, 64 usage, 71 OS error, 77 no CAP_NET_RAW.\n",
 };
 
+struct echod_opts {
+    int want[2]; /* IPv4, IPv6 */
+    const char *user;
+};
+
 static void echod_option(void *ctx, int c, const char *arg)
 {
-    int *want = ctx;
+    struct echod_opts *o = ctx;
 
-    (void)arg;
-    if ((c == '4' && !want[0]) || (c == '6' && !want[1]))
+    if (c == 'Z') {
+        o->user = arg;
+        return;
+    }
+    if ((c == '4' && !o->want[0]) || (c == '6' && !o->want[1]))
         sf_cli_usage_error("-4 and -6 cannot be used together");
-    want[c == '4'] = 0; /* -4: no v6 socket; -6: no v4 socket */
+    o->want[c == '4'] = 0; /* -4: no v6 socket; -6: no v4 socket */
 }
 
 int main(int argc, char **argv)
 {
     static struct echod d;
     struct sf_err err;
-    int fds[2] = {-1, -1}, want[2] = {1, 1};
+    int fds[2] = {-1, -1};
+    struct echod_opts o = {{1, 1}, NULL};
+    int *want = o.want;
 
     sf_cli_init("icmp-echod");
-    sf_opts_no_operands(argc, argv, sf_opts_parse(&echod_cmd, argc, argv, echod_option, want));
+    sf_opts_no_operands(argc, argv, sf_opts_parse(&echod_cmd, argc, argv, echod_option, &o));
     int stop_fd = sf_cli_stop_fd(); /* SIGINT, SIGTERM */
     struct sf_loop *loop = sf_loop_new(&err);
     for (int v6 = 0; v6 < 2 && loop; v6++) {
@@ -161,7 +175,8 @@ int main(int argc, char **argv)
             sf_loop_add(&err, loop, fds[v6], SF_EV_IN, on_readable, &d) < 0)
             sf_cli_fail(&err);
     }
-    if (!loop || sf_ping_drop_privileges(&err) < 0)
+    /* The sockets are open: nothing privileged is needed from here on, and no exec gets it back. */
+    if (!loop || sf_priv_drop(&err, o.user, NULL) < 0)
         sf_cli_fail(&err);
     if (want[0])
         warn_if_kernel_answers("/proc/sys/net/ipv4/icmp_echo_ignore_all",

@@ -12,6 +12,7 @@
  *   icmp-ping 127.0.0.1            four requests, one a second
  *   icmp-ping -c 100 -i 0 -q ::1   as fast as replies come, summary only
  */
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 #include "jout.h"
 #include "io.h"
 #include "ping.h"
+#include "priv.h"
 #include "stats.h"
 #include "summary.h"
 
@@ -33,6 +35,7 @@ struct pinger {
     int64_t *sent_at;            /* by 16-bit seq: SEQ_SLOTS, reused when the seq wraps */
     uint8_t *seen;               /* by 16-bit seq, cleared when the seq is sent again */
     uint64_t transmitted, received, duplicates, errors, malformed, ignored, truncated;
+    uint64_t different; /* replies (counted above) from another address than the one pinged */
     struct sf_stats rtt_us;
     int stop_fd, stopped; /* SIGINT/SIGTERM come on stop_fd (sf_cli_stop_fd) */
     uint8_t in[65536 + 64], out[65536];
@@ -58,7 +61,21 @@ static const char *error_text(const struct sf_icmp_msg *m, int v6, char *buf, si
     return buf;
 }
 
-static void on_reply(struct pinger *g, const struct sf_icmp_msg *m, const char *from, int ttl)
+/* Did the reply come from another address than the one pinged?  (iputils marks it too.) */
+static int other_source(const struct pinger *g, const struct sockaddr_storage *ss)
+{
+    if (ss->ss_family != g->p.dest.ss_family)
+        return 1;
+    if (ss->ss_family == AF_INET6)
+        return memcmp(&((const struct sockaddr_in6 *)ss)->sin6_addr,
+                      &((const struct sockaddr_in6 *)&g->p.dest)->sin6_addr,
+                      sizeof(struct in6_addr)) != 0;
+    return ((const struct sockaddr_in *)ss)->sin_addr.s_addr !=
+           ((const struct sockaddr_in *)&g->p.dest)->sin_addr.s_addr;
+}
+
+static void on_reply(struct pinger *g, const struct sf_icmp_msg *m, const char *from, int ttl,
+                     int other)
 {
     if (!sf_icmp_is_ours(m, g->p.id, g->transmitted)) {
         g->ignored++; /* another program's reply, or not a request we sent */
@@ -69,6 +86,7 @@ static void on_reply(struct pinger *g, const struct sf_icmp_msg *m, const char *
     /* Shorter than the request: an answer still (iputils counts it), but marked. */
     int cut = m->payload_len < g->o.size;
     g->seen[m->seq] = 1;
+    g->different += (uint64_t)other;
     if (dup) {
         g->duplicates++;
     } else {
@@ -81,7 +99,8 @@ static void on_reply(struct pinger *g, const struct sf_icmp_msg *m, const char *
     printf("%zu bytes from %s: icmp_seq=%u", m->payload_len + SF_ICMP_HDR, from, m->seq);
     if (ttl >= 0)
         printf(" ttl=%d", ttl);
-    printf(" time=%.3f ms%s%s\n", rtt / 1e3, dup ? " (DUP!)" : "", cut ? " (truncated)" : "");
+    printf(" time=%.3f ms%s%s%s\n", rtt / 1e3, dup ? " (DUP!)" : "", cut ? " (truncated)" : "",
+           other ? " (DIFFERENT ADDRESS!)" : "");
 }
 
 static void on_packet(struct pinger *g, size_t n, const struct sockaddr_storage *ss,
@@ -93,7 +112,7 @@ static void on_packet(struct pinger *g, size_t n, const struct sockaddr_storage 
     sf_sockaddr_host((const struct sockaddr *)ss, sslen, from, sizeof(from));
     switch (sf_icmp_parse(g->in, n, g->p.v6, g->p.with_ip, &m)) {
     case SF_ICMP_ECHO_REPLY:
-        on_reply(g, &m, from, ttl);
+        on_reply(g, &m, from, ttl, other_source(g, ss));
         return;
     case SF_ICMP_ERROR:
         if (!sf_icmp_is_ours(&m, g->p.id, g->transmitted)) {
@@ -179,16 +198,17 @@ static void report(struct pinger *g, int64_t elapsed_ns)
                                 sf_jreal(s.mean / 1e3, 6), "max", sf_jreal(s.max / 1e3, 6), "mdev",
                                 sf_jreal(s.mdev / 1e3, 6), "p50", sf_jreal(s.p50 / 1e3, 6), "p99",
                                 sf_jreal(s.p99 / 1e3, 6));
-        sf_jout_print(
-            stdout,
-            json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:o}", "program",
-                      "icmp-ping", "family", g->p.v6 ? "icmp6" : "icmp", "socket",
-                      g->p.raw ? "raw" : "dgram", "target", sf_jstr(g->o.target), "address",
-                      sf_jstr(g->host), "transmitted", sf_juint(g->transmitted), "received",
-                      sf_juint(g->received), "duplicates", sf_juint(g->duplicates), "errors",
-                      sf_juint(g->errors), "malformed", sf_juint(g->malformed), "ignored",
-                      sf_juint(g->ignored), "truncated", sf_juint(g->truncated), "loss_pct",
-                      sf_jreal(loss, 1), "time_ms", (json_int_t)ms, "rtt_ms", rtt));
+        sf_jout_print(stdout,
+                      json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:o}",
+                                "program", "icmp-ping", "family", g->p.v6 ? "icmp6" : "icmp",
+                                "socket", g->p.raw ? "raw" : "dgram", "target",
+                                sf_jstr(g->o.target), "address", sf_jstr(g->host), "transmitted",
+                                sf_juint(g->transmitted), "received", sf_juint(g->received),
+                                "duplicates", sf_juint(g->duplicates), "errors",
+                                sf_juint(g->errors), "malformed", sf_juint(g->malformed), "ignored",
+                                sf_juint(g->ignored), "truncated", sf_juint(g->truncated),
+                                "different_address", sf_juint(g->different), "loss_pct",
+                                sf_jreal(loss, 1), "time_ms", (json_int_t)ms, "rtt_ms", rtt));
         return;
     }
     printf("\n--- %s ping statistics ---\n", g->o.target);
@@ -205,6 +225,9 @@ static void report(struct pinger *g, int64_t elapsed_ns)
     if (g->truncated)
         printf("truncated: %llu replies shorter than the request\n",
                (unsigned long long)g->truncated);
+    if (g->different)
+        printf("different address: %llu replies from another address than %s\n",
+               (unsigned long long)g->different, g->host);
     if (g->malformed || g->ignored)
         printf("ignored: %llu malformed, %llu not ours\n", (unsigned long long)g->malformed,
                (unsigned long long)g->ignored);
@@ -223,8 +246,8 @@ int main(int argc, char **argv)
     snprintf(addr.text, sizeof(addr.text), "%s", g.o.target); /* no port to show */
     if (sf_ping_open(&err, &addr, g.o.family, &g.p) < 0)
         sf_cli_fail(&err);
-    /* The socket is open: no capability is needed from here on. */
-    if (sf_ping_drop_privileges(&err) < 0)
+    /* The socket is open: nothing privileged is needed from here on, and no exec gets it back. */
+    if (sf_priv_drop(&err, g.o.user, NULL) < 0)
         sf_cli_fail(&err);
     sf_sockaddr_host((struct sockaddr *)&g.p.dest, g.p.destlen, g.host, sizeof(g.host));
     g.sent_at = calloc(SEQ_SLOTS, sizeof(*g.sent_at));

@@ -472,6 +472,9 @@ static const struct sf_opt ping_opts[] = {
     {NULL, 's', "BYTES", "payload size (default: 56)"},
     {NULL, 'W', "SEC", "how long to wait for each reply (default: 2)"},
     {NULL, 'q', NULL, "print only the summary"},
+    {NULL, 'Z', "USER",
+     "as root: become USER once the socket is open (default: the user who\n"
+     "ran sudo, else nobody), as tcpdump -Z does"},
     {"json", OPT_JSON, NULL, "print one JSON object instead of text"},
     {"help", 'h', NULL, "show this help and exit"},
 };
@@ -510,6 +513,9 @@ static void ping_option(void *opts, int c, const char *arg)
         break;
     case 'q':
         o->quiet = 1;
+        break;
+    case 'Z':
+        o->user = arg;
         break;
     case OPT_JSON:
         o->json = 1;

@@ -80,6 +80,7 @@ struct sf_ping_opts {
     int64_t interval_ms; /* -i: between requests; 0 = the next as soon as a reply comes */
     uint64_t size;       /* -s: payload bytes (default 56, as ping) */
     int64_t wait_ms;     /* -W: how long to wait for a reply */
+    const char *user;    /* -Z: whom to become once the socket is open (as root), or NULL */
     int json, quiet;
 };
 

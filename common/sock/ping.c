@@ -2,13 +2,11 @@
 #include "ping.h"
 
 #include <errno.h>
-#include <linux/capability.h>
 #include <linux/icmp.h>
 #include <netinet/icmp6.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "io.h"
@@ -95,25 +93,6 @@ int sf_ping_open(struct sf_err *err, const struct sf_addr *addr, enum sf_family 
         close(p->fd);
         return -1;
     }
-    return 0;
-}
-
-int sf_ping_drop_privileges(struct sf_err *err)
-{
-    struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
-    struct __user_cap_data_struct data[2];
-
-    if (getuid() != geteuid() && setuid(getuid()) < 0)
-        return sf_err_sys(err, errno, "setuid", NULL);
-    memset(data, 0, sizeof(data));
-    if (syscall(SYS_capset, &hdr, data) < 0)
-        return sf_err_sys(err, errno, "capset", NULL);
-    /* Check, as iputils does: a drop that silently failed would leave us privileged. */
-    if (syscall(SYS_capget, &hdr, data) < 0)
-        return sf_err_sys(err, errno, "capget", NULL);
-    if (data[0].effective || data[0].permitted || data[1].effective || data[1].permitted ||
-        (getuid() != 0 && geteuid() == 0))
-        return sf_err_set(err, SF_ERR_SYS, EPERM, NULL, "privileges still held after the drop");
     return 0;
 }
 

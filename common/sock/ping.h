@@ -41,12 +41,6 @@ struct sf_ping {
 int sf_ping_open(struct sf_err *err, const struct sf_addr *addr, enum sf_family family,
                  struct sf_ping *p);
 
-/*
- * Give up every capability (and a setuid root's euid) once the socket is
- * open, and check that they are gone.  Returns 0 or -1.
- */
-int sf_ping_drop_privileges(struct sf_err *err);
-
 /* Send one ICMP message to the destination.  0 or -1. */
 int sf_ping_send(struct sf_err *err, const struct sf_ping *p, const void *msg, size_t len);
 

@@ -243,6 +243,28 @@ static unsigned long long caps_of(pid_t pid, const char *which)
     return v;
 }
 
+/* The lines of /proc/PID/status that say who a process is and what it holds. */
+static void expect_unprivileged(pid_t pid, unsigned uid)
+{
+    static const char *const caps[] = {"CapInh:", "CapPrm:", "CapEff:", "CapBnd:", "CapAmb:"};
+    char path[64], line[256], want[64];
+    int uid_ok = 0, nnp = 0;
+
+    for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
+        cr_expect_eq(caps_of(pid, caps[i]), 0, "%s not empty", caps[i]);
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+    snprintf(want, sizeof(want), "Uid:\t%u\t%u\t%u\t%u\n", uid, uid, uid, uid);
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f, "%s", path);
+    while (fgets(line, sizeof(line), f)) {
+        uid_ok |= strcmp(line, want) == 0;
+        nnp |= strcmp(line, "NoNewPrivs:\t1\n") == 0;
+    }
+    fclose(f);
+    cr_expect(uid_ok, "not running as uid %u", uid);
+    cr_expect(nnp, "no_new_privs not set");
+}
+
 /*
  * Hostile replies, injected from a raw socket in a private namespace where
  * the kernel's echo is off.  To request 1: a bad checksum, a wrong id, a
@@ -304,20 +326,93 @@ Test(raw, injected_replies_each_counted_in_its_category)
               "%s", c.out);
 }
 
-/* icmp-echod serves with no capability left, and SIGINT ends it with its counters. */
+/* icmp-echod serves as nobody with no capability left, and SIGINT ends it with its counters. */
 Test(raw, echod_holds_no_capability_and_ends_on_sigint)
 {
     struct proc d, c;
 
     private_netns();
     cr_assert_eq(sf_sysctl_write(NULL, "/proc/sys/net/ipv4/icmp_echo_ignore_all", "1"), 0);
+    unsetenv("SUDO_UID"), unsetenv("SUDO_GID");
     start_echod(&d);
+    /* As root it became nobody: no capability in any set, no_new_privs. */
+    if (geteuid() == 0)
+        expect_unprivileged(d.pid, 65534);
     cr_expect_eq(caps_of(d.pid, "CapEff:"), 0, "icmp-echod kept capabilities");
     cr_expect_eq(caps_of(d.pid, "CapPrm:"), 0, "icmp-echod kept capabilities");
     const char *v4[] = {"icmp-ping", "-c", "2", "-i", "0", "127.0.0.1", NULL};
     cr_expect_eq(proc_run(&c, WAIT_MS, v4), 0, "%s", c.err);
     cr_expect_eq(proc_signal_wait(&d, SIGINT, WAIT_MS), 0, "%s", d.err);
     cr_expect(strstr(d.err, "echo requests 2, answered 2"), "%s", d.err);
+}
+
+struct become_case {
+    const char *z;        /* -Z USER, or NULL */
+    const char *sudo_uid; /* SUDO_UID and SUDO_GID, or NULL */
+    unsigned uid;
+};
+
+/*
+ * As root, once its socket is open, icmp-ping becomes -Z's user, else
+ * sudo's, else nobody, with every capability set empty (the bounding set
+ * too) and no_new_privs, so no exec can bring root back; and Ctrl-C
+ * between two requests of -i 5 prints the statistics at once.
+ */
+Test(raw, root_ping_becomes_a_user_and_stops_on_sigint)
+{
+    static const struct become_case cases[] = {
+        {"4242", NULL, 4242}, {NULL, "4343", 4343}, {NULL, NULL, 65534}};
+
+    if (geteuid() != 0)
+        cr_skip_test("not root: icmp-ping has no user to switch from");
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const struct become_case *k = &cases[i];
+        const char *argv[] = {"icmp-ping", "-c", "2", "-i", "5", "127.0.0.1", NULL, NULL, NULL};
+        struct proc c;
+
+        unsetenv("SUDO_UID"), unsetenv("SUDO_GID");
+        if (k->sudo_uid)
+            setenv("SUDO_UID", k->sudo_uid, 1), setenv("SUDO_GID", k->sudo_uid, 1);
+        if (k->z)
+            argv[6] = "-Z", argv[7] = k->z;
+        cr_assert_eq(proc_start(&c, argv), 0);
+        cr_assert(proc_wait_output(&c, 1, "icmp_seq=1 ", WAIT_MS), "case %zu: %s", i, c.err);
+        expect_unprivileged(c.pid, k->uid);
+        /* The next request is 5 s away: a prompt exit proves the wait did not hold the signal. */
+        cr_expect_eq(proc_signal_wait(&c, SIGINT, 2000), 0, "case %zu: %s", i, c.err);
+        cr_expect(strstr(c.out, "1 packets transmitted, 1 received"), "case %zu: %s", i, c.out);
+    }
+    unsetenv("SUDO_UID"), unsetenv("SUDO_GID");
+}
+
+/* A reply to our request from another address is counted, and marked as iputils marks it. */
+Test(raw, reply_from_another_address_is_marked)
+{
+    uint8_t pkt[2048], out[2048];
+    struct sockaddr_in other = loopback4(0);
+    struct proc c;
+
+    private_netns();
+    cr_assert_eq(sf_sysctl_write(NULL, "/proc/sys/net/ipv4/icmp_echo_ignore_all", "1"), 0);
+    int fd = injector(), from2 = injector();
+    /* All of 127/8 is this host's: a raw socket bound to 127.0.0.2 sends from it
+     * (and hears only what is sent to it: the requests come to the other). */
+    other.sin_addr.s_addr = htonl(0x7f000002);
+    cr_assert_eq(bind(from2, (struct sockaddr *)&other, sizeof(other)), 0, "%s", strerror(errno));
+    const char *argv[] = {"icmp-ping", "-c", "1", "-W", "5", "127.0.0.1", NULL};
+    cr_assert_eq(proc_start(&c, argv), 0);
+    size_t n = next_request(fd, pkt, sizeof(pkt));
+    size_t ihl = (size_t)(pkt[0] & 0x0f) * 4;
+    reply_of(out, pkt + ihl, n - ihl);
+    inject(from2, out, n - ihl);
+    cr_assert_eq(proc_wait_exit(&c, WAIT_MS), 0, "%s", c.err);
+    close(fd);
+    close(from2);
+    cr_expect(strstr(c.out, "64 bytes from 127.0.0.2: icmp_seq=1 "), "%s", c.out);
+    cr_expect(strstr(c.out, " (DIFFERENT ADDRESS!)\n"), "%s", c.out);
+    cr_expect(strstr(c.out, "1 packets transmitted, 1 received"), "%s", c.out);
+    cr_expect(strstr(c.out, "different address: 1 replies from another address than 127.0.0.1"),
+              "%s", c.out);
 }
 
 struct bad_case {
