@@ -49,6 +49,7 @@ int main(int argc, char **argv)
         .recv_size = o.recv_size,
         .on_datagram = sf_srv_on_datagram, /* UDP has no connection: a line per datagram */
         .on_send_error = sf_srv_on_send_error,
+        .on_refused = sf_srv_on_refused, /* loops: from itself, a service port, over the rate */
         .ctx = &o,
     };
     int rc = sf_dserv_run(&err, fd, &cfg, stop_fd, &n);

@@ -38,8 +38,8 @@ static int serve(struct sf_err *err, int fd, struct sf_server_opts *o, int stop_
     int rc;
 
     if (o->socktype == SOCK_DGRAM) {
-        struct sf_dserv_config cfg = {o->mode, o->recv_size, sf_srv_on_datagram,
-                                      sf_srv_on_send_error, o};
+        struct sf_dserv_config cfg = {
+            o->mode, o->recv_size, sf_srv_on_datagram, sf_srv_on_send_error, o, 0, NULL};
         rc = sf_dserv_run(err, fd, &cfg, stop_fd, &d);
         sf_srv_print_dgram_counters("unix-server", &d);
         return rc;

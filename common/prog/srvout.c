@@ -93,11 +93,27 @@ void sf_srv_print_dgram_counters(const char *program, const struct sf_dserv_coun
 {
     fprintf(stderr,
             "%s: datagrams %llu, replies %llu, truncated %llu, send errors %llu, bytes in %llu, "
-            "bytes out %llu, dropped by the kernel %llu\n",
+            "bytes out %llu, dropped by the kernel %llu",
             program, (unsigned long long)n->datagrams, (unsigned long long)n->replies,
             (unsigned long long)n->truncated, (unsigned long long)n->send_errors,
             (unsigned long long)n->bytes_in, (unsigned long long)n->bytes_out,
             (unsigned long long)n->kernel_drops);
+    /* Only an IP server refuses datagrams (dserv.h): AF_UNIX senders cannot be forged. */
+    if (n->inet)
+        fprintf(stderr,
+                ", not answered: from itself %llu, from a service port %llu, over the rate %llu",
+                (unsigned long long)n->from_self, (unsigned long long)n->from_service,
+                (unsigned long long)n->over_rate);
+    fputc('\n', stderr);
+}
+
+void sf_srv_on_refused(void *opts, const char *peer, const char *why)
+{
+    static unsigned shown;
+
+    (void)opts;
+    warn_limited(&shown, "unanswered datagrams", "datagram from %s not answered: %s (an echo loop)",
+                 peer, why);
 }
 
 void sf_srv_on_truncated(void *opts, const char *peer, size_t len, size_t full)

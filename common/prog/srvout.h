@@ -32,5 +32,7 @@ void sf_srv_on_truncated(void *opts, const char *peer, size_t len, size_t full);
 void sf_srv_on_datagram(void *opts, const struct sockaddr *from, socklen_t fromlen, size_t len,
                         size_t full);
 void sf_srv_on_send_error(void *opts, const char *peer, size_t len, int errnum);
+/* A datagram left unanswered to break an echo loop (dserv.h): one limited warning line. */
+void sf_srv_on_refused(void *opts, const char *peer, const char *why);
 
 #endif

@@ -2,6 +2,7 @@
 #include "dserv.h"
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,23 +12,107 @@
 
 /* Datagrams handled per wake-up before the loop looks at signals again. */
 #define BATCH 64
-/* Datagrams handled at most after the stop (a flood would otherwise never end). */
+/* Datagrams handled at most after the stop, and for how long (a flood would never end). */
 #define DRAIN_MAX 1048576
+#define DRAIN_MS 1000
+/* Sources whose reply budget is remembered (a direct-mapped table: bounded memory). */
+#define SOURCES 1024
+
+/* One source's token bucket: replies it may still get, refilled at reply_rate a second. */
+struct bucket {
+    struct sockaddr_storage who; /* ss_family 0: unused */
+    double tokens;
+    int64_t at; /* when tokens was last refilled (sf_now_ns) */
+};
 
 struct dserver {
     const struct sf_dserv_config *cfg;
     struct sf_dserv_counters *count;
     char *inbuf, *outbuf;
     size_t outcap;
+    struct sockaddr_storage self; /* the socket's own address */
+    socklen_t selflen;
+    struct bucket *buckets; /* SOURCES of them, with reply_rate only */
 };
+
+static int inet_port(const struct sockaddr_storage *ss)
+{
+    if (ss->ss_family == AF_INET)
+        return ntohs(((const struct sockaddr_in *)ss)->sin_port);
+    if (ss->ss_family == AF_INET6)
+        return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+    return -1;
+}
+
+static size_t source_hash(const struct sockaddr_storage *ss)
+{
+    const unsigned char *p = (const unsigned char *)ss;
+    size_t len =
+        ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+    uint32_t h = 2166136261u; /* FNV-1a */
+
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ p[i]) * 16777619u;
+    return h % SOURCES;
+}
+
+/* Take one reply from from's bucket: 1 allowed, 0 over the rate. */
+static int within_rate(struct dserver *d, const struct sockaddr_storage *from, socklen_t fromlen)
+{
+    struct bucket *b = &d->buckets[source_hash(from)];
+    double rate = d->cfg->reply_rate;
+    int64_t now = sf_now_ns();
+
+    if (!sf_sockaddr_equal((const struct sockaddr *)&b->who, sizeof(b->who),
+                           (const struct sockaddr *)from, fromlen)) {
+        memcpy(&b->who, from, fromlen); /* a new source (or a collision): a full second's worth */
+        b->tokens = rate;
+        b->at = now;
+    }
+    b->tokens += (double)(now - b->at) * rate / 1e9;
+    if (b->tokens > rate)
+        b->tokens = rate;
+    b->at = now;
+    if (b->tokens < 1)
+        return 0;
+    b->tokens -= 1;
+    return 1;
+}
+
+/* Should this datagram go unanswered?  The reason, counted, or NULL (answer it). */
+static const char *refusal(struct dserver *d, const struct sockaddr_storage *from,
+                           socklen_t fromlen)
+{
+    int port = inet_port(from);
+
+    if (port < 0)
+        return NULL; /* AF_UNIX: the kernel vouches for the sender's address */
+    if (sf_sockaddr_equal((const struct sockaddr *)from, fromlen, (const struct sockaddr *)&d->self,
+                          d->selflen))
+        return d->count->from_self++, "from itself";
+    if (port < 1024)
+        return d->count->from_service++, "from a service port";
+    if (d->buckets && !within_rate(d, from, fromlen))
+        return d->count->over_rate++, "over the rate";
+    return NULL;
+}
 
 static void reply(struct dserver *d, int fd, const struct sockaddr_storage *from, socklen_t fromlen,
                   size_t len)
 {
     size_t rlen = sf_proto_reply(d->cfg->mode, d->inbuf, len, d->outbuf, d->outcap);
 
+    const char *why;
+
     if (d->cfg->mode == SF_MODE_DISCARD)
         return;
+    if ((why = refusal(d, from, fromlen)) != NULL) {
+        char peer[SF_ADDR_TEXT_MAX];
+        sf_sockaddr_format((const struct sockaddr *)from, fromlen, peer, sizeof(peer));
+        if (d->cfg->on_refused)
+            d->cfg->on_refused(d->cfg->ctx, peer, why);
+        return;
+    }
     if (sendto(fd, d->outbuf, rlen, MSG_DONTWAIT | MSG_NOSIGNAL, (const struct sockaddr *)from,
                fromlen) == (ssize_t)rlen) {
         d->count->replies++;
@@ -71,6 +156,16 @@ static void on_readable(struct sf_loop *loop, int fd, unsigned events, void *ctx
     serve_batch(ctx, fd, BATCH);
 }
 
+/* After the stop: what was already queued, within DRAIN_MAX datagrams and DRAIN_MS. */
+static void drain(struct dserver *d, int fd, int rc)
+{
+    int64_t deadline = sf_deadline_after_ms(DRAIN_MS);
+
+    for (int n = 0; rc == 0 && n < DRAIN_MAX && sf_now_ns() < deadline; n += BATCH)
+        if (serve_batch(d, fd, BATCH) < BATCH)
+            return;
+}
+
 int sf_dserv_run(struct sf_err *err, int fd, const struct sf_dserv_config *cfg, int stop_fd,
                  struct sf_dserv_counters *counters)
 {
@@ -82,14 +177,20 @@ int sf_dserv_run(struct sf_err *err, int fd, const struct sf_dserv_config *cfg, 
     d.outcap = sf_proto_reply_max(cfg->mode, cfg->recv_size);
     d.inbuf = malloc(cfg->recv_size);
     d.outbuf = malloc(d.outcap ? d.outcap : 1);
-    if (!d.inbuf || !d.outbuf)
+    d.selflen = sizeof(d.self);
+    if (getsockname(fd, (struct sockaddr *)&d.self, &d.selflen) < 0)
+        d.selflen = 0;
+    counters->inet = inet_port(&d.self) >= 0;
+    if (cfg->reply_rate)
+        d.buckets = calloc(SOURCES, sizeof(*d.buckets));
+    if (!d.inbuf || !d.outbuf || (cfg->reply_rate && !d.buckets))
         sf_err_sys(err, ENOMEM, "malloc", "server buffers");
     else if (loop && sf_loop_add(err, loop, fd, SF_EV_IN, on_readable, &d) == 0)
         rc = sf_loop_run(err, loop, stop_fd);
-    for (int n = 0; rc == 0 && n < DRAIN_MAX && serve_batch(&d, fd, BATCH) == BATCH; n += BATCH)
-        ;
+    drain(&d, fd, rc);
     counters->kernel_drops = sf_socket_drops(fd);
     sf_loop_free(loop);
+    free(d.buckets);
     free(d.inbuf);
     free(d.outbuf);
     return rc;
