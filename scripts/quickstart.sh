@@ -108,6 +108,10 @@ test)
     echo "quickstart: each libFuzzer target for a short run from its seed corpus"
     CC=clang build build-fuzz -DSOCKFAM_FUZZ=ON -DSOCKFAM_TESTS=OFF
     (cd build-fuzz && ctest --output-on-failure -L fuzz -j2)
+    echo "quickstart: the same targets under MemorySanitizer (values read before they were set)"
+    CC=clang build build-fuzz-msan -DSOCKFAM_FUZZ=ON -DSOCKFAM_FUZZ_SANITIZER=memory \
+        -DSOCKFAM_TESTS=OFF
+    (cd build-fuzz-msan && ctest --output-on-failure -L fuzz -j2)
     ;;
 *)
     echo "usage: bash scripts/quickstart.sh compare|test|demo" >&2

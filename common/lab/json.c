@@ -95,10 +95,19 @@ static int digits(struct cur *c)
     return c->p > s ? 0 : fail(c, "bad number");
 }
 
+/*
+ * A number, read into a double.  Its text is bounded (NUMBER_MAX) whether
+ * or not the value is wanted, so that sf_json_check() and sf_json_get()
+ * always agree on what is valid: a reader that accepted a text and then
+ * failed to read one of its values handed back an unset value (found by
+ * MemorySanitizer, fuzz/fuzz_json.c).
+ */
+#define NUMBER_MAX 512
+
 static int number(struct cur *c, struct sf_json_val *out)
 {
     const char *s = c->p;
-    char buf[64];
+    char buf[NUMBER_MAX];
 
     if (c->p < c->end && *c->p == '-')
         c->p++;
@@ -115,10 +124,10 @@ static int number(struct cur *c, struct sf_json_val *out)
         if (digits(c) < 0)
             return -1;
     }
+    size_t n = (size_t)(c->p - s);
+    if (n >= sizeof(buf))
+        return fail(c, "number too long");
     if (out) {
-        size_t n = (size_t)(c->p - s);
-        if (n >= sizeof(buf))
-            return fail(c, "number too long");
         memcpy(buf, s, n);
         buf[n] = '\0';
         out->type = SF_JSON_NUMBER;
@@ -240,7 +249,7 @@ static size_t segment(const char *path, const char **rest)
     return n;
 }
 
-/* Within the container v, the member named by seg (n bytes): its value, 1; 0 absent. */
+/* Within the container v, the member named by seg (n bytes): its value, 1; 0 absent; -1 bad. */
 static int member(const struct sf_json_val *v, const char *seg, size_t n, struct sf_json_val *out)
 {
     struct cur c = {v->start + 1, v->start + v->len, 0, NULL};
@@ -253,14 +262,18 @@ static int member(const struct sf_json_val *v, const char *seg, size_t n, struct
             return 0;
     }
     for (size_t i = 0; i < v->count; i++) {
-        struct sf_json_val key = {.len = 0}, got;
+        /* Every field set: a string or a number leaves count (and num) as they start. */
+        struct sf_json_val key = {.len = 0}, got = {.type = SF_JSON_NULL};
         ws(&c);
         if (v->type == SF_JSON_OBJECT) {
-            string(&c, &key);
+            if (string(&c, &key) < 0)
+                return -1;
             ws(&c);
             c.p++; /* ':' (checked already) */
         }
-        value(&c, &got);
+        /* Checked already too; a failure here is a reader bug, never an unset value handed out. */
+        if (value(&c, &got) < 0)
+            return -1;
         if (v->type == SF_JSON_OBJECT ? key.len == n && memcmp(key.start, seg, n) == 0
                                       : i == index) {
             *out = got; /* out may be v itself */
@@ -275,16 +288,19 @@ static int member(const struct sf_json_val *v, const char *seg, size_t n, struct
 int sf_json_get(const char *text, size_t len, const char *path, struct sf_json_val *out)
 {
     struct cur c = {text, text + len, 0, NULL};
-    struct sf_json_val v;
+    struct sf_json_val v = {.type = SF_JSON_NULL};
 
-    if (sf_json_check(text, len, NULL) < 0)
+    if (sf_json_check(text, len, NULL) < 0 || value(&c, &v) < 0)
         return -1;
-    value(&c, &v);
     while (path && *path) {
         const char *rest;
         size_t n = segment(path, &rest);
-        if ((v.type != SF_JSON_OBJECT && v.type != SF_JSON_ARRAY) || !member(&v, path, n, &v))
+        int found;
+        if (v.type != SF_JSON_OBJECT && v.type != SF_JSON_ARRAY)
             return 0;
+        found = member(&v, path, n, &v);
+        if (found <= 0)
+            return found;
         path = rest;
     }
     *out = v;

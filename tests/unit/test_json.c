@@ -1,5 +1,6 @@
 /* Unit tests for common/json: lookups in the suite's own output, and a hostile table. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "json.h"
@@ -96,4 +97,34 @@ Test(json, escaped_nul_is_rejected_and_never_read_past)
     cr_expect_eq(sf_json_unescape(&v, buf, sizeof(buf)), 2);
     cr_expect_eq(buf[0], '\0');
     cr_expect_eq(buf[1], 'x');
+}
+
+/*
+ * Found by fuzz_json under MemorySanitizer: a number of 64 digits or more
+ * passed the check, then failed to read, and sf_json_get() handed back the
+ * previous member's value (or garbage).  Now the check and the lookup
+ * agree: a long number reads as a number, one past the bound is rejected
+ * by both, and every field of a returned value is set.
+ */
+Test(json, long_numbers_read_or_rejected_never_stale)
+{
+    char text[1200], digits[700];
+    struct sf_json_val v;
+
+    memset(digits, '7', 100);
+    digits[100] = '\0';
+    snprintf(text, sizeof(text), "{\"a\":1,\"b\":%s}", digits);
+    cr_assert_eq(sf_json_get(text, strlen(text), "b", &v), 1);
+    cr_expect_eq(v.type, SF_JSON_NUMBER);
+    cr_expect_gt(v.num, 7.7e99);
+    cr_expect_eq(v.len, 100);
+    memset(digits, '7', 600);
+    digits[600] = '\0';
+    snprintf(text, sizeof(text), "{\"a\":1,\"b\":%s}", digits);
+    cr_expect_eq(sf_json_check(text, strlen(text), NULL), -1);
+    cr_expect_eq(sf_json_get(text, strlen(text), "b", &v), -1);
+    cr_expect_eq(sf_json_get(text, strlen(text), "a", &v), -1, "the text is bad as a whole");
+    cr_assert_eq(sf_json_get("\"s\"", 3, "", &v), 1);
+    cr_expect_eq(v.count, 0, "a string's count is set");
+    cr_expect_eq(v.num, 0);
 }
