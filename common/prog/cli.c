@@ -112,6 +112,9 @@ enum {
     OPT_WARMUP,
     OPT_SEND_TIMEOUT,
     OPT_MPTCP,
+    OPT_IDLE_TIMEOUT,
+    OPT_MAX_CONNS,
+    OPT_MAX_PER_PEER,
 };
 
 /* A row of the shared table: the option, and which programs take it. */
@@ -164,6 +167,20 @@ static const struct optdef optdefs[] = {
      SF_OPT_CONN},
     {{"send-timeout", OPT_SEND_TIMEOUT, "SEC",
       "drop a client that takes none of a waiting reply for SEC, 0 never (default: 10)"},
+     ROLE_SERVER,
+     SF_OPT_CONN},
+    {{"idle-timeout", OPT_IDLE_TIMEOUT, "SEC",
+      "close a connection that sends nothing for SEC, 0 never (default: 60)"},
+     ROLE_SERVER,
+     SF_OPT_CONN},
+    {{"max-conns", OPT_MAX_CONNS, "N",
+      "connections open at once at most; more are accepted and closed (default: 0,\n"
+      "as many as descriptors allow)"},
+     ROLE_SERVER,
+     SF_OPT_CONN},
+    {{"max-per-peer", OPT_MAX_PER_PEER, "N",
+      "connections open at once from one address (AF_UNIX: one uid) at most\n"
+      "(default: 0, no cap)"},
      ROLE_SERVER,
      SF_OPT_CONN},
     {{"retries", OPT_RETRIES, "N",
@@ -359,6 +376,15 @@ static void server_option(void *opts, int c, const char *optarg)
     case OPT_SEND_TIMEOUT:
         o->send_timeout_ms = sf_opt_seconds("--send-timeout", optarg, 1);
         break;
+    case OPT_IDLE_TIMEOUT:
+        o->idle_timeout_ms = sf_opt_seconds("--idle-timeout", optarg, 1);
+        break;
+    case OPT_MAX_CONNS:
+        o->max_conns = (uint32_t)sf_opt_uint("--max-conns", optarg, 0, 1000000);
+        break;
+    case OPT_MAX_PER_PEER:
+        o->max_per_peer = (uint32_t)sf_opt_uint("--max-per-peer", optarg, 0, 1000000);
+        break;
     case OPT_RECV_SIZE:
         o->recv_size = sf_opt_uint("--recv-size", optarg, 1, 16u << 20);
         break;
@@ -384,6 +410,7 @@ void sf_cli_server_parse(int argc, char **argv, const struct sf_cli_spec *spec,
     o->mode = SF_MODE_ECHO;
     o->timeout_ms = 5000;
     o->send_timeout_ms = 10000;
+    o->idle_timeout_ms = 60000;
     o->socktype = SOCK_STREAM;
     o->backlog = 128;
     o->perms = 0600;

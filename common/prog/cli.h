@@ -65,6 +65,9 @@ struct sf_server_opts {
     const char *port;        /* -p PORT, or NULL for the mode's default */
     int64_t timeout_ms;      /* welcome: wait this long for the message */
     int64_t send_timeout_ms; /* drop a client that reads none of a reply this long */
+    int64_t idle_timeout_ms; /* close a connection that sends nothing this long (0: never) */
+    uint32_t max_conns;      /* connections open at once at most (0: no cap) */
+    uint32_t max_per_peer;   /* from one address or local uid at most (0: no cap) */
     uint64_t recv_size;      /* bytes per recv() */
     int socktype;            /* --type (AF_UNIX) */
     int protocol;            /* socket()'s protocol: 0, or IPPROTO_MPTCP with --mptcp */

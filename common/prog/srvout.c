@@ -57,7 +57,7 @@ void sf_srv_on_connect(void *opts, int fd, const struct sockaddr *peer, socklen_
 void sf_srv_on_event(void *opts, enum sf_sserv_event ev, const char *peer, int errnum)
 {
     const struct sf_server_opts *o = opts;
-    static unsigned errors, stalled;
+    static unsigned errors, stalled, idle, refused;
 
     if (ev == SF_SSERV_TIMEOUT)
         printf("Time Out\n");
@@ -69,8 +69,15 @@ void sf_srv_on_event(void *opts, enum sf_sserv_event ev, const char *peer, int e
                      "connection from %s dropped: it took none of its reply for %.3g s "
                      "(--send-timeout)",
                      peer, (double)o->send_timeout_ms / 1e3);
+    else if (ev == SF_SSERV_IDLE)
+        warn_limited(&idle, "idle closes", "connection from %s closed: it sent nothing for %.3g s",
+                     peer, (double)o->idle_timeout_ms / 1e3);
+    else if (ev == SF_SSERV_REFUSED_FULL || ev == SF_SSERV_REFUSED_PEER)
+        warn_limited(&refused, "refused connections", "connection from %s refused: %s", peer,
+                     ev == SF_SSERV_REFUSED_FULL ? "--max-conns connections are open"
+                                                 : "--max-per-peer from that peer are open");
     else if (ev == SF_SSERV_ACCEPT_PAUSED)
-        sf_cli_warn("accept: %s (new connections wait until descriptors free up)",
+        sf_cli_warn("accept: %s (waiting clients are closed until descriptors free up)",
                     strerror(errnum));
     else if (ev == SF_SSERV_ACCEPT_RESUMED)
         sf_cli_warn("accept: accepting again");
@@ -79,13 +86,16 @@ void sf_srv_on_event(void *opts, enum sf_sserv_event ev, const char *peer, int e
 void sf_srv_print_conn_counters(const char *program, const struct sf_sserv_counters *n)
 {
     fprintf(stderr,
-            "%s: clients %llu, replies %llu, timed out %llu, truncated %llu, errors %llu, "
-            "dropped for not reading %llu, accept paused %llu, largest waiting reply %llu, "
-            "bytes in %llu, bytes out %llu\n",
+            "%s: clients %llu, replies %llu, timed out %llu, idle %llu, truncated %llu, errors "
+            "%llu, dropped for not reading %llu, out of descriptors %llu, closed for lack of "
+            "descriptors %llu, refused at --max-conns %llu, refused at --max-per-peer %llu, "
+            "largest waiting reply %llu, bytes in %llu, bytes out %llu\n",
             program, (unsigned long long)n->accepted, (unsigned long long)n->replies,
-            (unsigned long long)n->timeouts, (unsigned long long)n->truncated,
-            (unsigned long long)n->errors, (unsigned long long)n->stalled,
-            (unsigned long long)n->accept_pauses, (unsigned long long)n->pending_peak,
+            (unsigned long long)n->timeouts, (unsigned long long)n->idle,
+            (unsigned long long)n->truncated, (unsigned long long)n->errors,
+            (unsigned long long)n->stalled, (unsigned long long)n->accept_pauses,
+            (unsigned long long)n->refused_nofd, (unsigned long long)n->refused_full,
+            (unsigned long long)n->refused_peer, (unsigned long long)n->pending_peak,
             (unsigned long long)n->bytes_in, (unsigned long long)n->bytes_out);
 }
 

@@ -7,14 +7,26 @@
 #include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "addr.h"
 #include "io.h"
+#include "local.h"
 #include "loop.h"
 
-/* How long accept pauses when descriptors run out (EMFILE/ENFILE). */
+/* How long accept pauses when descriptors run out and the reserve is gone too. */
 #define ACCEPT_PAUSE_MS 100
+/* Peers counted for max_per_peer: a chained hash table of this many buckets. */
+#define PEER_BUCKETS 1024
+
+/* One peer's open connections, for max_per_peer: an IP address, or a local uid. */
+struct peer {
+    struct peer *next;
+    unsigned char key[20]; /* family, then the address bytes or the uid */
+    size_t keylen;
+    uint32_t open;
+};
 
 struct server {
     const struct sf_sserv_config *cfg;
@@ -24,7 +36,11 @@ struct server {
     struct conn *conns; /* every open conversation, to close them at exit */
     char *inbuf, *outbuf;
     size_t outcap;
-    int accept_paused; /* accept is in a pause spell (reported once) */
+    int accept_paused;   /* a spell without descriptors (reported once) */
+    int reserve_fd;      /* held back for EMFILE: freed to accept and close the waiting */
+    int tick_fd;         /* idle_timeout_ms: a timerfd that sweeps for idle connections */
+    uint32_t open;       /* connections open now */
+    struct peer **peers; /* PEER_BUCKETS, with max_per_peer only */
 };
 
 struct conn {
@@ -34,9 +50,13 @@ struct conn {
     char peer[SF_ADDR_TEXT_MAX];
     char *pending; /* reply bytes the socket did not take yet */
     size_t pending_len, pending_off;
-    int closing;     /* close once pending is sent */
-    int stall_armed; /* a send deadline is set for the pending reply */
+    int closing;      /* close once pending is sent */
+    int stall_armed;  /* a send deadline is set for the pending reply */
+    int64_t last_in;  /* when the client last sent something (idle_timeout_ms) */
+    struct peer *who; /* its entry in the peer table, or NULL */
 };
+
+static void peer_release(struct server *srv, struct peer *p);
 
 static void conn_free(struct conn *c)
 {
@@ -46,6 +66,9 @@ static void conn_free(struct conn *c)
         c->srv->conns = c->next;
     if (c->next)
         c->next->prev = c->prev;
+    c->srv->open--;
+    if (c->who)
+        peer_release(c->srv, c->who);
     free(c->pending);
     free(c);
 }
@@ -62,10 +85,15 @@ static void conn_close(struct conn *c, int fd, enum sf_sserv_event ev, int errnu
         srv->count->timeouts++;
     if (ev == SF_SSERV_STALLED)
         srv->count->stalled++;
+    if (ev == SF_SSERV_IDLE)
+        srv->count->idle++;
     srv->count->closed++;
     if (srv->cfg->on_event)
         srv->cfg->on_event(srv->cfg->ctx, ev, c->peer, errnum);
     conn_free(c);
+    /* --once: the conversation is over (the idle timer alone would keep the loop going). */
+    if (srv->cfg->once && srv->count->accepted && srv->open == 0)
+        sf_loop_stop(srv->loop);
 }
 
 /* Send what is pending; returns 0 when all sent, 1 when the socket is full, -1 on error. */
@@ -182,6 +210,8 @@ static void conn_readable(struct conn *c, int fd)
         n = (ssize_t)cfg->recv_size;
     }
     srv->count->bytes_in += (size_t)n;
+    if (cfg->idle_timeout_ms > 0)
+        c->last_in = sf_now_ns();
     size_t rlen = sf_proto_reply(cfg->mode, srv->inbuf, (size_t)n, srv->outbuf, srv->outcap);
     if (cfg->mode == SF_MODE_WELCOME) {
         /* One message per conversation: answer, then close, as the tutorial does. */
@@ -208,22 +238,113 @@ static void on_conn(struct sf_loop *loop, int fd, unsigned events, void *ctx)
         conn_readable(c, fd);
 }
 
+/* The peer a connection counts against: its IP address (no port), or its uid over AF_UNIX. */
+static size_t peer_key(int fd, const struct sockaddr_storage *ss, unsigned char *key)
+{
+    uid_t uid = (uid_t)-1;
+    pid_t pid;
+    gid_t gid;
+
+    key[0] = (unsigned char)ss->ss_family;
+    if (ss->ss_family == AF_INET)
+        return memcpy(key + 1, &((const struct sockaddr_in *)ss)->sin_addr, 4), 5;
+    if (ss->ss_family == AF_INET6)
+        return memcpy(key + 1, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16), 17;
+    sf_local_peercred(NULL, fd, &pid, &uid, &gid); /* the kernel's word, not the client's */
+    return memcpy(key + 1, &uid, sizeof(uid)), 1 + sizeof(uid);
+}
+
+static struct peer **peer_slot(struct server *srv, const unsigned char *key, size_t len)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    struct peer **pp;
+
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ key[i]) * 16777619u;
+    for (pp = &srv->peers[h % PEER_BUCKETS]; *pp; pp = &(*pp)->next)
+        if ((*pp)->keylen == len && memcmp((*pp)->key, key, len) == 0)
+            break;
+    return pp;
+}
+
+/* Count one more connection from this peer into *who: 1, 0 over the cap, -1 out of memory. */
+static int peer_take(struct server *srv, int fd, const struct sockaddr_storage *ss,
+                     struct peer **who)
+{
+    unsigned char key[20];
+    size_t len = peer_key(fd, ss, key);
+    struct peer **pp = peer_slot(srv, key, len);
+
+    if (!*pp) {
+        if (!(*pp = calloc(1, sizeof(**pp))))
+            return -1;
+        memcpy((*pp)->key, key, len);
+        (*pp)->keylen = len;
+    }
+    if ((*pp)->open >= srv->cfg->max_per_peer)
+        return 0;
+    (*pp)->open++;
+    *who = *pp;
+    return 1;
+}
+
+static void peer_release(struct server *srv, struct peer *p)
+{
+    if (--p->open > 0)
+        return;
+    struct peer **pp = peer_slot(srv, p->key, p->keylen);
+    *pp = p->next;
+    free(p);
+}
+
+/* Accepted, and closed at once: the client hears "no" now rather than waiting. */
+static void refuse(struct server *srv, int fd, const struct sockaddr_storage *ss, socklen_t len,
+                   enum sf_sserv_event ev)
+{
+    char peer[SF_ADDR_TEXT_MAX];
+
+    close(fd);
+    if (ev == SF_SSERV_REFUSED_FULL)
+        srv->count->refused_full++;
+    else
+        srv->count->refused_peer++;
+    sf_sockaddr_format((const struct sockaddr *)ss, len, peer, sizeof(peer));
+    if (srv->cfg->on_event)
+        srv->cfg->on_event(srv->cfg->ctx, ev, peer, 0);
+}
+
 static void add_conn(struct server *srv, int fd, const struct sockaddr_storage *ss, socklen_t len)
 {
-    struct conn *c = calloc(1, sizeof(*c));
+    struct peer *who = NULL;
+    int took = srv->peers ? peer_take(srv, fd, ss, &who) : 1;
+
+    if (srv->cfg->max_conns && srv->open >= srv->cfg->max_conns) {
+        refuse(srv, fd, ss, len, SF_SSERV_REFUSED_FULL);
+        return;
+    }
+    if (took == 0) {
+        refuse(srv, fd, ss, len, SF_SSERV_REFUSED_PEER);
+        return;
+    }
+    struct conn *c = took > 0 ? calloc(1, sizeof(*c)) : NULL;
 
     if (!c || sf_loop_add(NULL, srv->loop, fd, SF_EV_IN, on_conn, c) < 0) {
         free(c);
         close(fd);
+        if (who)
+            peer_release(srv, who);
         srv->count->errors++;
         return;
     }
     c->srv = srv;
     c->fd = fd;
+    c->who = who;
+    c->last_in = sf_now_ns();
     c->next = srv->conns;
     if (srv->conns)
         srv->conns->prev = c;
     srv->conns = c;
+    srv->open++;
     sf_sockaddr_format((const struct sockaddr *)ss, len, c->peer, sizeof(c->peer));
     srv->count->accepted++;
     if (ss->ss_family == AF_INET || ss->ss_family == AF_INET6) {
@@ -238,17 +359,44 @@ static void add_conn(struct server *srv, int fd, const struct sockaddr_storage *
         srv->cfg->on_connect(srv->cfg->ctx, fd, (const struct sockaddr *)ss, len);
 }
 
-static void pause_accept(struct server *srv, int errnum)
+/* A spell without descriptors starts: reported once, however long it lasts. */
+static void out_of_descriptors(struct server *srv, int errnum)
 {
-    /* Out of descriptors: stop watching the listener for a moment instead
-     * of spinning on a readable socket that accept() cannot take. */
+    if (!srv->accept_paused) {
+        srv->count->accept_pauses++;
+        if (srv->cfg->on_event)
+            srv->cfg->on_event(srv->cfg->ctx, SF_SSERV_ACCEPT_PAUSED, "", errnum);
+    }
+    srv->accept_paused = 1;
+}
+
+/*
+ * No descriptor for accept(): free the reserve, accept and close every
+ * client waiting in the backlog (each hears a close at once instead of
+ * waiting for ever), then take the reserve back.  Without a reserve (the
+ * whole system is out: ENFILE) stop watching the listener for a moment
+ * instead of spinning on a readable socket that accept() cannot take.
+ */
+static void shed_backlog(struct server *srv, int errnum)
+{
+    out_of_descriptors(srv, errnum);
+    if (srv->reserve_fd >= 0) {
+        close(srv->reserve_fd);
+        for (;;) {
+            int fd = accept4(srv->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+            if (fd < 0 && (errno == EINTR || errno == ECONNABORTED || errno == EPROTO))
+                continue;
+            if (fd < 0)
+                break;
+            close(fd);
+            srv->count->refused_nofd++;
+        }
+        srv->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (srv->reserve_fd >= 0)
+            return;
+    }
     sf_loop_modify(NULL, srv->loop, srv->listen_fd, 0);
     sf_loop_set_deadline(srv->loop, srv->listen_fd, sf_deadline_after_ms(ACCEPT_PAUSE_MS));
-    srv->count->accept_pauses++;
-    /* One report per spell, not one every ACCEPT_PAUSE_MS. */
-    if (!srv->accept_paused && srv->cfg->on_event)
-        srv->cfg->on_event(srv->cfg->ctx, SF_SSERV_ACCEPT_PAUSED, "", errnum);
-    srv->accept_paused = 1;
 }
 
 static void on_listen(struct sf_loop *loop, int lfd, unsigned events, void *ctx)
@@ -259,6 +407,7 @@ static void on_listen(struct sf_loop *loop, int lfd, unsigned events, void *ctx)
         sf_loop_modify(NULL, loop, lfd, SF_EV_IN);
         return;
     }
+    /* Every connection waiting, on each wake-up: a burst empties the backlog at once. */
     for (;;) {
         struct sockaddr_storage ss;
         socklen_t len = sizeof(ss);
@@ -266,14 +415,14 @@ static void on_listen(struct sf_loop *loop, int lfd, unsigned events, void *ctx)
         if (fd < 0 && (errno == EINTR || errno == ECONNABORTED || errno == EPROTO))
             continue;
         if (fd < 0 && (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM))
-            pause_accept(srv, errno);
+            shed_backlog(srv, errno);
         if (fd < 0)
             return;
         if (srv->accept_paused && srv->cfg->on_event)
             srv->cfg->on_event(srv->cfg->ctx, SF_SSERV_ACCEPT_RESUMED, "", 0);
         srv->accept_paused = 0;
         add_conn(srv, fd, &ss, len);
-        if (srv->cfg->once) {
+        if (srv->cfg->once && srv->count->accepted) {
             /* One client only: later ones stay in the backlog and are reset at
              * exit; with nothing left to watch after it, the loop ends. */
             sf_loop_remove(loop, lfd);
@@ -282,37 +431,86 @@ static void on_listen(struct sf_loop *loop, int lfd, unsigned events, void *ctx)
     }
 }
 
+/* Every tick: close the connections that sent nothing for idle_timeout_ms. */
+static void on_tick(struct sf_loop *loop, int fd, unsigned events, void *ctx)
+{
+    struct server *srv = ctx;
+    uint64_t ticks;
+    int64_t limit = sf_now_ns() - srv->cfg->idle_timeout_ms * 1000000;
+
+    (void)loop, (void)events;
+    if (read(fd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
+        return;
+    for (struct conn *c = srv->conns, *next; c; c = next) {
+        next = c->next;
+        /* A waiting reply is send_timeout_ms's; welcome has its own timeout. */
+        if (!c->stall_armed && !c->pending_len && srv->cfg->mode != SF_MODE_WELCOME &&
+            c->last_in <= limit)
+            conn_close(c, c->fd, SF_SSERV_IDLE, 0);
+    }
+}
+
+/* The sweep's timer: a quarter of the idle timeout, between 10 ms and 1 s. */
+static int start_ticks(struct sf_err *err, struct server *srv)
+{
+    int64_t ms = srv->cfg->idle_timeout_ms / 4;
+    struct itimerspec its;
+
+    if (srv->cfg->idle_timeout_ms <= 0)
+        return 0;
+    ms = ms < 10 ? 10 : ms > 1000 ? 1000 : ms;
+    its.it_interval = its.it_value =
+        (struct timespec){(time_t)(ms / 1000), (long)(ms % 1000) * 1000000};
+    srv->tick_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    if (srv->tick_fd < 0 || timerfd_settime(srv->tick_fd, 0, &its, NULL) < 0)
+        return sf_err_sys(err, errno, "timerfd", "idle timeout");
+    return sf_loop_add(err, srv->loop, srv->tick_fd, SF_EV_IN, on_tick, srv);
+}
+
+/* Buffers, the reserve descriptor, the peer table and the listener's watch. */
+static int server_setup(struct sf_err *err, struct server *srv, int listen_fd)
+{
+    const struct sf_sserv_config *cfg = srv->cfg;
+
+    srv->outcap = sf_proto_reply_max(cfg->mode, cfg->recv_size);
+    srv->inbuf = malloc(cfg->recv_size);
+    srv->outbuf = malloc(srv->outcap ? srv->outcap : 1);
+    if (cfg->max_per_peer)
+        srv->peers = calloc(PEER_BUCKETS, sizeof(*srv->peers));
+    if (!srv->inbuf || !srv->outbuf || (cfg->max_per_peer && !srv->peers))
+        return sf_err_sys(err, ENOMEM, "malloc", "server buffers");
+    srv->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (srv->reserve_fd < 0)
+        return sf_err_sys(err, errno, "open", "/dev/null (the reserve descriptor)");
+    srv->loop = sf_loop_new(err);
+    if (!srv->loop || sf_loop_add(err, srv->loop, listen_fd, SF_EV_IN, on_listen, srv) < 0)
+        return -1;
+    /* accept() until EAGAIN needs a non-blocking listener. */
+    if (fcntl(listen_fd, F_SETFL, fcntl(listen_fd, F_GETFL) | O_NONBLOCK) < 0)
+        return sf_err_sys(err, errno, "fcntl", "listening socket");
+    return start_ticks(err, srv);
+}
+
 int sf_sserv_run(struct sf_err *err, int listen_fd, const struct sf_sserv_config *cfg, int stop_fd,
                  struct sf_sserv_counters *counters)
 {
-    struct server srv = {.cfg = cfg, .count = counters, .listen_fd = listen_fd};
+    struct server srv = {
+        .cfg = cfg, .count = counters, .listen_fd = listen_fd, .reserve_fd = -1, .tick_fd = -1};
     int rc = -1;
 
     memset(counters, 0, sizeof(*counters));
-    srv.outcap = sf_proto_reply_max(cfg->mode, cfg->recv_size);
-    srv.inbuf = malloc(cfg->recv_size);
-    srv.outbuf = malloc(srv.outcap ? srv.outcap : 1);
-    srv.loop = sf_loop_new(err);
-    if (!srv.inbuf || !srv.outbuf) {
-        sf_err_sys(err, ENOMEM, "malloc", "server buffers");
-        goto out;
-    }
-    if (!srv.loop || sf_loop_add(err, srv.loop, listen_fd, SF_EV_IN, on_listen, &srv) < 0)
-        goto out;
-    /* accept() until EAGAIN needs a non-blocking listener. */
-    if (fcntl(listen_fd, F_SETFL, fcntl(listen_fd, F_GETFL) | O_NONBLOCK) < 0) {
-        sf_err_sys(err, errno, "fcntl", "listening socket");
-        goto out;
-    }
-    if (sf_loop_run(err, srv.loop, stop_fd) < 0)
-        goto out;
-    rc = 0;
-out:
+    if (server_setup(err, &srv, listen_fd) == 0 && sf_loop_run(err, srv.loop, stop_fd) == 0)
+        rc = 0;
     while (srv.conns) {
         close(srv.conns->fd);
         conn_free(srv.conns);
     }
+    if (srv.tick_fd >= 0)
+        close(srv.tick_fd);
+    if (srv.reserve_fd >= 0)
+        close(srv.reserve_fd);
     sf_loop_free(srv.loop);
+    free(srv.peers);
     free(srv.inbuf);
     free(srv.outbuf);
     return rc;

@@ -3,8 +3,13 @@
  * and seqpacket: accept, then per connection recv, reply (proto), send,
  * close, all on one epoll loop so an idle client never delays another.
  *
- * What a textbook server leaves out is here: accept retries ECONNABORTED
- * and pauses (instead of spinning) on EMFILE/ENFILE; replies that do not fit
+ * What a textbook server leaves out is here: accept retries ECONNABORTED,
+ * and when descriptors run out (EMFILE/ENFILE) it frees the one it keeps
+ * in reserve to accept and close the waiting clients, so they hear "no" at
+ * once instead of waiting in the backlog for ever (libuv's trick); a
+ * connection that sends nothing for idle_timeout_ms is closed, whatever
+ * the mode; max_conns and max_per_peer cap what one server, and one peer
+ * (an IP address, or a local uid), may hold open; replies that do not fit
  * the socket wait in a per-connection buffer while reading from that client
  * stops, so a client that never reads holds at most one reply in memory,
  * and is dropped when that reply has waited send_timeout_ms;
@@ -33,6 +38,9 @@ enum sf_sserv_event {
     SF_SSERV_ACCEPT_PAUSED,  /* accept failed for lack of descriptors (errnum); once per spell */
     SF_SSERV_ACCEPT_RESUMED, /* the first accept after a pause succeeded */
     SF_SSERV_STALLED,        /* dropped: the client read none of a reply for send_timeout_ms */
+    SF_SSERV_IDLE,           /* closed: the client sent nothing for idle_timeout_ms */
+    SF_SSERV_REFUSED_FULL,   /* accepted and closed at once: max_conns are open */
+    SF_SSERV_REFUSED_PEER,   /* accepted and closed at once: max_per_peer from that peer */
 };
 
 struct sf_sserv_config {
@@ -41,9 +49,14 @@ struct sf_sserv_config {
     /* How long a reply may wait for a client that reads nothing before the
      * client is dropped (0: wait for ever). */
     int64_t send_timeout_ms;
-    size_t recv_size; /* bytes per recv(), the tutorial's 1024 by default */
-    int once;         /* stop after the first conversation ends */
-    int records;      /* SOCK_SEQPACKET: each recv() is one message; report truncation */
+    /* Close a connection that sends nothing this long (0: never).  Each read
+     * restarts it; a reply waiting for the client is send_timeout_ms's business. */
+    int64_t idle_timeout_ms;
+    uint32_t max_conns;    /* connections open at once at most (0: as many as descriptors allow) */
+    uint32_t max_per_peer; /* from one IP address, or one local uid, at most (0: no cap) */
+    size_t recv_size;      /* bytes per recv(), the tutorial's 1024 by default */
+    int once;              /* stop after the first conversation ends */
+    int records;           /* SOCK_SEQPACKET: each recv() is one message; report truncation */
     /* A new connection, with the peer's address (the fd stays the module's). */
     void (*on_connect)(void *ctx, int fd, const struct sockaddr *peer, socklen_t len);
     /* Something happened to the conversation with `peer` (numeric text). */
@@ -57,8 +70,12 @@ struct sf_sserv_counters {
     uint64_t accepted, closed, timeouts, errors;
     uint64_t bytes_in, bytes_out, replies, truncated;
     uint64_t stalled;       /* dropped for not reading their replies */
-    uint64_t accept_pauses; /* times accept paused for ACCEPT_PAUSE_MS (no descriptors) */
+    uint64_t accept_pauses; /* spells without descriptors (each reported once) */
     uint64_t pending_peak;  /* the most reply bytes ever held for one client */
+    uint64_t idle;          /* closed for sending nothing for idle_timeout_ms */
+    uint64_t refused_nofd;  /* accepted with the reserve descriptor and closed: none left */
+    uint64_t refused_full;  /* accepted and closed: max_conns open */
+    uint64_t refused_peer;  /* accepted and closed: max_per_peer from that peer */
 };
 
 /*
