@@ -120,14 +120,20 @@ static size_t reply_limit(const struct sf_xchg *x)
 /*
  * One step of a stream exchange: send what the socket takes, read what
  * has come, and only when neither moved wait (poll) for room or for
- * bytes, until the exchange's deadline.  0 or -1.
+ * bytes, until the exchange's deadline.  The send half (sending) stops
+ * once the last byte is sent: the reply is the recv half's to read.
+ * 0 or -1.
  */
-static int stream_step(struct sf_err *err, struct sf_xchg *x, int fd)
+static int stream_step(struct sf_err *err, struct sf_xchg *x, int fd, int sending)
 {
     size_t limit = reply_limit(x);
     int wrote = send_some(err, fd, x->msg, x->mlen, &x->sent);
-    ssize_t n = wrote < 0 ? -1 : recv_some(err, fd, &x->reply, limit);
 
+    if (wrote < 0)
+        return -1;
+    if (sending && x->sent == x->mlen)
+        return 0;
+    ssize_t n = recv_some(err, fd, &x->reply, limit);
     if (n == -1)
         return -1;
     if (n == 0) {
@@ -157,7 +163,7 @@ int sf_xchg_send_stream(struct sf_err *err, struct sf_xchg *x, int fd, const voi
     if (x->mode == SF_MODE_DISCARD)
         return sf_send_all(err, fd, msg, mlen, x->deadline);
     while (x->sent < x->mlen && !x->closed)
-        if (stream_step(err, x, fd) < 0)
+        if (stream_step(err, x, fd, 1) < 0)
             return -1;
     return 0;
 }
@@ -167,7 +173,7 @@ int sf_xchg_recv_stream(struct sf_err *err, struct sf_xchg *x, int fd)
     if (x->mode == SF_MODE_DISCARD)
         return 0;
     while (!x->closed && (x->mode == SF_MODE_WELCOME || x->state == SF_REPLY_PARTIAL))
-        if (stream_step(err, x, fd) < 0)
+        if (stream_step(err, x, fd, 0) < 0)
             return -1;
     if (x->reply.len == 0)
         return sf_err_set(err, SF_ERR_PEER, 0, "recv",

@@ -80,12 +80,14 @@ void sf_xchg_free(struct sf_xchg *x);
 
 /*
  * Start an exchange: send all of msg on a connected stream socket, however
- * many send() calls it takes.  While the socket is full it reads the
- * reply's first bytes into x->reply (and notes a server that closed), so
- * the server is never left unable to answer.  In discard mode there is no
+ * many send() calls it takes.  Only while the socket is full does it read:
+ * the reply's first bytes, into x->reply (noting a server that closed), so
+ * the server is never left unable to answer; a message that goes at once
+ * leaves the whole reply to the recv half.  In discard mode there is no
  * reply to read: it only sends.  msg must stay valid until the recv half
  * returns.  Returns 0 or -1: SF_ERR_TIMEOUT (no room to send before the
- * deadline), SF_ERR_SYS (EPIPE or ECONNRESET when the server went away).
+ * deadline), SF_ERR_SYS (EPIPE or ECONNRESET when the server went away),
+ * SF_ERR_PEER (the reply's first bytes already cannot be the one expected).
  */
 int sf_xchg_send_stream(struct sf_err *err, struct sf_xchg *x, int fd, const void *msg,
                         size_t mlen);
