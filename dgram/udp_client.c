@@ -1,18 +1,22 @@
 /*
  * udp-client: the client half of the tutorial's demos over UDP.
  *
- * The textbook sequence: socket, sendto, recvfrom, close; no connect and no
- * handshake.  What UDP does not do, the client does and says: it waits for
- * each reply with a deadline (a datagram may simply vanish), resends when
- * asked (--retries), skips datagrams that are not the reply, and reports a
- * reply cut short by a receive buffer (MSG_TRUNC) with both sizes
- * (common/xchg.c, common/client.c).
+ * The textbook sequence, all in main(): socket, sendto, recvfrom, close; no
+ * connect and no handshake (unless --connect).  What UDP does not do, the
+ * helpers main calls do and say (common/sock/xchg.h): they wait for each
+ * reply with a deadline (a datagram may simply vanish), resend when asked
+ * (--retries), skip datagrams that are not the reply, and report a reply
+ * cut short by a receive buffer (MSG_TRUNC) with both sizes.  The plan of
+ * the run, the counting and the report are in common/prog/client.h.
  *
  *   udp-client                          echo 'Hello network World' to localhost:50007
  *   udp-client --count 100 -q           a summary of sent, answered and lost
  *   udp-client --connect                a connected socket: ICMP port unreachable
  *                                       comes back as "Connection refused"
  */
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "client.h"
 
 static const struct sf_cli_spec spec = {
@@ -23,44 +27,57 @@ static const struct sf_cli_spec spec = {
     SF_OPT_INET | SF_OPT_RETRIES | SF_OPT_CONNECT | SF_OPT_RECV_SIZE,
 };
 
-/* Refuse, before sending, a message no datagram (or its echo reply) can carry. */
-static void check_sizes(const struct sf_client *c, int family)
+/*
+ * Refuse, before sending, a message no datagram (or its echo reply) can
+ * carry: the limit depends on the family the address resolved to.
+ */
+static void check_sizes(const struct sf_client *c, int fd)
 {
-    size_t max = sf_dgram_max_payload(family);
-    size_t limit = c->o.mode == SF_MODE_ECHO ? max - SF_ECHO_PREFIX_LEN : max;
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
 
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+        return;
+    size_t max = sf_dgram_max_payload(ss.ss_family);
+    size_t limit = c->o.mode == SF_MODE_ECHO ? max - SF_ECHO_PREFIX_LEN : max;
     for (size_t i = 0; i < c->msgs.n; i++)
         if (c->msgs.v[i].len > limit)
             sf_cli_usage_error("a message of %zu bytes is over the UDP limit of %zu bytes for "
                                "%s%s",
-                               c->msgs.v[i].len, limit, family == AF_INET6 ? "IPv6" : "IPv4",
+                               c->msgs.v[i].len, limit, ss.ss_family == AF_INET6 ? "IPv6" : "IPv4",
                                limit < max ? " in echo mode (the reply adds 7)" : "");
-}
-
-/* A connected socket (--connect) learns of ICMP errors; an unconnected one never does. */
-static int open_udp(struct sf_err *err, struct sf_client *c)
-{
-    int fd;
-
-    if (c->o.use_connect)
-        fd = sf_connect(err, &c->addr, c->o.family, SOCK_DGRAM, 0, (int)c->o.timeout_ms);
-    else
-        fd = sf_dgram_socket(err, &c->addr, c->o.family, &c->dest, &c->destlen);
-    if (fd < 0)
-        return -1;
-    sf_client_note_peer(c, fd);
-    struct sockaddr_storage ss;
-    socklen_t len = sizeof(ss);
-    if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
-        check_sizes(c, ss.ss_family);
-    return fd;
 }
 
 int main(int argc, char **argv)
 {
-    static struct sf_client c = {.open_fd = open_udp, .records = 1, .connectionless = 1};
+    static struct sf_client c = {.records = 1, .connectionless = 1};
+    const struct sf_message *m;
+    struct sf_err err;
+    int fd, rc = 0;
 
     sf_cli_init("udp-client");
     sf_client_setup(&c, argc, argv, &spec, "udp", "localhost", 1);
-    sf_client_run(&c);
+    /* One socket for every message: a datagram needs no connection, even in welcome mode. */
+    while (sf_client_next_connection(&c)) {
+        /* --connect: a connected socket learns of ICMP errors; an unconnected one never does. */
+        if (c.o.use_connect)
+            fd = sf_connect(&err, &c.addr, c.o.family, SOCK_DGRAM, 0, (int)c.o.timeout_ms);
+        else /* socket(), and the destination in c.x.dest for each sendto() */
+            fd = sf_dgram_socket(&err, &c.addr, c.o.family, &c.x.dest, &c.x.destlen);
+        if (fd < 0)
+            return sf_client_report(&err, &c, -1);
+        check_sizes(&c, fd);
+        sf_client_opened(&c, fd); /* note the peer; wait --delay */
+        while (rc == 0 && (m = sf_client_next_message(&c)) != NULL) {
+            rc = sf_xchg_send_record(&err, &c.x, fd, m->data, m->len);
+            if (rc == 0) /* within --timeout, resending up to --retries times */
+                rc = sf_xchg_recv_record(&err, &c.x, fd);
+            if (rc == 0)
+                rc = sf_client_count(&err, &c); /* answered, lost or truncated */
+        }
+        close(fd);
+        if (rc < 0)
+            return sf_client_report(&err, &c, rc);
+    }
+    return sf_client_report(&err, &c, 0);
 }

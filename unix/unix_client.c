@@ -1,11 +1,15 @@
 /*
  * unix-client: the tutorial's demos over AF_UNIX.
  *
- * stream reads until the reply is complete, as over TCP; seqpacket and
- * dgram get each reply as one record, and report one cut short by the
- * buffer (MSG_TRUNC) as over UDP.  A dgram client binds its own address
- * (an abstract name the kernel picks) so the server has somewhere to reply:
- * an unbound AF_UNIX datagram socket cannot be answered.
+ * The textbook sequence, all in main(): socket and connect (or, for dgram,
+ * socket and an address of our own), send each message and receive its
+ * reply, close.  stream reads until the reply is complete, as over TCP;
+ * seqpacket and dgram get each reply as one record, and report one cut
+ * short by the buffer (MSG_TRUNC) as over UDP: main picks the pair of
+ * helpers for its type from common/sock/xchg.h.  A dgram client binds its
+ * own address (an abstract name the kernel picks) so the server has
+ * somewhere to reply: an unbound AF_UNIX datagram socket cannot be
+ * answered.
  *
  *   unix-client                              echo over the default stream path
  *   unix-client --type seqpacket one two     two records
@@ -13,6 +17,7 @@
  */
 #include <errno.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "client.h"
 #include "local.h"
@@ -25,61 +30,90 @@ static const struct sf_cli_spec spec = {
     SF_OPT_UNIX | SF_OPT_RECV_SIZE | SF_OPT_RETRIES | SF_OPT_CONNECT_UNIX,
 };
 
-/*
- * --connect: the server becomes the socket's peer, so a full server queue
- * makes poll() wait (an unconnected sender is told "writable", then EAGAIN,
- * and can only spin) and replies from anyone else are refused.
- */
-static int connect_dgram(struct sf_err *err, struct sf_client *c, int fd)
+/* The command line; the default path depends on --type and --mode. */
+static void setup(struct sf_client *c, int argc, char **argv)
 {
-    if (connect(fd, (struct sockaddr *)&c->dest, c->destlen) < 0)
-        return sf_err_sys(err, errno, "connect", c->addr.text);
-    c->destlen = 0; /* send(), not sendto() */
-    return 0;
+    static char def[SF_ADDR_TEXT_MAX];
+    int type;
+
+    sf_cli_client_parse(argc, argv, &spec, &c->o);
+    type = c->o.socktype;
+    if (c->o.use_connect && type != SOCK_DGRAM)
+        sf_cli_usage_error("--connect is for --type dgram (stream and seqpacket always connect)");
+    sf_local_default(def, sizeof(def), type, c->o.mode);
+    c->records = type != SOCK_STREAM;
+    c->connectionless = type == SOCK_DGRAM;
+    sf_client_prepare(c, &spec,
+                      type == SOCK_DGRAM       ? "unix-dgram"
+                      : type == SOCK_SEQPACKET ? "unix-seqpacket"
+                                               : "unix-stream",
+                      def, type == SOCK_DGRAM);
+    if (c->addr.kind == SF_ADDR_INET)
+        sf_cli_usage_error("'%s' is not a unix socket address (unix:/path, /path or @name)",
+                           c->addr.text);
 }
 
-static int open_unix(struct sf_err *err, struct sf_client *c)
+/*
+ * A datagram socket with an address of its own, sending to c->x.dest.
+ * --connect: the server becomes the socket's peer, so a full server queue
+ * makes poll() wait (an unconnected sender is told "writable", then
+ * EAGAIN, and can only spin) and replies from anyone else are refused.
+ */
+static int open_dgram(struct sf_err *err, struct sf_client *c)
 {
-    int fd;
+    int fd = sf_dgram_socket(err, &c->addr, SF_FAMILY_ANY, &c->x.dest, &c->x.destlen);
 
-    if (c->o.socktype != SOCK_DGRAM) {
-        fd = sf_connect(err, &c->addr, SF_FAMILY_ANY, c->o.socktype, 0, (int)c->o.timeout_ms);
-    } else {
-        fd = sf_dgram_socket(err, &c->addr, SF_FAMILY_ANY, &c->dest, &c->destlen);
-        if (fd >= 0 && (sf_local_autobind(err, fd) < 0 ||
-                        (c->o.use_connect && connect_dgram(err, c, fd) < 0))) {
-            close(fd);
-            fd = -1;
+    if (fd < 0)
+        return -1;
+    if (sf_local_autobind(err, fd) < 0)
+        goto fail;
+    if (c->o.use_connect) {
+        if (connect(fd, (struct sockaddr *)&c->x.dest, c->x.destlen) < 0) {
+            sf_err_sys(err, errno, "connect", c->addr.text);
+            goto fail;
         }
+        c->x.destlen = 0; /* send(), not sendto() */
     }
-    if (fd >= 0)
-        sf_client_note_peer(c, fd);
     return fd;
+fail:
+    close(fd);
+    return -1;
 }
 
 int main(int argc, char **argv)
 {
-    static struct sf_client c = {.open_fd = open_unix};
-    static char def[SF_ADDR_TEXT_MAX];
-    static const char *families[] = {"unix-stream", "unix-dgram", "unix-seqpacket"};
-    int type;
+    static struct sf_client c;
+    const struct sf_xchg_ops *io;
+    const struct sf_message *m;
+    struct sf_err err;
+    int fd, rc = 0;
 
     sf_cli_init("unix-client");
-    sf_cli_client_parse(argc, argv, &spec, &c.o);
-    /* The default path depends on --type and --mode. */
-    type = c.o.socktype;
-    if (c.o.use_connect && type != SOCK_DGRAM)
-        sf_cli_usage_error("--connect is for --type dgram (stream and seqpacket always connect)");
-    sf_local_default(def, sizeof(def), type, c.o.mode);
-    c.records = type != SOCK_STREAM;
-    c.connectionless = type == SOCK_DGRAM;
-    sf_client_prepare(&c, &spec,
-                      families[type == SOCK_DGRAM       ? 1
-                               : type == SOCK_SEQPACKET ? 2
-                                                        : 0],
-                      def, type == SOCK_DGRAM);
-    if (c.addr.kind == SF_ADDR_INET)
-        sf_cli_usage_error("'%s' is not a unix socket address (unix:/path, /path or @name)",
-                           c.addr.text);
-    sf_client_run(&c);
+    setup(&c, argc, argv);
+    /* stream: read until the reply is complete; seqpacket, dgram: one record is the reply. */
+    io = c.o.socktype == SOCK_STREAM ? &sf_xchg_stream_ops : &sf_xchg_record_ops;
+    /* One socket for the run; welcome over stream or seqpacket: a connection per message. */
+    while (sf_client_next_connection(&c)) {
+        if (c.o.socktype == SOCK_DGRAM)
+            fd = open_dgram(&err, &c);
+        else
+            fd = sf_connect(&err, &c.addr, SF_FAMILY_ANY, c.o.socktype, 0, (int)c.o.timeout_ms);
+        if (fd < 0)
+            return sf_client_report(&err, &c, -1);
+        sf_client_opened(&c, fd); /* note the peer; wait --delay */
+        while (rc == 0 && (m = sf_client_next_message(&c)) != NULL) {
+            rc = io->send(&err, &c.x, fd, m->data, m->len);
+            if (rc == 0)
+                rc = io->recv(&err, &c.x, fd);
+            if (rc == 0)
+                rc = sf_client_count(&err, &c); /* and print "Client received: ..." */
+        }
+        /* discard on a stream: half-close, then the server's close proves it read everything. */
+        if (rc == 0 && c.o.mode == SF_MODE_DISCARD && c.o.socktype == SOCK_STREAM)
+            rc = sf_xchg_finish(&err, fd, c.o.timeout_ms);
+        close(fd);
+        if (rc < 0)
+            return sf_client_report(&err, &c, rc);
+    }
+    return sf_client_report(&err, &c, 0);
 }

@@ -65,10 +65,15 @@ _Noreturn void sf_cli_usage_error(const char *fmt, ...)
     exit(EX_USAGE);
 }
 
-_Noreturn void sf_cli_fail(const struct sf_err *err)
+int sf_cli_error(const struct sf_err *err)
 {
     fprintf(stderr, "%s: %s\n", prefix, err->msg);
-    exit(sf_err_exit_code(err));
+    return sf_err_exit_code(err);
+}
+
+_Noreturn void sf_cli_fail(const struct sf_err *err)
+{
+    exit(sf_cli_error(err));
 }
 
 int sf_cli_stop_fd(void)

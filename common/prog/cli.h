@@ -144,7 +144,13 @@ void sf_cli_ping_parse(int argc, char **argv, struct sf_ping_opts *o);
 /* "PROGRAM: message (see --help)" and exit 64. */
 _Noreturn void sf_cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* "PROGRAM: err->msg" and exit with sf_err_exit_code(err). */
+/*
+ * "PROGRAM: err->msg" on stderr; returns sf_err_exit_code(err), for a main
+ * that ends with `return`.
+ */
+int sf_cli_error(const struct sf_err *err);
+
+/* sf_cli_error(), then exit with its code. */
 _Noreturn void sf_cli_fail(const struct sf_err *err);
 
 /* "PROGRAM: message" on stderr, no exit. */

@@ -1,10 +1,9 @@
-/* client: the message loop every client shares; see client.h. */
+/* client: the plan, the counting and the report around a client's main; see client.h. */
 #include "client.h"
 
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <unistd.h>
+#include <string.h>
 
 #include "io.h"
 
@@ -22,22 +21,77 @@ void sf_client_prepare(struct sf_client *c, const struct sf_cli_spec *spec, cons
         c->o.recv_size = 65536; /* any UDP datagram fits: nothing is cut unless asked */
     sf_cli_client_addr(&c->o, default_target, &c->addr);
     sf_cli_messages(&c->o, allow_empty, &c->msgs);
+    sf_xchg_init(&c->x, c->o.mode, c->o.timeout_ms, (unsigned)c->o.retries, c->o.recv_size);
     c->run = (struct sf_run){.program = spec->name,
                              .family = family,
                              .mode = sf_mode_name(c->o.mode),
                              .server = c->addr.text};
+    c->peer[0] = '\0';
+    /* welcome over a connection: the server closes after one answer. */
+    c->conns_left = c->o.mode == SF_MODE_WELCOME && !c->connectionless ? c->o.count : 1;
+    c->start_ns = sf_now_ns();
 }
 
-void sf_client_note_peer(struct sf_client *c, int fd)
+/* welcome over a connection, where each connection carries one message. */
+static int one_per_connection(const struct sf_client *c)
+{
+    return c->o.mode == SF_MODE_WELCOME && !c->connectionless;
+}
+
+int sf_client_next_connection(struct sf_client *c)
+{
+    if (c->conns_left == 0)
+        return 0;
+    c->conns_left--;
+    c->msg_index = 0;
+    if (one_per_connection(c)) {
+        c->msgs_left = 1;
+        return 1;
+    }
+    c->msgs_left = c->o.count * c->msgs.n;
+    c->warm_left = c->o.warmup;
+    c->warming = 1;
+    return 1;
+}
+
+void sf_client_opened(struct sf_client *c, int fd)
 {
     struct sockaddr_storage ss;
     socklen_t len = sizeof(ss);
 
     if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0)
         sf_sockaddr_format((struct sockaddr *)&ss, len, c->peer, sizeof(c->peer));
-    else if (c->destlen)
-        sf_sockaddr_format((struct sockaddr *)&c->dest, c->destlen, c->peer, sizeof(c->peer));
+    else if (c->x.destlen)
+        sf_sockaddr_format((struct sockaddr *)&c->x.dest, c->x.destlen, c->peer, sizeof(c->peer));
     c->run.connected = c->peer[0] ? c->peer : NULL;
+    if (c->o.delay_ms > 0)
+        sf_sleep_ms(c->o.delay_ms);
+}
+
+/* --warmup is over: forget its figures, so they count only the measured exchanges. */
+static void forget_warmup(struct sf_client *c)
+{
+    c->run.sent = c->run.answered = c->run.lost = c->run.truncated = c->run.retries = 0;
+    c->run.bytes_sent = c->run.bytes_received = 0;
+    c->run.rtt_us.n = 0;
+    c->run.rtt_us.sorted = 0;
+    c->warming = 0;
+}
+
+const struct sf_message *sf_client_next_message(struct sf_client *c)
+{
+    if (c->warm_left > 0) {
+        c->warm_left--;
+        return &c->msgs.v[0];
+    }
+    if (c->warming)
+        forget_warmup(c);
+    if (c->msgs_left == 0)
+        return NULL;
+    c->msgs_left--;
+    const struct sf_message *m = &c->msgs.v[c->msg_index];
+    c->msg_index = (c->msg_index + 1) % c->msgs.n;
+    return m;
 }
 
 static void print_reply(const struct sf_client *c, int cut)
@@ -45,158 +99,82 @@ static void print_reply(const struct sf_client *c, int cut)
     if (c->o.quiet || c->o.json)
         return;
     if (c->o.mode == SF_MODE_WELCOME && !cut) /* checked to be one of the two answers */
-        printf("%.*s\n", (int)c->reply.len, c->reply.p);
+        printf("%.*s\n", (int)c->x.reply.len, c->x.reply.p);
     else
-        sf_print_received(stdout, c->reply.p, c->reply.len);
+        sf_print_received(stdout, c->x.reply.p, c->x.reply.len);
 }
 
-static void warn_cut(const struct sf_client *c, const struct sf_dgram_result *r)
+static void warn_cut(const struct sf_client *c)
 {
+    const struct sf_dgram_result *r = &c->x.res;
+
     if (c->o.quiet || c->o.json)
         return;
     if (r->truncated)
         sf_cli_warn("reply truncated: datagram of %zu bytes, buffer %zu (the other %zu are lost)",
-                    r->full, c->reply.len, r->full - c->reply.len);
+                    r->full, c->x.reply.len, r->full - c->x.reply.len);
     if (r->short_reply)
         sf_cli_warn("reply short: %zu bytes, not the whole message (the server's buffer "
                     "truncated it)",
-                    c->reply.len);
+                    c->x.reply.len);
 }
 
-/* One message as a record: 0 (answered, lost or cut: counted), or -1. */
-static int exchange_record(struct sf_err *err, struct sf_client *c, int fd,
-                           const struct sf_message *m)
+/* Say what came back, or that nothing did. */
+static void show(struct sf_client *c)
 {
-    struct sf_dgram_result r;
-    const struct sockaddr *dest = c->destlen ? (struct sockaddr *)&c->dest : NULL;
-    int rc = sf_xchg_dgram(err, fd, c->o.mode, m->data, m->len, dest, c->destlen, c->o.timeout_ms,
-                           (unsigned)c->o.retries, c->o.recv_size, &c->reply, &r);
+    const struct sf_dgram_result *r = &c->x.res;
 
-    if (rc < 0)
-        return -1;
-    c->run.retries += r.resent;
-    if (c->o.mode == SF_MODE_DISCARD)
-        return 0;
-    if (rc == 1) {
+    if (r->lost) {
         c->run.lost++;
         if (!c->o.quiet && !c->o.json)
             sf_cli_warn("no reply to message %llu within %.3g s (lost)",
                         (unsigned long long)c->run.sent + 1, (double)c->o.timeout_ms / 1000);
-        return 1;
+        return;
     }
-    c->run.truncated += r.truncated || r.short_reply;
-    print_reply(c, r.truncated || r.short_reply);
-    warn_cut(c, &r);
-    return 0;
+    c->run.truncated += r->truncated || r->short_reply;
+    print_reply(c, r->truncated || r->short_reply);
+    warn_cut(c);
 }
 
-/* One message on a byte stream: 0 or -1. */
-static int exchange_stream(struct sf_err *err, struct sf_client *c, int fd,
-                           const struct sf_message *m)
+int sf_client_count(struct sf_err *err, struct sf_client *c)
 {
-    if (c->o.mode == SF_MODE_DISCARD)
-        return sf_send_all(err, fd, m->data, m->len, sf_deadline_after_ms(c->o.timeout_ms));
-    if (sf_xchg_stream(err, fd, c->o.mode, m->data, m->len, c->o.timeout_ms, &c->reply) < 0)
-        return -1;
-    print_reply(c, 0);
-    return 0;
-}
+    const struct sf_xchg *x = &c->x;
+    int discard = c->o.mode == SF_MODE_DISCARD;
 
-/* One message, its reply and its round trip, counted. */
-static int exchange(struct sf_err *err, struct sf_client *c, int fd, const struct sf_message *m)
-{
-    int64_t t0 = sf_now_ns();
-    int rc = c->records ? exchange_record(err, c, fd, m) : exchange_stream(err, c, fd, m);
-
-    if (rc < 0)
-        return -1;
+    c->run.retries += x->res.resent;
+    if (!discard)
+        show(c);
     c->run.sent++;
-    c->run.bytes_sent += m->len;
-    if (rc == 1 || c->o.mode == SF_MODE_DISCARD)
+    c->run.bytes_sent += x->mlen;
+    if (x->res.lost || discard)
         return 0;
     c->run.answered++;
-    c->run.bytes_received += c->reply.len;
-    return sf_stats_add(err, &c->run.rtt_us, (double)(sf_now_ns() - t0) / 1e3);
+    c->run.bytes_received += x->reply.len;
+    return sf_stats_add(err, &c->run.rtt_us, (double)x->rtt_ns / 1e3);
 }
 
-static int open_and_wait(struct sf_err *err, struct sf_client *c)
+int sf_client_report(struct sf_err *err, struct sf_client *c, int rc)
 {
-    int fd = c->open_fd(err, c);
+    int code = 0;
 
-    if (fd >= 0 && c->o.delay_ms > 0)
-        sf_sleep_ms(c->o.delay_ms); /* as the tutorial's client does before sending */
-    return fd;
-}
-
-/* welcome over a connection: one message per connection; the server closes. */
-static int run_conversations(struct sf_err *err, struct sf_client *c)
-{
-    for (uint64_t i = 0; i < c->o.count; i++) {
-        int fd = open_and_wait(err, c);
-        if (fd < 0)
-            return -1;
-        int rc = exchange(err, c, fd, &c->msgs.v[0]);
-        close(fd);
-        if (rc < 0)
-            return -1;
-    }
-    return 0;
-}
-
-/* --warmup: exchanges that warm caches and the scheduler, then forgotten. */
-static int warm_up(struct sf_err *err, struct sf_client *c, int fd)
-{
-    int rc = 0;
-
-    for (uint64_t i = 0; i < c->o.warmup && rc == 0; i++)
-        rc = exchange(err, c, fd, &c->msgs.v[0]);
-    c->run.sent = c->run.answered = c->run.lost = c->run.truncated = c->run.retries = 0;
-    c->run.bytes_sent = c->run.bytes_received = 0;
-    c->run.rtt_us.n = 0;
-    c->run.rtt_us.sorted = 0;
-    return rc;
-}
-
-static int run_one_socket(struct sf_err *err, struct sf_client *c)
-{
-    int fd = open_and_wait(err, c), rc = 0;
-
-    if (fd < 0)
-        return -1;
-    rc = warm_up(err, c, fd);
-    for (uint64_t i = 0; i < c->o.count && rc == 0; i++)
-        for (size_t j = 0; j < c->msgs.n && rc == 0; j++)
-            rc = exchange(err, c, fd, &c->msgs.v[j]);
-    /* discard on a stream: half-close and wait for the server's close, proof it read all. */
-    if (rc == 0 && c->o.mode == SF_MODE_DISCARD && !c->records)
-        rc = sf_xchg_finish(err, fd, c->o.timeout_ms);
-    close(fd);
-    return rc;
-}
-
-_Noreturn void sf_client_run(struct sf_client *c)
-{
-    struct sf_err err;
-    int64_t start = sf_now_ns();
-    int rc = c->o.mode == SF_MODE_WELCOME && !c->connectionless ? run_conversations(&err, c)
-                                                                : run_one_socket(&err, c);
-
-    c->run.elapsed_ns = sf_now_ns() - start;
+    c->run.elapsed_ns = sf_now_ns() - c->start_ns;
+    if (c->warming)
+        forget_warmup(c); /* the run ended during the warm-up: nothing was measured */
     if (rc == 0 && c->run.lost)
-        rc = sf_err_set(&err, SF_ERR_TIMEOUT, ETIMEDOUT, NULL, "%llu of %llu replies lost",
+        rc = sf_err_set(err, SF_ERR_TIMEOUT, ETIMEDOUT, NULL, "%llu of %llu replies lost",
                         (unsigned long long)c->run.lost, (unsigned long long)c->run.sent);
     if (rc < 0) {
-        sf_err_context(&err, c->addr.text);
-        c->run.error = err.msg;
+        sf_err_context(err, c->addr.text);
+        c->run.error = err->msg;
     }
     if (c->o.json)
         sf_run_print_json(stdout, &c->run);
     else if (!c->o.quiet && c->run.sent && (c->o.count > 1 || c->o.size || c->msgs.n > 1))
         sf_run_print_text(stdout, &c->run);
-    sf_stats_free(&c->run.rtt_us);
-    sf_buf_free(&c->reply);
-    sf_cli_messages_free(&c->msgs);
     if (rc < 0)
-        sf_cli_fail(&err);
-    exit(0);
+        code = sf_cli_error(err);
+    sf_stats_free(&c->run.rtt_us);
+    sf_xchg_free(&c->x);
+    sf_cli_messages_free(&c->msgs);
+    return code;
 }

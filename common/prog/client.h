@@ -1,17 +1,23 @@
 /*
- * client: the message loop every client program shares, whatever the
- * family: open, (wait --delay), send each message --count times, collect
- * and check each reply, count, print "Client received: ...", and finish
- * with a summary or one JSON object and the right exit code.
+ * client: what every client program's main() needs around the calls it
+ * shows, whatever the family: its command line, the plan of the run (which
+ * connections to open, which messages to send on each), counting and
+ * printing each exchange, and the report at the end with the exit code.
  *
- * A program supplies how to open its socket (open_fd) and says whether its
- * socket keeps message boundaries (records: UDP, AF_UNIX dgram and
- * seqpacket) or is a byte stream (TCP, AF_UNIX stream), and whether it is
- * connectionless (no new connection per welcome conversation).  Part of
- * sockfam_cli: it prints and exits.
+ * A main reads like the textbook because of this split: it opens the
+ * socket, sends each message and receives its reply (common/sock/xchg.h),
+ * closes, and returns sf_client_report(); the helpers here decide what
+ * comes next and say what happened.  The plan keeps the demos' rules:
+ * welcome over a connection is one message per connection (the server
+ * closes after its answer); every other run is one socket for all the
+ * messages, --warmup exchanges first (forgotten), then each message
+ * --count times.  Part of sockfam_prog: it prints, and never exits once
+ * the command line is read.
  */
 #ifndef SF_CLIENT_H
 #define SF_CLIENT_H
+
+#include <stdint.h>
 
 #include "addr.h"
 #include "cli.h"
@@ -23,20 +29,25 @@ struct sf_client {
     struct sf_addr addr;
     struct sf_messages msgs;
     struct sf_run run;
-    struct sf_buf reply;
-    int records;                  /* the socket keeps message boundaries */
-    int connectionless;           /* datagrams: no connection to open per conversation */
-    struct sockaddr_storage dest; /* where datagrams go, for an unconnected socket */
-    socklen_t destlen;            /* 0: the socket is connected */
+    struct sf_xchg x;   /* the current exchange; x.dest for an unconnected socket */
+    int records;        /* the socket keeps message boundaries */
+    int connectionless; /* datagrams: no connection to open per conversation */
     char peer[SF_ADDR_TEXT_MAX];
-    /* Open the socket (connect it, or set dest); the fd or -1 with err set. */
-    int (*open_fd)(struct sf_err *err, struct sf_client *c);
+    /* The plan, kept by sf_client_next_connection() and sf_client_next_message(). */
+    uint64_t conns_left; /* connections still to open */
+    uint64_t msgs_left;  /* counted messages still to send on this connection */
+    uint64_t msg_index;  /* the next of msgs.v to send */
+    uint64_t warm_left;  /* --warmup exchanges still to make */
+    int warming;         /* the figures so far are warm-up, to forget */
+    int64_t start_ns;
 };
 
 /*
  * Fill c from the command line: options, the server address (default_target
- * when none is given), the messages.  allow_empty: whether an empty message
- * can be sent (records yes, streams no).
+ * when none is given), the messages, the exchange state, the plan; start the
+ * run's clock.  allow_empty: whether an empty message can be sent (records
+ * yes, streams no).  c->records and c->connectionless must be set before.
+ * Exits 64 on bad input (0 for --help), as every program does.
  */
 void sf_client_setup(struct sf_client *c, int argc, char **argv, const struct sf_cli_spec *spec,
                      const char *family, const char *default_target, int allow_empty);
@@ -48,10 +59,34 @@ void sf_client_setup(struct sf_client *c, int argc, char **argv, const struct sf
 void sf_client_prepare(struct sf_client *c, const struct sf_cli_spec *spec, const char *family,
                        const char *default_target, int allow_empty);
 
-/* Note the numeric peer address of fd (getpeername) for reports. */
-void sf_client_note_peer(struct sf_client *c, int fd);
+/* Is there a connection (a socket) to open?  1 yes, and its messages are planned; 0 done. */
+int sf_client_next_connection(struct sf_client *c);
 
-/* Run every exchange, then report and exit: 0 if all answered, else the error's code. */
-_Noreturn void sf_client_run(struct sf_client *c);
+/*
+ * On the socket just opened: note its peer's numeric address for reports
+ * (getpeername, else x.dest), then wait --delay, as the tutorial's client
+ * does before sending.
+ */
+void sf_client_opened(struct sf_client *c, int fd);
+
+/* The next message to send on this connection (warm-up ones first), or NULL when done. */
+const struct sf_message *sf_client_next_message(struct sf_client *c);
+
+/*
+ * Count the exchange just completed in c->x (sent; answered, lost or cut
+ * short; bytes, retries, its round trip) and print its line unless -q or
+ * --json: "Client received: ...", the welcome answer, or a warning saying
+ * why a reply is missing or cut.  Returns 0, or -1 (out of memory).
+ */
+int sf_client_count(struct sf_err *err, struct sf_client *c);
+
+/*
+ * End the run: rc is 0, or -1 with err saying what ended it.  Lost replies
+ * make a run that ended well an error too (err is filled).  Prints the
+ * summary line (several exchanges) or the JSON object, then the error as
+ * "PROGRAM: what failed: why", frees c, and returns the exit code for main
+ * to return: 0 when every message was answered, else sf_err_exit_code().
+ */
+int sf_client_report(struct sf_err *err, struct sf_client *c, int rc);
 
 #endif

@@ -6,6 +6,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "proc.h"
+#include "proto.h"
 
 TestSuite(tcp, .timeout = 30);
 
@@ -407,4 +409,130 @@ Test(tcp, help_exits_0)
     cr_assert_eq(proc_run(&c, WAIT_MS, sargv), 0);
     cr_expect(strstr(c.out, "--bind") && strstr(c.out, "--once") && strstr(c.out, "--send-timeout"),
               "%s", c.out);
+}
+
+/* A listener of the test's own on 127.0.0.1, port 0: the fd, its port in port[16]. */
+static int fake_listener(char port[16])
+{
+    struct sockaddr_in a = loopback4(0);
+    socklen_t len = sizeof(a);
+    int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    cr_assert_geq(lfd, 0);
+    cr_assert_eq(bind(lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+    cr_assert_eq(listen(lfd, 4), 0);
+    cr_assert_eq(getsockname(lfd, (struct sockaddr *)&a, &len), 0);
+    snprintf(port, 16, "%d", ntohs(a.sin_port));
+    return lfd;
+}
+
+/* Wait until fd is readable (a connection to accept, bytes, or a close), within WAIT_MS. */
+static void wait_readable(int fd)
+{
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+
+    cr_assert_eq(poll(&p, 1, WAIT_MS), 1, "nothing came within %d ms", WAIT_MS);
+}
+
+/* Accept the client's next connection and read its message, each within WAIT_MS. */
+static int accept_and_read(int lfd, char *buf, size_t cap)
+{
+    wait_readable(lfd);
+    int fd = accept(lfd, NULL, NULL);
+    cr_assert_geq(fd, 0, "accept: %s", strerror(errno));
+    wait_readable(fd);
+    cr_assert_gt(read(fd, buf, cap), 0);
+    return fd;
+}
+
+/* welcome --count 3: a connection per message (the server closes each), none for --warmup. */
+Test(tcp, welcome_count_opens_one_connection_per_message)
+{
+    struct server s;
+    struct proc c;
+    const char *extra[] = {"--mode", "welcome", NULL};
+
+    start(&s, extra);
+    const char *text[] = {"tcp-client", "--mode", "welcome", "-c", "3", "-p", s.portstr, NULL};
+    cr_assert_eq(proc_run(&c, WAIT_MS, text), 0, "%s", c.err);
+    cr_expect_eq(strncmp(c.out,
+                         "Welcome to server!\nWelcome to server!\nWelcome to server!\n3 sent, "
+                         "3 answered, 0 lost; 3 bytes out, 54 in, ",
+                         103),
+                 0, "%s", c.out);
+    const char *json[] = {"tcp-client", "--mode", "welcome", "--json",  "--warmup", "2",
+                          "-c",         "2",      "-p",      s.portstr, NULL};
+    cr_assert_eq(proc_run(&c, WAIT_MS, json), 0, "%s", c.err);
+    cr_expect(strstr(c.out, "\"sent\":2,\"answered\":2,\"lost\":0"), "%s", c.out);
+    server_stop(&s);
+    cr_expect(strstr(s.p.err, "tcp-server: clients 5, replies 5,"), "%s", s.p.err);
+}
+
+/*
+ * The second of three welcome connections is closed without a reply: the
+ * run stops there, the figures count the one answered, and main returns 69.
+ */
+Test(tcp, welcome_later_connection_fails_exits_69_with_counts)
+{
+    char port[16], buf[64];
+    int lfd = fake_listener(port);
+    struct proc c;
+    const char *argv[] = {"tcp-client", "--mode", "welcome", "--json", "-c", "3", "-p", port, NULL};
+
+    cr_assert_eq(proc_start(&c, argv), 0);
+    int fd = accept_and_read(lfd, buf, sizeof(buf));
+    cr_assert_eq(write(fd, SF_WELCOME_YES, strlen(SF_WELCOME_YES)),
+                 (ssize_t)strlen(SF_WELCOME_YES));
+    close(fd);
+    close(accept_and_read(lfd, buf, sizeof(buf)));
+    cr_expect_eq(proc_wait_exit(&c, WAIT_MS), 69, "%s", c.err);
+    cr_expect(strstr(c.out, "\"sent\":1,\"answered\":1,\"lost\":0"), "%s", c.out);
+    cr_expect(strstr(c.out, "\"error\":\"recv(localhost:"), "%s", c.out);
+    cr_expect(strstr(c.err, "closed the connection without replying\n"), "%s", c.err);
+    close(lfd);
+}
+
+/* A server in another mode: the reply cannot be the one expected; the error names the mode. */
+Test(tcp, wrong_mode_reply_exits_69_naming_the_mode)
+{
+    struct server s;
+    struct proc c;
+    const char *mirror[] = {"--mode", "mirror", NULL};
+
+    start(&s, mirror);
+    const char *argv[] = {"tcp-client", "-p", s.portstr, NULL};
+    cr_expect_eq(proc_run(&c, WAIT_MS, argv), 69, "%s", c.err);
+    cr_expect(strstr(c.err, "unexpected reply (19 bytes, starting 'Hello network World'); is the "
+                            "server in echo mode?"),
+              "%s", c.err);
+    cr_expect_eq(c.out_len, 0, "%s", c.out);
+    server_stop(&s);
+}
+
+/* Discard's proof is the server's close; a server that never closes is a timeout, exit 69. */
+Test(tcp, discard_server_never_closes_times_out)
+{
+    char port[16];
+    int lfd = fake_listener(port);
+    struct proc c;
+    const char *argv[] = {"tcp-client", "--mode", "discard", "-w", "0.3", "-p", port, NULL};
+
+    /* The kernel completes the handshake and takes the bytes; nobody accepts or closes. */
+    cr_expect_eq(proc_run(&c, WAIT_MS, argv), 69, "%s", c.err);
+    cr_expect(strstr(c.err, "no close from the server within 0.3 s"), "%s", c.err);
+    close(lfd);
+}
+
+/* A server that reads nothing: once the buffers are full, no room to send within the deadline. */
+Test(tcp, server_reads_nothing_send_times_out)
+{
+    char port[16];
+    int lfd = fake_listener(port);
+    struct proc c;
+    /* 64 MiB: more than loopback's send and receive buffers hold together. */
+    const char *argv[] = {"tcp-client", "--size", "67108864", "-w", "0.3", "-p", port, NULL};
+
+    cr_expect_eq(proc_run(&c, WAIT_MS, argv), 69, "%s", c.err);
+    cr_expect(strstr(c.err, "no room to send within 0.3 s"), "%s", c.err);
+    close(lfd);
 }

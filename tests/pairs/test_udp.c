@@ -5,6 +5,7 @@
  */
 #include <criterion/criterion.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -362,4 +363,69 @@ Test(udp, flood_from_many_ports_every_datagram_accounted)
     cr_expect_eq(got + client_drops, replies, "read %llu + dropped %llu at the senders: %s", got,
                  client_drops, line);
     cr_expect_eq(line_counter(line, "truncated "), 0, "%s", line);
+}
+
+/* Receive the next datagram on fd within WAIT_MS; its sender in *from. */
+static void recv_within(int fd, struct sockaddr_in *from)
+{
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    socklen_t len = sizeof(*from);
+    char buf[256];
+
+    cr_assert_eq(poll(&p, 1, WAIT_MS), 1, "no datagram within %d ms", WAIT_MS);
+    cr_assert_geq(recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)from, &len), 0);
+}
+
+/*
+ * The first datagram is lost: the client resends after its deadline and
+ * takes the reply to the second.  Before it, the full reply from another
+ * port (not the server) and a datagram from the server that answers
+ * nothing sent are skipped: the reply taken is the server's short one,
+ * so the run counts it truncated.
+ */
+Test(udp, lost_datagram_resent_and_stray_ones_skipped)
+{
+    struct sockaddr_in a = loopback4(0), client;
+    socklen_t len = sizeof(a);
+    int srv = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), other = socket(AF_INET, SOCK_DGRAM, 0);
+    struct proc c;
+    char port[16];
+
+    cr_assert_eq(bind(srv, (struct sockaddr *)&a, sizeof(a)), 0);
+    cr_assert_eq(getsockname(srv, (struct sockaddr *)&a, &len), 0);
+    snprintf(port, sizeof(port), "%d", ntohs(a.sin_port));
+    const char *argv[] = {"udp-client", "--retries", "2",  "-w",        "0.3",
+                          "--json",     "-p",        port, "127.0.0.1", NULL};
+    cr_assert_eq(proc_start(&c, argv), 0);
+    recv_within(srv, &client); /* the first try: dropped */
+    recv_within(srv, &client); /* the resend */
+    const char *full = "echo=> Hello network World", *stray = "echo=> something else";
+    cr_assert_gt(sendto(other, full, strlen(full), 0, (struct sockaddr *)&client, sizeof(client)),
+                 0);
+    cr_assert_gt(sendto(srv, stray, strlen(stray), 0, (struct sockaddr *)&client, sizeof(client)),
+                 0);
+    cr_assert_gt(sendto(srv, "echo=> Hello", 12, 0, (struct sockaddr *)&client, sizeof(client)), 0);
+    cr_expect_eq(proc_wait_exit(&c, WAIT_MS), 0, "%s", c.err);
+    cr_expect(strstr(c.out, "\"sent\":1,\"answered\":1,\"lost\":0,\"truncated\":1,\"retries\":1,"),
+              "%s", c.out);
+    cr_expect(strstr(c.out, "\"bytes_received\":12,"), "%s", c.out);
+    close(other);
+    close(srv);
+}
+
+/* --warmup over datagrams: the server answers every one, the figures count the measured ones. */
+Test(udp, warmup_exchanges_not_counted)
+{
+    struct server s;
+    struct proc c;
+
+    start(&s, "udp-server", NULL);
+    const char *argv[] = {"udp-client", "--json", "--warmup", "4", "-c",
+                          "3",          "-p",     s.portstr,  NULL};
+    cr_assert_eq(proc_run(&c, WAIT_MS, argv), 0, "%s", c.err);
+    cr_expect(strstr(c.out, "\"sent\":3,\"answered\":3,\"lost\":0"), "%s", c.out);
+    cr_expect(strstr(c.out, "\"rtt_us\":{\"n\":3,"), "%s", c.out);
+    stop(&s);
+    cr_expect(strstr(s.p.err, "datagrams 7, replies 7,"), "the server saw the warm-up too: %s",
+              s.p.err);
 }

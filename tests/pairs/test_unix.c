@@ -6,6 +6,7 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -344,4 +345,61 @@ Test(unix, dgram_flood_from_many_sockets_every_datagram_accounted)
         cr_expect(strstr(s.p.err, "unix-server: more unsent replies are counted on the last line, "
                                   "not shown\n"),
                   "%s", s.p.err);
+}
+
+/*
+ * welcome --count 3: stream and seqpacket open a connection per message
+ * (the server closes each after its answer); dgram sends all three on one
+ * socket.
+ */
+Test(unix, welcome_count_one_connection_per_message)
+{
+    static const char *counted[] = {"unix-server: clients 3, replies 3,",
+                                    "unix-server: clients 3, replies 3,",
+                                    "unix-server: datagrams 3, replies 3,"};
+
+    for (int i = 0; i < 3; i++) {
+        struct server s;
+        struct proc c;
+        char path[128];
+        sock_path(path, sizeof(path), "welcome3");
+        const char *welcome[] = {"--mode", "welcome", "-q", NULL};
+        start(&s, types[i], path, welcome);
+        const char *argv[] = {"unix-client", "--type", types[i], "--mode", "welcome",
+                              "-c",          "3",      "--json", path,     NULL};
+        cr_assert_eq(proc_run(&c, WAIT_MS, argv), 0, "%s: %s", types[i], c.err);
+        cr_expect(strstr(c.out, "\"sent\":3,\"answered\":3,\"lost\":0,\"truncated\":0"), "%s: %s",
+                  types[i], c.out);
+        cr_expect(strstr(c.out, "\"bytes_received\":54,"), "%s: %s", types[i], c.out);
+        stop(&s, SIGTERM);
+        cr_expect(strstr(s.p.err, counted[i]), "%s: %s", types[i], s.p.err);
+    }
+}
+
+/* A seqpacket server that closes without a record: the client says so and exits 69. */
+Test(unix, seqpacket_close_without_reply_exits_69)
+{
+    struct sockaddr_un sun = {.sun_family = AF_UNIX};
+    struct pollfd p = {.events = POLLIN};
+    struct proc c;
+    char path[128], buf[64];
+
+    sock_path(path, sizeof(path), "silent.sock");
+    strcpy(sun.sun_path, path + 5);
+    int lfd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    cr_assert_eq(bind(lfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+    cr_assert_eq(listen(lfd, 4), 0);
+    const char *argv[] = {"unix-client", "--type", "seqpacket", "--json", path, NULL};
+    cr_assert_eq(proc_start(&c, argv), 0);
+    p.fd = lfd;
+    cr_assert_eq(poll(&p, 1, WAIT_MS), 1, "no connection within %d ms", WAIT_MS);
+    int fd = accept(lfd, NULL, NULL);
+    p.fd = fd;
+    cr_assert_eq(poll(&p, 1, WAIT_MS), 1, "no message within %d ms", WAIT_MS);
+    cr_expect_gt(read(fd, buf, sizeof(buf)), 0);
+    close(fd);
+    cr_expect_eq(proc_wait_exit(&c, WAIT_MS), 69, "%s", c.err);
+    cr_expect(strstr(c.err, "the server closed the connection without replying\n"), "%s", c.err);
+    cr_expect(strstr(c.out, "\"sent\":0,\"answered\":0,"), "%s", c.out);
+    close(lfd);
 }

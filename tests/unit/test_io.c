@@ -1,4 +1,8 @@
-/* Unit tests for common/io on socketpairs: deadlines, EOF, EPIPE, MSG_TRUNC. */
+/*
+ * Unit tests for common/io and common/xchg on socketpairs: deadlines, EOF,
+ * EPIPE, MSG_TRUNC; the send and recv halves of an exchange, with the test
+ * as the server.
+ */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <signal.h>
@@ -8,6 +12,7 @@
 #include <unistd.h>
 
 #include "io.h"
+#include "xchg.h"
 
 TestSuite(io, .timeout = 10);
 
@@ -79,4 +84,193 @@ Test(io, deadline_arithmetic)
     cr_expect_eq(sf_deadline_poll_ms(sf_now_ns() - 1), 0);
     int ms = sf_deadline_poll_ms(sf_deadline_after_ms(1000));
     cr_expect(ms > 900 && ms <= 1000, "%d", ms);
+}
+
+/* Write all of text to fd (a socketpair end with room: it never blocks here). */
+static void put(int fd, const char *text)
+{
+    cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+}
+
+/* A stream reply in two chunks, each with its prefix, is one complete echo reply. */
+Test(io, stream_reply_in_chunks_is_complete)
+{
+    int sv[2];
+    struct sf_err err;
+    struct sf_xchg x;
+    char buf[64];
+
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    sf_xchg_init(&x, SF_MODE_ECHO, 1000, 0, 0);
+    put(sv[1], "echo=> Hel");
+    put(sv[1], "echo=> lo");
+    cr_assert_eq(sf_xchg_send_stream(&err, &x, sv[0], "Hello", 5), 0, "%s", err.msg);
+    cr_assert_eq(sf_xchg_recv_stream(&err, &x, sv[0]), 0, "%s", err.msg);
+    cr_expect_eq(x.reply.len, 19);
+    cr_expect_eq(memcmp(x.reply.p, "echo=> Helecho=> lo", 19), 0);
+    cr_expect_gt(x.rtt_ns, 0);
+    cr_expect_eq(read(sv[1], buf, sizeof(buf)), 5, "the message was sent whole");
+    sf_xchg_free(&x);
+}
+
+/* Bytes that cannot be the reply, or a close mid-reply, are SF_ERR_PEER errors. */
+Test(io, stream_wrong_or_cut_reply_is_peer_error)
+{
+    int sv[2];
+    struct sf_err err;
+    struct sf_xchg x;
+
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    sf_xchg_init(&x, SF_MODE_ECHO, 1000, 0, 0);
+    put(sv[1], "Hello");
+    cr_assert_eq(sf_xchg_send_stream(&err, &x, sv[0], "Hello", 5), 0, "%s", err.msg);
+    cr_expect_eq(sf_xchg_recv_stream(&err, &x, sv[0]), -1);
+    cr_expect_eq(err.kind, SF_ERR_PEER);
+    cr_expect(strstr(err.msg, "unexpected reply (5 bytes, starting 'Hello')"), "%s", err.msg);
+
+    put(sv[1], "echo=> He");
+    shutdown(sv[1], SHUT_WR);
+    cr_assert_eq(sf_xchg_send_stream(&err, &x, sv[0], "Hello", 5), 0);
+    cr_expect_eq(sf_xchg_recv_stream(&err, &x, sv[0]), -1);
+    cr_expect_eq(err.kind, SF_ERR_PEER);
+    cr_expect(strstr(err.msg, "closed the connection mid-reply (9 bytes)"), "%s", err.msg);
+    sf_xchg_free(&x);
+}
+
+/* welcome: the reply ends at the server's close, not at its last byte. */
+Test(io, stream_welcome_reply_ends_at_close)
+{
+    int sv[2];
+    struct sf_err err;
+    struct sf_xchg x;
+
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    sf_xchg_init(&x, SF_MODE_WELCOME, 1000, 0, 0);
+    put(sv[1], SF_WELCOME_YES);
+    shutdown(sv[1], SHUT_WR); /* the server's close, as the client sees it */
+    cr_assert_eq(sf_xchg_send_stream(&err, &x, sv[0], "1", 1), 0, "%s", err.msg);
+    cr_assert_eq(sf_xchg_recv_stream(&err, &x, sv[0]), 0, "%s", err.msg);
+    cr_expect_eq(x.reply.len, strlen(SF_WELCOME_YES));
+    sf_xchg_free(&x);
+}
+
+/* A peer that reads nothing: the send half ends at the deadline, "no room to send". */
+Test(io, stream_send_full_socket_times_out)
+{
+    int sv[2];
+    struct sf_err err;
+    struct sf_xchg x;
+    size_t big = 8 << 20;
+    char *p = calloc(1, big);
+
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    sf_xchg_init(&x, SF_MODE_MIRROR, 50, 0, 0);
+    cr_expect_eq(sf_xchg_send_stream(&err, &x, sv[0], p, big), -1);
+    cr_expect_eq(err.kind, SF_ERR_TIMEOUT);
+    cr_expect(strstr(err.msg, "no room to send within 0.05 s"), "%s", err.msg);
+    cr_expect_lt(x.sent, big);
+    sf_xchg_free(&x);
+    free(p);
+}
+
+/* discard: nothing to receive; the recv half reads nothing and returns at once. */
+Test(io, discard_recv_reads_nothing)
+{
+    int sv[2];
+    struct sf_err err;
+    struct sf_xchg x;
+    char buf[16];
+
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    sf_xchg_init(&x, SF_MODE_DISCARD, 1000, 0, 0);
+    put(sv[1], "left");
+    cr_assert_eq(sf_xchg_send_stream(&err, &x, sv[0], "drop", 4), 0);
+    cr_expect_eq(sf_xchg_recv_stream(&err, &x, sv[0]), 0);
+    cr_expect_eq(x.reply.len, 0);
+    cr_expect_eq(recv(sv[0], buf, sizeof(buf), MSG_DONTWAIT), 4, "the bytes are still there");
+    sf_xchg_free(&x);
+}
+
+/* No reply record: the message is sent 1 + retries times, then the exchange is lost, not failed. */
+Test(io, record_lost_after_retries_even_without_err)
+{
+    int sv[2];
+    struct sf_xchg x;
+    char buf[16];
+    int got = 0;
+
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv), 0);
+    sf_xchg_init(&x, SF_MODE_ECHO, 20, 2, 64);
+    cr_assert_eq(sf_xchg_send_record(NULL, &x, sv[0], "ping", 4), 0);
+    cr_expect_eq(sf_xchg_recv_record(NULL, &x, sv[0]), 0);
+    cr_expect(x.res.lost);
+    cr_expect_eq(x.res.resent, 2);
+    while (recv(sv[1], buf, sizeof(buf), MSG_DONTWAIT) == 4)
+        got++;
+    cr_expect_eq(got, 3);
+    sf_xchg_free(&x);
+}
+
+/* A late reply to an earlier message is skipped; the reply to this one is taken. */
+Test(io, record_stale_reply_skipped)
+{
+    int sv[2];
+    struct sf_err err;
+    struct sf_xchg x;
+
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+    sf_xchg_init(&x, SF_MODE_ECHO, 1000, 0, 64);
+    put(sv[1], "echo=> old");
+    put(sv[1], "echo=> new");
+    cr_assert_eq(sf_xchg_send_record(&err, &x, sv[0], "new", 3), 0, "%s", err.msg);
+    cr_assert_eq(sf_xchg_recv_record(&err, &x, sv[0]), 0, "%s", err.msg);
+    cr_expect_eq(x.reply.len, 10);
+    cr_expect_eq(memcmp(x.reply.p, "echo=> new", 10), 0);
+    cr_expect(!x.res.lost && !x.res.truncated && !x.res.short_reply);
+    sf_xchg_free(&x);
+}
+
+/* A reply record larger than recv_size: truncated, with its real size; a proper start: short. */
+Test(io, record_truncated_and_short_replies)
+{
+    int sv[2];
+    struct sf_err err;
+    struct sf_xchg x;
+
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv), 0);
+    sf_xchg_init(&x, SF_MODE_MIRROR, 1000, 0, 8);
+    put(sv[1], "0123456789abcdef");
+    cr_assert_eq(sf_xchg_send_record(&err, &x, sv[0], "0123456789abcdef", 16), 0);
+    cr_assert_eq(sf_xchg_recv_record(&err, &x, sv[0]), 0, "%s", err.msg);
+    cr_expect(x.res.truncated);
+    cr_expect_eq(x.res.full, 16);
+    cr_expect_eq(x.reply.len, 8);
+
+    sf_xchg_init(&x, SF_MODE_MIRROR, 1000, 0, 64); /* x.reply is kept: 8 bytes, grown here */
+    put(sv[1], "0123");
+    cr_assert_eq(sf_xchg_send_record(&err, &x, sv[0], "0123456789abcdef", 16), 0);
+    cr_assert_eq(sf_xchg_recv_record(&err, &x, sv[0]), 0, "%s", err.msg);
+    cr_expect(x.res.short_reply && !x.res.truncated);
+    cr_expect_eq(x.reply.len, 4);
+    sf_xchg_free(&x);
+}
+
+/* On seqpacket an empty read is the server's close, not an empty reply. */
+Test(io, record_seqpacket_close_is_peer_error)
+{
+    char buf[16];
+    int sv[2];
+    struct sf_err err;
+    struct sf_xchg x;
+
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+    sf_xchg_init(&x, SF_MODE_ECHO, 1000, 0, 64);
+    cr_assert_eq(sf_xchg_send_record(&err, &x, sv[0], "x", 1), 0);
+    /* read first: closing on unread data would be a reset (ECONNRESET), not a close */
+    cr_assert_eq(recv(sv[1], buf, sizeof(buf), 0), 1);
+    close(sv[1]);
+    cr_expect_eq(sf_xchg_recv_record(&err, &x, sv[0]), -1);
+    cr_expect_eq(err.kind, SF_ERR_PEER);
+    cr_expect(strstr(err.msg, "closed the connection without replying"), "%s", err.msg);
+    sf_xchg_free(&x);
 }
