@@ -34,13 +34,15 @@ static const struct sf_cli_spec spec = {
 static void setup(struct sf_client *c, int argc, char **argv)
 {
     static char def[SF_ADDR_TEXT_MAX];
+    struct sf_err err;
     int type;
 
     sf_cli_client_parse(argc, argv, &spec, &c->o);
     type = c->o.socktype;
     if (c->o.use_connect && type != SOCK_DGRAM)
         sf_cli_usage_error("--connect is for --type dgram (stream and seqpacket always connect)");
-    sf_local_default(def, sizeof(def), type, c->o.mode);
+    if (!c->o.target && sf_local_default(&err, 0, def, sizeof(def), type, c->o.mode) < 0)
+        sf_cli_fail(&err); /* the default directory is someone else's: refuse it */
     c->records = type != SOCK_STREAM;
     c->connectionless = type == SOCK_DGRAM;
     sf_client_prepare(c, &spec,
@@ -98,8 +100,15 @@ int main(int argc, char **argv)
             fd = open_dgram(&err, &c);
         else
             fd = sf_connect(&err, &c.addr, SF_FAMILY_ANY, c.o.socktype, 0, (int)c.o.timeout_ms);
-        if (fd < 0)
+        /* On the default path, the server must be ours or root's (SO_PEERCRED): not an impostor. */
+        if (fd >= 0 && !c.o.target && sf_local_check_server(&err, fd, c.o.socktype, &c.addr) < 0) {
+            close(fd);
+            fd = -1;
+        }
+        if (fd < 0) {
+            sf_local_explain(&err, &c.addr, c.o.socktype, !c.o.target); /* what to do about it */
             return sf_client_report(&err, &c, -1);
+        }
         sf_client_opened(&c, fd); /* note the peer; wait --delay */
         while (rc == 0 && (m = sf_client_next_message(&c)) != NULL) {
             rc = io->send(&err, &c.x, fd, m->data, m->len);
@@ -112,8 +121,10 @@ int main(int argc, char **argv)
         if (rc == 0 && c.o.mode == SF_MODE_DISCARD && c.o.socktype == SOCK_STREAM)
             rc = sf_xchg_finish(&err, fd, c.o.timeout_ms);
         close(fd);
-        if (rc < 0)
+        if (rc < 0) {
+            sf_local_explain(&err, &c.addr, c.o.socktype, !c.o.target); /* a dgram's send */
             return sf_client_report(&err, &c, rc);
+        }
     }
     return sf_client_report(&err, &c, 0);
 }

@@ -74,11 +74,16 @@ int main(int argc, char **argv)
 
     sf_cli_init("unix-server");
     sf_cli_server_parse(argc, argv, &spec, &o);
-    sf_local_default(def, sizeof(def), o.socktype, o.mode);
+    /* The default path lives in a directory of our own, 0700: nobody else can take its names. */
+    if (!o.bind && sf_local_default(&err, 1, def, sizeof(def), o.socktype, o.mode) < 0)
+        sf_cli_fail(&err);
     sf_cli_server_addr(&o, def, &addr);
     if (addr.kind == SF_ADDR_INET)
         sf_cli_usage_error("'%s' is not a unix socket address (unix:/path, /path or @name)",
                            addr.text);
+    if (addr.kind == SF_ADDR_ABSTRACT && o.perms_set)
+        sf_cli_usage_error("--perms: an @abstract name has no file, so no permissions: anyone "
+                           "in this network namespace can connect (use a path to restrict it)");
     int stop_fd = sf_cli_stop_fd(); /* SIGINT, SIGTERM */
 
     int fd = sf_local_listen(&err, &addr, o.socktype, o.backlog, o.perms, &owned);

@@ -141,7 +141,11 @@ static const struct optdef optdefs[] = {
      ROLE_SERVER,
      SF_OPT_INET},
     {{"bind", 'b', "ADDR", "address to listen on (default: loopback)"}, ROLE_SERVER, SF_OPT_INET},
-    {{"bind", 'b', "PATH", "socket file or @abstract name to listen on"}, ROLE_SERVER, SF_OPT_UNIX},
+    {{"bind", 'b', "PATH",
+      "socket file or @abstract name to listen on (default: TYPE-PORT.sock in\n"
+      "$XDG_RUNTIME_DIR/sockfam, else /tmp/sockfam-UID, a directory of yours, 0700)"},
+     ROLE_SERVER,
+     SF_OPT_UNIX},
     {{"type", 't', "TYPE", "socket type: stream, dgram or seqpacket"}, ROLE_BOTH, SF_OPT_UNIX},
     {{"mptcp", OPT_MPTCP, NULL,
       "Multipath TCP (IPPROTO_MPTCP, Linux 5.6+): the SYN carries MP_CAPABLE; a peer\n"
@@ -401,6 +405,7 @@ static void server_option(void *opts, int c, const char *optarg)
         break;
     case OPT_PERMS:
         o->perms = sf_opt_octal("--perms", optarg);
+        o->perms_set = 1;
         break;
     case OPT_MPTCP:
         o->protocol = IPPROTO_MPTCP;

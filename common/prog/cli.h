@@ -73,6 +73,7 @@ struct sf_server_opts {
     int protocol;            /* socket()'s protocol: 0, or IPPROTO_MPTCP with --mptcp */
     int backlog;             /* listen() backlog */
     unsigned perms;          /* AF_UNIX socket file permissions */
+    int perms_set;           /* --perms was given (meaningless for an @abstract name) */
     int once, quiet;
 };
 

@@ -178,7 +178,7 @@ static int open_socket(struct sf_err *err, int family, int socktype, int protoco
         return fd;
     if (protocol == IPPROTO_MPTCP &&
         (errno == ENOPROTOOPT || errno == EPROTONOSUPPORT || errno == EINVAL))
-        return sf_err_set(err, SF_ERR_PEER, errno, "socket",
+        return sf_err_set(err, SF_ERR_PEER, errno, NULL,
                           "socket(IPPROTO_MPTCP) for %s: %s: this kernel refuses MPTCP "
                           "(Linux 5.6+ with net.mptcp.enabled=1)",
                           what, strerror(errno));

@@ -88,6 +88,22 @@ void sf_err_context(struct sf_err *err, const char *what)
     snprintf(err->msg, sizeof(err->msg), "%s(%.200s): %.270s", err->op, what, rest);
 }
 
+void sf_err_hint(struct sf_err *err, const char *fmt, ...)
+{
+    size_t n;
+    va_list ap;
+
+    if (!err)
+        return;
+    n = strlen(err->msg);
+    if (n + 2 >= sizeof(err->msg))
+        return;
+    memcpy(err->msg + n, "; ", 2);
+    va_start(ap, fmt);
+    vsnprintf(err->msg + n + 2, sizeof(err->msg) - n - 2, fmt, ap);
+    va_end(ap);
+}
+
 static int sys_exit_code(int e)
 {
     switch (e) {

@@ -62,6 +62,13 @@ int sf_err_set(struct sf_err *err, enum sf_err_kind kind, int errnum, const char
 void sf_err_context(struct sf_err *err, const char *what);
 
 /*
+ * Add what the user can do about it, after the reason: "connect(unix:/x):
+ * No such file or directory" becomes "...directory; start unix-server, or
+ * ...".  The kind, errno and op stay.  NULL is ignored.
+ */
+void sf_err_hint(struct sf_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
  * The <sysexits.h> code a program should exit with for this record:
  * 64 invalid input, 68 unknown host, 69 peer unavailable (refused,
  * unreachable, timed out, closed), 75 temporary failure, 77 permission,

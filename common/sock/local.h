@@ -49,9 +49,38 @@ int sf_local_peercred(struct sf_err *err, int fd, pid_t *pid, uid_t *uid, gid_t 
 int sf_local_autobind(struct sf_err *err, int fd);
 
 /*
- * The default address for a socket type and mode: "unix:DIR/sockfam-TYPE-PORT.sock"
- * with DIR = $XDG_RUNTIME_DIR, else /tmp (then with the uid in the name).
+ * The directory of this user's default sockets: $XDG_RUNTIME_DIR/sockfam
+ * when $XDG_RUNTIME_DIR is a directory of the euid's with mode 0700, else
+ * /tmp/sockfam-UID.  With create, it is made (0700) when missing.  Either
+ * way it must be a directory, not a symlink, owned by the euid, with mode
+ * 0700, or this fails saying what is wrong: in a world-writable /tmp
+ * another user could have made it first, and then own every name in it.
+ * Writes the path into buf.  0 or -1.
  */
-void sf_local_default(char *buf, size_t cap, int socktype, enum sf_mode mode);
+int sf_local_user_dir(struct sf_err *err, int create, char *buf, size_t cap);
+
+/*
+ * The default address for a socket type and mode, "unix:DIR/TYPE-PORT.sock"
+ * in sf_local_user_dir() (create: for the server).  0 or -1.
+ */
+int sf_local_default(struct sf_err *err, int create, char *buf, size_t cap, int socktype,
+                     enum sf_mode mode);
+
+/*
+ * After a failed connect to an AF_UNIX address, add what the user can do
+ * (sf_err_hint): EPROTOTYPE names the type the server there really has
+ * (from /proc/net/unix, without touching it) and the --type to use;
+ * ENOENT and ECONNREFUSED say whether anything listens there, and, for a
+ * default path, how it was formed.  Other errors are left as they are.
+ */
+void sf_local_explain(struct sf_err *err, const struct sf_addr *addr, int socktype, int is_default);
+
+/*
+ * On a default path, is the server ours?  Its uid must be the euid or root:
+ * SO_PEERCRED on a connected stream or seqpacket fd, the socket file's
+ * owner for dgram (which has no peer credentials).  0, or -1 naming the
+ * uid found (SF_ERR_PEER: exit 69, nothing was sent).
+ */
+int sf_local_check_server(struct sf_err *err, int fd, int socktype, const struct sf_addr *addr);
 
 #endif

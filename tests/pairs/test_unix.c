@@ -403,3 +403,150 @@ Test(unix, seqpacket_close_without_reply_exits_69)
     cr_expect(strstr(c.out, "\"sent\":0,\"answered\":0,"), "%s", c.out);
     close(lfd);
 }
+
+/* A private runtime directory for this test (root's, 0700), as XDG_RUNTIME_DIR. */
+static void runtime_dir(char *buf, size_t cap)
+{
+    snprintf(buf, cap, "/tmp/sockfam-xdg-XXXXXX");
+    cr_assert_not_null(mkdtemp(buf), "mkdtemp: %s", strerror(errno));
+    cr_assert_eq(setenv("XDG_RUNTIME_DIR", buf, 1), 0);
+}
+
+struct squat_case {
+    const char *what;
+    int make; /* 0: a directory of uid 65534; 1: mode 0755; 2: a symlink to /tmp */
+    int code; /* 77: not ours (EPERM), 71: not a directory */
+    const char *msg;
+};
+
+/*
+ * The default path's directory must be ours, 0700, and no symlink: one
+ * that someone else made first (the review's squatter, who then owned
+ * every name in it) makes the server and the client refuse, saying why.
+ */
+Test(unix, default_directory_taken_or_loose_refused)
+{
+    static const struct squat_case cases[] = {
+        {"another user's", 0, 77, "belongs to uid 65534, not to you"},
+        {"mode 0755", 1, 77, "has mode 0755, not 0700"},
+        {"a symlink", 2, 71, "is not a directory (a symlink?)"},
+    };
+    char run[64], dir[128];
+
+    if (geteuid() != 0)
+        cr_skip_test("needs root to make a directory of another user's");
+    runtime_dir(run, sizeof(run));
+    snprintf(dir, sizeof(dir), "%s/sockfam", run);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *server[] = {"unix-server", NULL}, *client[] = {"unix-client", NULL};
+        struct proc c;
+
+        if (cases[i].make == 2)
+            cr_assert_eq(symlink("/tmp", dir), 0);
+        else
+            cr_assert_eq(mkdir(dir, cases[i].make ? 0755 : 0700), 0);
+        if (cases[i].make == 1)
+            cr_assert_eq(chmod(dir, 0755), 0); /* past the umask */
+        if (cases[i].make == 0)
+            cr_assert_eq(chown(dir, 65534, 65534), 0);
+        cr_expect_eq(proc_run(&c, WAIT_MS, server), cases[i].code, "%s: %s", cases[i].what, c.err);
+        cr_expect(strstr(c.err, cases[i].msg), "%s: %s", cases[i].what, c.err);
+        cr_expect_eq(proc_run(&c, WAIT_MS, client), cases[i].code, "%s: %s", cases[i].what, c.err);
+        cr_expect(strstr(c.err, cases[i].msg), "%s: %s", cases[i].what, c.err);
+        cr_assert_eq(cases[i].make == 2 ? unlink(dir) : rmdir(dir), 0);
+    }
+    rmdir(run);
+}
+
+/*
+ * On the default path the client checks who serves it (SO_PEERCRED): a
+ * server of another uid (neither the client's nor root's) is refused
+ * before a byte is sent.  The client runs as uid 4242; the impostor as
+ * 65534 on the client's own default path.
+ */
+Test(unix, default_path_server_of_another_uid_refused)
+{
+    char run[64], dir[128], path[192];
+    struct server s;
+    struct proc c;
+
+    if (geteuid() != 0 || access("/usr/bin/setpriv", X_OK) != 0)
+        cr_skip_test("needs root and setpriv to run two other users");
+    runtime_dir(run, sizeof(run));
+    cr_assert_eq(chown(run, 4242, 4242), 0);
+    snprintf(dir, sizeof(dir), "%s/sockfam", run);
+    snprintf(path, sizeof(path), "unix:%s/stream-50007.sock", dir);
+    cr_assert_eq(mkdir(dir, 0700), 0);
+    cr_assert_eq(chown(dir, 4242, 4242), 0);
+    cr_assert_eq(chmod(dir, 0777), 0); /* only while the impostor binds */
+    cr_assert_eq(chmod(run, 0777), 0);
+    const char *impostor[] = {"/usr/bin/setpriv",
+                              "--reuid=65534",
+                              "--regid=65534",
+                              "--clear-groups",
+                              proc_bin("unix-server"),
+                              "--perms",
+                              "0666",
+                              "--bind",
+                              path,
+                              NULL};
+    cr_assert_eq(proc_start(&s.p, impostor), 0);
+    cr_assert(proc_wait_output(&s.p, 2, "listening on ", WAIT_MS), "%s", s.p.err);
+    cr_assert_eq(chmod(dir, 0700), 0);
+    cr_assert_eq(chmod(run, 0700), 0);
+    const char *client[] = {"/usr/bin/setpriv", "--reuid=4242",          "--regid=4242",
+                            "--clear-groups",   proc_bin("unix-client"), NULL};
+    cr_expect_eq(proc_run(&c, WAIT_MS, client), 69, "%s", c.err);
+    cr_expect(strstr(c.err, "the server there runs as uid 65534, not as you (uid 4242) or root"),
+              "%s", c.err);
+    cr_expect_eq(c.out_len, 0, "nothing was sent, nothing received: %s", c.out);
+    stop(&s, SIGTERM);
+    cr_expect(strstr(s.p.err, "clients 1, replies 0"), "%s", s.p.err);
+    rmdir(dir);
+    rmdir(run);
+}
+
+/* --perms means nothing for an @abstract name: refused, saying why. */
+Test(unix, perms_with_abstract_name_refused)
+{
+    const char *argv[] = {"unix-server", "--bind", "@sockfam-perms", "--perms", "0600", NULL};
+    struct proc c;
+
+    cr_expect_eq(proc_run(&c, WAIT_MS, argv), 64, "%s", c.err);
+    cr_expect(strstr(c.err, "an @abstract name has no file, so no permissions"), "%s", c.err);
+}
+
+struct hint_case {
+    const char *server_type, *client_type, *bind, *hint;
+};
+
+/* A client of the wrong type, or of no server, is told what to do. */
+Test(unix, errors_say_what_to_do)
+{
+    static const struct hint_case cases[] = {
+        {"seqpacket", "stream", "hint-seq.sock",
+         "the server there is a seqpacket socket: use --type seqpacket"},
+        {"seqpacket", "dgram", "hint-seq2.sock",
+         "the server there is a seqpacket socket: use --type seqpacket"},
+        {"dgram", "stream", "hint-dg.sock", "the server there is a dgram socket: use --type dgram"},
+        {"stream", "seqpacket", "hint-st.sock",
+         "the server there is a stream socket: use --type stream"},
+        {NULL, "stream", "hint-none.sock", "No such file or directory; no server there"},
+    };
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const struct hint_case *k = &cases[i];
+        char path[160];
+        struct server s;
+        struct proc c;
+
+        sock_path(path, sizeof(path), k->bind);
+        if (k->server_type)
+            start(&s, k->server_type, path, NULL);
+        const char *argv[] = {"unix-client", "--type", k->client_type, path, NULL};
+        cr_expect_neq(proc_run(&c, WAIT_MS, argv), 0, "case %zu", i);
+        cr_expect(strstr(c.err, k->hint), "case %zu: %s", i, c.err);
+        if (k->server_type)
+            stop(&s, SIGTERM);
+    }
+}
