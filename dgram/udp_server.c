@@ -23,7 +23,7 @@ static const struct sf_cli_spec spec = {
     "Serve the tutorial's demos over UDP (SOCK_DGRAM), IPv4 or IPv6: one reply per datagram,\n"
     "to its sender. Prints 'listening on ADDR:PORT' on stderr when ready.",
     "[OPTIONS]",
-    SF_OPT_INET,
+    SF_OPT_INET | SF_OPT_RATE,
 };
 
 int main(int argc, char **argv)
@@ -50,6 +50,7 @@ int main(int argc, char **argv)
         .on_datagram = sf_srv_on_datagram, /* UDP has no connection: a line per datagram */
         .on_send_error = sf_srv_on_send_error,
         .on_refused = sf_srv_on_refused, /* loops: from itself, a service port, over the rate */
+        .reply_rate = o.rate_limit,
         .ctx = &o,
     };
     int rc = sf_dserv_run(&err, fd, &cfg, stop_fd, &n);

@@ -120,6 +120,7 @@ enum {
     OPT_IDLE_TIMEOUT,
     OPT_MAX_CONNS,
     OPT_MAX_PER_PEER,
+    OPT_RATE_LIMIT,
 };
 
 /* A row of the shared table: the option, and which programs take it. */
@@ -213,15 +214,28 @@ static const struct optdef optdefs[] = {
      ROLE_SERVER,
      0},
     {{"backlog", OPT_BACKLOG, "N",
-      "listen() backlog: connections the kernel completes before accept (default: 128)"},
+      "listen() backlog: connections the kernel completes before accept (default:\n"
+      "net.core.somaxconn, the most the kernel allows)"},
      ROLE_SERVER,
      SF_OPT_CONN},
     {{"perms", OPT_PERMS, "OCTAL", "permissions of the socket file (default: 0600, owner only)"},
      ROLE_SERVER,
      SF_OPT_UNIX},
     {{"once", OPT_ONCE, NULL, "exit after the first client"}, ROLE_SERVER, SF_OPT_CONN},
+    {{"rate-limit", OPT_RATE_LIMIT, "N",
+      "replies a second to one source at most: a forged datagram cannot start an\n"
+      "endless echo loop with another server (default: 10000; 0: no limit)"},
+     ROLE_SERVER,
+     SF_OPT_RATE},
     {{"json", OPT_JSON, NULL, "print one JSON summary object instead of text"}, ROLE_CLIENT, 0},
-    {{"quiet", 'q', NULL, "print no per-message lines"}, ROLE_BOTH, 0},
+    {{"quiet", 'q', NULL, "print only the summary, no per-message lines (as ping -q)"},
+     ROLE_CLIENT,
+     0},
+    {{"quiet", 'q', NULL,
+      "print no per-client or per-datagram lines, only warnings and the\n"
+      "last line"},
+     ROLE_SERVER,
+     0},
 };
 #define NOPTS (sizeof(optdefs) / sizeof(optdefs[0]))
 
@@ -365,6 +379,24 @@ void sf_cli_client_parse(int argc, char **argv, const struct sf_cli_spec *spec,
         sf_cli_usage_error("welcome mode sends one message of at most 1024 bytes");
 }
 
+/*
+ * The most listen() may ask for: 128 refused a burst of unix connects
+ * (EAGAIN) right after 1000 clients left; the kernel caps any larger
+ * backlog at this value anyway.
+ */
+static int somaxconn(void)
+{
+    FILE *f = fopen("/proc/sys/net/core/somaxconn", "re");
+    int v = 0;
+
+    if (f) {
+        if (fscanf(f, "%d", &v) != 1)
+            v = 0;
+        fclose(f);
+    }
+    return v > 0 && v <= 65535 ? v : SOMAXCONN;
+}
+
 static void server_option(void *opts, int c, const char *optarg)
 {
     struct sf_server_opts *o = opts;
@@ -394,6 +426,9 @@ static void server_option(void *opts, int c, const char *optarg)
     case OPT_MAX_PER_PEER:
         o->max_per_peer = (uint32_t)sf_opt_uint("--max-per-peer", optarg, 0, 1000000);
         break;
+    case OPT_RATE_LIMIT:
+        o->rate_limit = (uint32_t)sf_opt_uint("--rate-limit", optarg, 0, 100000000);
+        break;
     case OPT_RECV_SIZE:
         o->recv_size = sf_opt_uint("--recv-size", optarg, 1, 16u << 20);
         break;
@@ -421,8 +456,9 @@ void sf_cli_server_parse(int argc, char **argv, const struct sf_cli_spec *spec,
     o->timeout_ms = 5000;
     o->send_timeout_ms = 10000;
     o->idle_timeout_ms = 60000;
+    o->rate_limit = 10000;
     o->socktype = SOCK_STREAM;
-    o->backlog = 128;
+    o->backlog = somaxconn();
     o->perms = 0600;
     struct sf_opt rows[NOPTS];
     struct sf_cmd cmd = family_cmd(spec, ROLE_SERVER, rows);

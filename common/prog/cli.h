@@ -28,6 +28,7 @@ enum sf_cli_extra {
     SF_OPT_CONN = 1 << 5,         /* server: --timeout, --send-timeout, --backlog, --once */
     SF_OPT_CONNECT_UNIX = 1 << 6, /* --connect (a connected AF_UNIX dgram socket) */
     SF_OPT_MPTCP = 1 << 7,        /* --mptcp (IPPROTO_MPTCP instead of TCP) */
+    SF_OPT_RATE = 1 << 8,         /* server: --rate-limit (replies per source, UDP) */
 };
 
 /* What a program is, for --help and for which options it takes. */
@@ -68,6 +69,7 @@ struct sf_server_opts {
     int64_t idle_timeout_ms; /* close a connection that sends nothing this long (0: never) */
     uint32_t max_conns;      /* connections open at once at most (0: no cap) */
     uint32_t max_per_peer;   /* from one address or local uid at most (0: no cap) */
+    uint32_t rate_limit;     /* UDP: replies a second to one source at most (0: no limit) */
     uint64_t recv_size;      /* bytes per recv() */
     int socktype;            /* --type (AF_UNIX) */
     int protocol;            /* socket()'s protocol: 0, or IPPROTO_MPTCP with --mptcp */

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "io.h"
@@ -14,6 +15,21 @@ void sf_client_setup(struct sf_client *c, int argc, char **argv, const struct sf
     sf_client_prepare(c, spec, family, default_target, allow_empty);
 }
 
+/*
+ * nc's habit, "tcp-client HOST PORT", would send the port as a message:
+ * it is one here (the tutorial's HOST MESSAGE...), so say how to give a port.
+ */
+static void warn_port_as_message(const struct sf_client *c)
+{
+    const char *m = c->o.nmessages ? c->o.messages[0] : NULL;
+
+    if (!m || c->addr.kind != SF_ADDR_INET || c->addr.port_explicit || c->o.port ||
+        strspn(m, "0123456789") != strlen(m) || strlen(m) > 5 || atoi(m) < 1 || atoi(m) > 65535)
+        return;
+    sf_cli_warn("sending '%s' as a message to port %s; for port %s give %s:%s or -p %s", m,
+                c->addr.port, m, c->o.target, m, m);
+}
+
 void sf_client_prepare(struct sf_client *c, const struct sf_cli_spec *spec, const char *family,
                        const char *default_target, int allow_empty)
 {
@@ -21,6 +37,7 @@ void sf_client_prepare(struct sf_client *c, const struct sf_cli_spec *spec, cons
         c->o.recv_size = 65536; /* any UDP datagram fits: nothing is cut unless asked */
     sf_cli_client_addr(&c->o, default_target, &c->addr);
     sf_cli_messages(&c->o, allow_empty, &c->msgs);
+    warn_port_as_message(c);
     sf_xchg_init(&c->x, c->o.mode, c->o.timeout_ms, (unsigned)c->o.retries, c->o.recv_size);
     c->run = (struct sf_run){.program = spec->name,
                              .family = family,
@@ -169,7 +186,8 @@ int sf_client_report(struct sf_err *err, struct sf_client *c, int rc)
     }
     if (c->o.json)
         sf_run_print_json(stdout, &c->run);
-    else if (!c->o.quiet && c->run.sent && (c->o.count > 1 || c->o.size || c->msgs.n > 1))
+    else if (c->run.sent && (c->o.quiet || c->o.count > 1 || c->o.size || c->msgs.n > 1))
+        /* -q is ping's: no per-message lines, the summary alone (even for one message). */
         sf_run_print_text(stdout, &c->run);
     if (rc < 0)
         code = sf_cli_error(err);

@@ -536,3 +536,69 @@ Test(tcp, server_reads_nothing_send_times_out)
     cr_expect(strstr(c.err, "no room to send within 0.3 s"), "%s", c.err);
     close(lfd);
 }
+
+/* -q is ping's: the per-message lines go, the summary stays (the review saw nothing at all). */
+Test(tcp, quiet_prints_the_summary_alone)
+{
+    struct server s;
+    struct proc c;
+
+    start(&s, NULL);
+    const char *argv[] = {"tcp-client", "-q", "-c", "3", "-p", s.portstr, "127.0.0.1", NULL};
+    cr_assert_eq(proc_run(&c, WAIT_MS, argv), 0, "%s", c.err);
+    cr_expect_eq(strncmp(c.out, "3 sent, 3 answered, 0 lost;", 27), 0, "%s", c.out);
+    cr_expect_eq(strchr(c.out, '\n'), c.out + strlen(c.out) - 1, "one line: %s", c.out);
+    const char *one[] = {"tcp-client", "-q", "-p", s.portstr, "127.0.0.1", NULL};
+    cr_assert_eq(proc_run(&c, WAIT_MS, one), 0, "%s", c.err);
+    cr_expect_eq(strncmp(c.out, "1 sent, 1 answered, 0 lost;", 27), 0, "%s", c.out);
+    server_stop(&s);
+}
+
+/* nc's "HOST PORT" sends the port as a message here: the client says how to give a port. */
+Test(tcp, port_given_as_message_warned)
+{
+    struct server s;
+    struct proc c;
+
+    start(&s, NULL);
+    const char *argv[] = {"tcp-client", "-p", s.portstr, "127.0.0.1", "8080", NULL};
+    cr_assert_eq(proc_run(&c, WAIT_MS, argv), 0, "%s", c.err);
+    cr_expect(!strstr(c.err, "as a message"), "-p was given: no warning: %s", c.err);
+    const char *port_in_host[] = {"tcp-client", "127.0.0.1", "8080", "-w", "0.5", NULL};
+    proc_run(&c, WAIT_MS, port_in_host); /* whatever answers on 50007, or nothing */
+    cr_expect(strstr(c.err, "tcp-client: sending '8080' as a message to port 50007; for port 8080 "
+                            "give 127.0.0.1:8080 or -p 8080"),
+              "%s", c.err);
+    server_stop(&s);
+}
+
+/* The default backlog is the kernel's most (net.core.somaxconn), as ss shows it. */
+Test(tcp, default_backlog_is_somaxconn)
+{
+    struct server s;
+    struct proc ss;
+    char filter[64], want[64];
+    int max = 0;
+
+    FILE *f = fopen("/proc/sys/net/core/somaxconn", "r");
+    cr_assert_not_null(f);
+    cr_assert_eq(fscanf(f, "%d", &max), 1);
+    fclose(f);
+    if (access("/usr/bin/ss", X_OK) != 0 && access("/bin/ss", X_OK) != 0)
+        cr_skip_test("ss (iproute2) is not installed");
+    start(&s, NULL);
+    snprintf(filter, sizeof(filter), "sport = :%d", s.port);
+    const char *argv[] = {access("/usr/bin/ss", X_OK) == 0 ? "/usr/bin/ss" : "/bin/ss", "-Hltn",
+                          filter, NULL};
+    cr_assert_eq(proc_run(&ss, WAIT_MS, argv), 0, "%s", ss.err);
+    snprintf(want, sizeof(want), "LISTEN 0 %d ", max);
+    /* Collapse ss's column padding before comparing. */
+    char flat[512];
+    size_t n = 0;
+    for (const char *p = ss.out; *p && n < sizeof(flat) - 1; p++)
+        if (!(*p == ' ' && n && flat[n - 1] == ' '))
+            flat[n++] = *p;
+    flat[n] = '\0';
+    cr_expect(strncmp(flat, want, strlen(want)) == 0, "'%s' (want '%s')", flat, want);
+    server_stop(&s);
+}
