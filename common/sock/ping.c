@@ -98,8 +98,14 @@ int sf_ping_open(struct sf_err *err, const struct sf_addr *addr, enum sf_family 
 
 int sf_ping_send(struct sf_err *err, const struct sf_ping *p, const void *msg, size_t len)
 {
-    if (sendto(p->fd, msg, len, MSG_NOSIGNAL, (const struct sockaddr *)&p->dest, p->destlen) < 0)
-        return sf_err_sys(err, errno, "sendto", NULL);
+    char host[SF_ADDR_TEXT_MAX];
+
+    if (sendto(p->fd, msg, len, MSG_NOSIGNAL, (const struct sockaddr *)&p->dest, p->destlen) < 0) {
+        /* Name the address: "sendto(198.51.100.7): Network is unreachable" (exit 69). */
+        int e = errno;
+        sf_sockaddr_host((const struct sockaddr *)&p->dest, p->destlen, host, sizeof(host));
+        return sf_err_sys(err, e, "sendto", host);
+    }
     return 0;
 }
 

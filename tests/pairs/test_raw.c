@@ -8,6 +8,7 @@
 #include <linux/icmp.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -438,4 +439,16 @@ Test(raw, bad_input_table)
         cr_expect_eq(proc_run(&c, WAIT_MS, cases[i].argv), cases[i].code, "case %zu: %s", i, c.err);
         cr_expect(strstr(c.err, cases[i].msg), "case %zu: '%s'", i, c.err);
     }
+}
+
+/* With no route at all (a namespace whose lo is down), exit 69 and the address is named. */
+Test(raw, unreachable_network_exits_69_naming_the_address)
+{
+    const char *argv[] = {"icmp-ping", "-c", "1", "127.0.0.1", NULL};
+    struct proc c;
+
+    if (unshare(CLONE_NEWNET) != 0)
+        cr_skip_test("cannot create a network namespace (%s); run as root", strerror(errno));
+    cr_expect_eq(ping(&c, argv), 69, "%s", c.err);
+    cr_expect(strstr(c.err, "icmp-ping: sendto(127.0.0.1): Network is unreachable"), "%s", c.err);
 }

@@ -16,6 +16,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "proc.h"
 
 #define WAIT_MS 10000
@@ -549,4 +551,19 @@ Test(unix, errors_say_what_to_do)
         if (k->server_type)
             stop(&s, SIGTERM);
     }
+}
+
+/* --json is valid UTF-8 whatever the path's bytes (the review's \xff\xfe broke json.loads). */
+Test(unix, json_valid_utf8_for_any_path)
+{
+    const char *argv[] = {"unix-client", "--json", "unix:/nonexistent/\xff\xfe.sock", NULL};
+    json_error_t jerr;
+    struct proc c;
+
+    cr_expect_eq(proc_run(&c, WAIT_MS, argv), 69, "%s", c.err);
+    json_t *v = json_loads(c.out, 0, &jerr); /* jansson rejects any string that is not UTF-8 */
+    cr_assert_not_null(v, "%s: %s", jerr.text, c.out);
+    cr_expect_str_eq(json_string_value(json_object_get(v, "server")),
+                     "unix:/nonexistent/\xef\xbf\xbd\xef\xbf\xbd.sock");
+    json_decref(v);
 }
