@@ -287,7 +287,7 @@ static int parse(int argc, char **argv, struct bench *b)
 
 /* A server of ours, and where its clients find it. */
 struct server {
-    struct task t;
+    struct sf_task t;
     enum fam f;
     char target[128]; /* port, or the unix socket's name */
     struct sockaddr_storage addr;
@@ -333,15 +333,15 @@ static int server_start(struct bench *b, enum fam f, enum section sec, struct se
     }
     argv[n] = NULL;
     pin_cpu(&b->cpus, b->server.self);
-    rc = task_start(&err, &s->t, b->bin_dir, argv);
+    rc = sf_task_start(&err, &s->t, b->bin_dir, argv);
     pin_cpu(&b->cpus, -1);
     if (rc < 0)
         return snprintf(why, cap, "%.200s", err.msg), -1;
-    if (!task_wait(&s->t, "listening on ", sf_deadline_after_ms(READY_MS))) {
+    if (!sf_task_wait(&s->t, "listening on ", sf_deadline_after_ms(READY_MS))) {
         char last[200];
         snprintf(why, cap, "%s did not start: %s", fam->server,
-                 task_last_line(&s->t, last, sizeof(last)));
-        task_end(&s->t);
+                 sf_task_last_line(&s->t, last, sizeof(last)));
+        sf_task_end(&s->t);
         return -1;
     }
     if (!fam->unix_type) {
@@ -358,9 +358,9 @@ static int server_start(struct bench *b, enum fam f, enum section sec, struct se
 /* SIGTERM, and wait for its last line (the final counters). */
 static void server_stop(struct server *s)
 {
-    task_signal(&s->t, SIGTERM);
-    task_wait(&s->t, NULL, sf_deadline_after_ms(READY_MS));
-    task_end(&s->t);
+    sf_task_signal(&s->t, SIGTERM);
+    sf_task_wait(&s->t, NULL, sf_deadline_after_ms(READY_MS));
+    sf_task_end(&s->t);
 }
 
 static double json_num(const char *j, const char *path, int *ok)
@@ -374,24 +374,24 @@ static double json_num(const char *j, const char *path, int *ok)
 }
 
 /* Run a client of ours pinned to the client end's CPU; its JSON in t->out.  0 or -1 (c->why). */
-static int client_run(struct bench *b, struct cell *c, const char *const *argv, struct task *t)
+static int client_run(struct bench *b, struct cell *c, const char *const *argv, struct sf_task *t)
 {
     struct sf_err err;
     int rc;
 
     pin_cpu(&b->cpus, b->client.self);
-    rc = task_start(&err, t, b->bin_dir, argv);
+    rc = sf_task_start(&err, t, b->bin_dir, argv);
     pin_cpu(&b->cpus, -1);
     if (rc < 0)
         return snprintf(c->why, sizeof(c->why), "%.200s", err.msg), -1;
-    if (!task_wait(t, NULL, sf_deadline_after_ms(CELL_MS))) {
+    if (!sf_task_wait(t, NULL, sf_deadline_after_ms(CELL_MS))) {
         snprintf(c->why, sizeof(c->why), "%s took longer than %d s", argv[0], CELL_MS / 1000);
-        task_end(t);
+        sf_task_end(t);
         return -1;
     }
     if (t->status != 0) {
-        task_last_line(t, c->why, sizeof(c->why));
-        task_end(t);
+        sf_task_last_line(t, c->why, sizeof(c->why));
+        sf_task_end(t);
         return -1;
     }
     return 0;
@@ -422,7 +422,7 @@ static void latency_cell(struct bench *b, struct server *s, unsigned long size)
     char count[24], warm[24], sz[24];
     const char *argv[24] = {fam->client, "--json", "-q",     "-c",       count, "-s",
                             sz,          "--mode", "mirror", "--warmup", warm};
-    struct task *t = calloc(1, sizeof(*t));
+    struct sf_task *t = calloc(1, sizeof(*t));
     int ok = 1;
 
     snprintf(count, sizeof(count), "%lu", b->count);
@@ -436,7 +436,7 @@ static void latency_cell(struct bench *b, struct server *s, unsigned long size)
         c->ok = ok && c->mean > 0;
         if (!c->ok)
             snprintf(c->why, sizeof(c->why), "no round trips in: %.200s", t->out);
-        task_end(t);
+        sf_task_end(t);
     }
     free(t);
 }
@@ -448,7 +448,7 @@ static void icmp_cell(struct bench *b, unsigned long size)
     char count[24], sz[24];
     const char *argv[] = {"icmp-ping", "--json", "-q", "-i",        "0", "-c",
                           count,       "-s",     sz,   "127.0.0.1", NULL};
-    struct task *t = calloc(1, sizeof(*t));
+    struct sf_task *t = calloc(1, sizeof(*t));
     int ok = 1;
 
     snprintf(count, sizeof(count), "%lu", b->count);
@@ -462,7 +462,7 @@ static void icmp_cell(struct bench *b, unsigned long size)
         c->ok = ok && c->mean > 0;
         if (!c->ok)
             snprintf(c->why, sizeof(c->why), "no round trips in: %.200s", t->out);
-        task_end(t);
+        sf_task_end(t);
     }
     free(t);
 }
@@ -472,13 +472,13 @@ static void icmp_cell(struct bench *b, unsigned long size)
  * the finished task with its JSON (the caller ends and frees it), or NULL
  * with c->why set.
  */
-static struct task *discard_client(struct bench *b, struct server *s, struct cell *c,
+static struct sf_task *discard_client(struct bench *b, struct server *s, struct cell *c,
                                    unsigned long count, unsigned long size)
 {
     char n[24], sz[24];
     const char *argv[24] = {
         families[s->f].client, "--json", "-q", "--mode", "discard", "-c", n, "-s", sz};
-    struct task *t = calloc(1, sizeof(*t));
+    struct sf_task *t = calloc(1, sizeof(*t));
 
     snprintf(n, sizeof(n), "%lu", count);
     snprintf(sz, sizeof(sz), "%lu", size);
@@ -494,7 +494,7 @@ static struct task *discard_client(struct bench *b, struct server *s, struct cel
 static void stream_cell(struct bench *b, struct server *s)
 {
     struct cell *c = bench_cell(b, SEC_STREAM, ROLE_OURS, families[s->f].name, STREAM_WRITE);
-    struct task *t = discard_client(b, s, c, b->stream_mib * 16, STREAM_WRITE);
+    struct sf_task *t = discard_client(b, s, c, b->stream_mib * 16, STREAM_WRITE);
     int ok = 1;
 
     if (t) {
@@ -502,7 +502,7 @@ static void stream_cell(struct bench *b, struct server *s)
         double secs = json_num(t->out, "elapsed_s", &ok);
         c->ok = ok && secs > 0;
         c->rate = c->ok ? bytes / secs / 1e6 : 0;
-        task_end(t);
+        sf_task_end(t);
         free(t);
     }
 }
@@ -523,14 +523,14 @@ static void dgram_cell(struct bench *b, struct server *s)
 {
     const struct family *fam = &families[s->f];
     struct cell *c = bench_cell(b, SEC_DGRAM, ROLE_OURS, fam->name, DGRAM_SIZE);
-    struct task *t = discard_client(b, s, c, b->dgrams, DGRAM_SIZE);
+    struct sf_task *t = discard_client(b, s, c, b->dgrams, DGRAM_SIZE);
     double secs = 0;
     int ok = 1;
 
     if (t) {
         c->sent = (unsigned long long)json_num(t->out, "sent", &ok);
         secs = json_num(t->out, "elapsed_s", &ok);
-        task_end(t);
+        sf_task_end(t);
         free(t);
     }
     server_stop(s); /* its last line: what arrived, what the kernel dropped */

@@ -61,7 +61,7 @@ static int free_port(int type)
 }
 
 /* Start a peer pinned to cpu; argv[0] is the tool's name.  0, or -1 with c->why. */
-static int peer_start(struct bench *b, struct cell *c, struct task *t, const char **argv, int cpu,
+static int peer_start(struct bench *b, struct cell *c, struct sf_task *t, const char **argv, int cpu,
                       const char *package)
 {
     char path[512];
@@ -74,9 +74,9 @@ static int peer_start(struct bench *b, struct cell *c, struct task *t, const cha
                  package);
         return -1;
     }
-    argv[0] = path; /* task_start keeps only the name after the last / */
+    argv[0] = path; /* sf_task_start keeps only the name after the last / */
     pin_cpu(&b->cpus, cpu);
-    rc = task_start(&err, t, NULL, argv);
+    rc = sf_task_start(&err, t, NULL, argv);
     pin_cpu(&b->cpus, -1);
     if (rc < 0)
         snprintf(c->why, sizeof(c->why), "%.200s", err.msg);
@@ -84,31 +84,31 @@ static int peer_start(struct bench *b, struct cell *c, struct task *t, const cha
 }
 
 /* Wait for a peer client to end well; 0, or -1 with c->why. */
-static int peer_finish(struct cell *c, struct task *t)
+static int peer_finish(struct cell *c, struct sf_task *t)
 {
     char last[200];
 
-    if (!task_wait(t, NULL, sf_deadline_after_ms(PEER_MS)))
+    if (!sf_task_wait(t, NULL, sf_deadline_after_ms(PEER_MS)))
         return snprintf(c->why, sizeof(c->why), "%s took longer than %d s", t->name,
                         PEER_MS / 1000),
                -1;
     if (t->status != 0)
         return snprintf(c->why, sizeof(c->why), "%s failed (exit %d): %s", t->name, t->status,
-                        task_last_line(t, last, sizeof(last))),
+                        sf_task_last_line(t, last, sizeof(last))),
                -1;
     return 0;
 }
 
 /* A server peer: started, then ready when its output holds needle. */
-static int peer_server(struct bench *b, struct cell *c, struct task *t, const char **argv,
+static int peer_server(struct bench *b, struct cell *c, struct sf_task *t, const char **argv,
                        const char *needle, const char *package)
 {
     if (peer_start(b, c, t, argv, b->server.self, package) < 0)
         return -1;
-    if (task_wait(t, needle, sf_deadline_after_ms(READY_MS)))
+    if (sf_task_wait(t, needle, sf_deadline_after_ms(READY_MS)))
         return 0;
     snprintf(c->why, sizeof(c->why), "%s did not say '%s'", t->name, needle);
-    task_end(t);
+    sf_task_end(t);
     return -1;
 }
 
@@ -124,7 +124,7 @@ static void sockperf(struct bench *b, const char *fam, int tcp)
 {
     struct cell *c =
         bench_cell(b, SEC_LATENCY, ROLE_PEER, tcp ? "sockperf tcp" : "sockperf udp", 64);
-    struct task *srv = calloc(1, sizeof(*srv)), *cli = calloc(1, sizeof(*cli));
+    struct sf_task *srv = calloc(1, sizeof(*srv)), *cli = calloc(1, sizeof(*cli));
     char port[16];
     const char *sargv[] = {"sockperf",           "sr", "-i", "127.0.0.1", "-p", port,
                            tcp ? "--tcp" : NULL, NULL};
@@ -145,8 +145,8 @@ static void sockperf(struct bench *b, const char *fam, int tcp)
             if (!c->ok)
                 snprintf(c->why, sizeof(c->why), "no percentiles in sockperf's output");
         }
-        task_end(cli);
-        task_end(srv);
+        sf_task_end(cli);
+        sf_task_end(srv);
     }
     free(srv), free(cli);
 }
@@ -155,13 +155,13 @@ static void sockperf(struct bench *b, const char *fam, int tcp)
 static double per_echo_us(struct bench *b, struct cell *c, const char **argv, unsigned long n,
                           const char *key)
 {
-    struct task *t = calloc(1, sizeof(*t));
+    struct sf_task *t = calloc(1, sizeof(*t));
     double ms = -1;
 
     if (t && peer_start(b, c, t, argv, b->client.self, "iputils-ping") == 0) {
         if (peer_finish(c, t) == 0)
             ms = after(t->out, key);
-        task_end(t);
+        sf_task_end(t);
     }
     free(t);
     return ms > 0 ? ms * 1e3 / (double)n : -1;
@@ -208,7 +208,7 @@ static void iperf3(struct bench *b, int udp)
 {
     struct cell *c = bench_cell(b, udp ? SEC_DGRAM : SEC_STREAM, ROLE_PEER,
                                 udp ? "iperf3 udp" : "iperf3 tcp", udp ? 64 : 65536);
-    struct task *srv = calloc(1, sizeof(*srv)), *cli = calloc(1, sizeof(*cli));
+    struct sf_task *srv = calloc(1, sizeof(*srv)), *cli = calloc(1, sizeof(*cli));
     char port[16], bytes[32];
     const char *sargv[] = {"iperf3", "-s", "-1", "--forceflush", "-B", "127.0.0.1",
                            "-p",     port, NULL};
@@ -250,10 +250,10 @@ static void iperf3(struct bench *b, int udp)
             if (!c->ok)
                 snprintf(c->why, sizeof(c->why), "no end.sum figures in iperf3's JSON");
         }
-        task_end(cli);
-        task_signal(srv, SIGTERM);
-        task_wait(srv, NULL, sf_deadline_after_ms(READY_MS));
-        task_end(srv);
+        sf_task_end(cli);
+        sf_task_signal(srv, SIGTERM);
+        sf_task_wait(srv, NULL, sf_deadline_after_ms(READY_MS));
+        sf_task_end(srv);
     }
     free(srv), free(cli);
 }
@@ -262,7 +262,7 @@ static void iperf3(struct bench *b, int udp)
 static void socat(struct bench *b)
 {
     struct cell *c = bench_cell(b, SEC_STREAM, ROLE_PEER, "socat unix-stream", 65536);
-    struct task *srv = calloc(1, sizeof(*srv)), *cli = calloc(1, sizeof(*cli));
+    struct sf_task *srv = calloc(1, sizeof(*srv)), *cli = calloc(1, sizeof(*cli));
     char listen[96], conn[96], zero[64];
     const char *sargv[] = {"socat", "-d", "-d", "-u", "-b", "65536", listen, "/dev/null", NULL};
     const char *cargv[] = {"socat", "-u", "-b", "65536", zero, conn, NULL};
@@ -280,8 +280,8 @@ static void socat(struct bench *b)
             c->rate = (double)b->stream_mib * 1048576 / ((double)(sf_now_ns() - t0) / 1e9) / 1e6;
             c->ok = 1;
         }
-        task_end(cli);
-        task_end(srv);
+        sf_task_end(cli);
+        sf_task_end(srv);
     }
     free(srv), free(cli);
 }

@@ -113,7 +113,7 @@ static void start_server(struct run *r, enum fam f)
         }
     }
     argv[n] = NULL;
-    if (task_start(&err, &r->server[f], r->o.bin_dir, argv) < 0)
+    if (sf_task_start(&err, &r->server[f], r->o.bin_dir, argv) < 0)
         fail(r, f, "%s", err.msg);
 }
 
@@ -139,14 +139,14 @@ static int pump_all(struct run *r, int timeout_ms)
 
     pf[n++] = (struct pollfd){.fd = r->signal_fd, .events = POLLIN};
     for (int f = 0; f < FAM_N; f++) {
-        n += task_fds(&r->server[f], pf + n);
-        n += task_fds(&r->client[f], pf + n);
+        n += sf_task_fds(&r->server[f], pf + n);
+        n += sf_task_fds(&r->client[f], pf + n);
     }
     if (poll(pf, (nfds_t)n, timeout_ms) < 0 && errno != EINTR)
         return 0;
     for (int f = 0; f < FAM_N; f++) {
-        task_pump(&r->server[f]);
-        task_pump(&r->client[f]);
+        sf_task_pump(&r->server[f]);
+        sf_task_pump(&r->client[f]);
     }
     if (sf_cli_stopped(r->signal_fd))
         r->interrupted = 1;
@@ -161,13 +161,13 @@ static void wait_servers(struct run *r)
     for (;;) {
         int waiting = 0;
         for (int f = 0; f < FAM_N; f++) {
-            struct task *t = &r->server[f];
+            struct sf_task *t = &r->server[f];
             if (!t->started || r->r[f].status == ST_FAILED || r->port[f] || ready(r, f))
                 continue;
             if (t->exited) {
                 char line[256];
                 fail(r, f, "%s exited %d: %s", t->name, t->status,
-                     task_last_line(t, line, sizeof(line)));
+                     sf_task_last_line(t, line, sizeof(line)));
             } else {
                 waiting = 1;
             }
@@ -199,7 +199,7 @@ static void start_client(struct run *r, enum fam f)
             argv[n++] = "-p", argv[n++] = port, argv[n++] = "127.0.0.1";
     }
     argv[n] = NULL;
-    if (task_start(&err, &r->client[f], r->o.bin_dir, argv) < 0)
+    if (sf_task_start(&err, &r->client[f], r->o.bin_dir, argv) < 0)
         fail(r, f, "%s", err.msg);
 }
 
@@ -266,7 +266,7 @@ void run_finish(struct run *r)
     struct sf_err err;
 
     for (int f = 0; f < FAM_N; f++)
-        task_signal(&r->server[f], SIGTERM);
+        sf_task_signal(&r->server[f], SIGTERM);
     for (;;) {
         int running = 0;
         for (int f = 0; f < FAM_N; f++)
@@ -286,8 +286,8 @@ void run_finish(struct run *r)
 void run_cleanup(struct run *r)
 {
     for (int f = 0; f < FAM_N; f++) {
-        task_end(&r->client[f]);
-        task_end(&r->server[f]);
+        sf_task_end(&r->client[f]);
+        sf_task_end(&r->server[f]);
         if (r->path[f][0])
             unlink(r->path[f]); /* a server that was killed could not remove its file */
     }

@@ -37,7 +37,7 @@ struct result {
 struct run {
     struct opts o;
     struct result r[FAM_N];
-    struct task server[FAM_N], client[FAM_N];
+    struct sf_task server[FAM_N], client[FAM_N];
     int port[FAM_N];
     char path[FAM_N][512];
     char dir[256];      /* private directory for socket files, or "" */

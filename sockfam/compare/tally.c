@@ -24,7 +24,7 @@ static double num(const char *json, size_t len, const char *path, int *ok)
 }
 
 /* The client's one-line JSON object: the last line of its stdout that starts with '{'. */
-static const char *summary_line(const struct task *t, size_t *len)
+static const char *summary_line(const struct sf_task *t, size_t *len)
 {
     const char *line = NULL;
 
@@ -39,7 +39,7 @@ static const char *summary_line(const struct task *t, size_t *len)
 static void client_result(struct run *r, enum fam f)
 {
     struct result *res = &r->r[f];
-    const struct task *t = &r->client[f];
+    const struct sf_task *t = &r->client[f];
     size_t len = 0;
     const char *j = summary_line(t, &len);
     int ok = 1, icmp = f == FAM_ICMP;
@@ -47,13 +47,13 @@ static void client_result(struct run *r, enum fam f)
 
     if (t->status == 77 || (icmp && !j && t->status != 0)) {
         res->status = ST_SKIPPED;
-        snprintf(res->why, sizeof(res->why), "%s", task_last_line(t, line, sizeof(line)));
+        snprintf(res->why, sizeof(res->why), "%s", sf_task_last_line(t, line, sizeof(line)));
         run_note(r, "%s: skipped: %s", families[f].name, res->why);
         return;
     }
     if (!j || sf_json_check(j, len, NULL) < 0) {
         snprintf(res->why, sizeof(res->why), "%s exited %d without a summary: %s",
-                 families[f].client, t->status, task_last_line(t, line, sizeof(line)));
+                 families[f].client, t->status, sf_task_last_line(t, line, sizeof(line)));
         res->status = ST_FAILED;
         return;
     }
@@ -69,7 +69,7 @@ static void client_result(struct run *r, enum fam f)
     if (res->status == ST_FAILED)
         snprintf(res->why, sizeof(res->why), "%s exited %d, %llu of %llu answered: %s",
                  families[f].client, t->status, res->answered, res->sent,
-                 task_last_line(t, line, sizeof(line)));
+                 sf_task_last_line(t, line, sizeof(line)));
 }
 
 /* Which family a captured packet belongs to, or -1. */
