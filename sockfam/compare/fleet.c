@@ -141,7 +141,6 @@ static void server_failed(struct run *r, int f, const struct sf_err *err)
 
     if (fam->refused_exit && t->exited && t->status == fam->refused_exit) {
         run_result(r, f, ST_SKIPPED, "%s", sf_task_last_line(t, line, sizeof(line)));
-        run_note(r, "%s: skipped: %s", fam->name, r->r[f].why);
         return;
     }
     run_result(r, f, ST_FAILED, "%s", err->msg);

@@ -28,7 +28,6 @@ static void client_result(struct run *r, int f)
 
     if (family_client_refused(fam, t->status, j != NULL)) {
         run_result(r, f, ST_SKIPPED, "%s", sf_task_last_line(t, line, sizeof(line)));
-        run_note(r, "%s: skipped: %s", fam->name, res->why);
         return;
     }
     if (!j || family_summary(fam, j, len, r->o.size, &s) < 0) {
@@ -138,6 +137,10 @@ void run_tally(struct run *r)
             client_result(r, f);
         else if (r->o.on[f] && r->r[f].status == ST_OFF)
             run_result(r, f, ST_FAILED, "not run");
+    /* Skipped by its server or by its client, each is noted in the table's order. */
+    for (int f = 0; f < family_count; f++)
+        if (r->o.on[f] && r->r[f].status == ST_SKIPPED)
+            run_note(r, "%s: skipped: %s", families[f].name, r->r[f].why);
     if (r->wire_ok)
         wire_result(r);
 }
