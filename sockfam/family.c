@@ -101,6 +101,21 @@ const struct family families[] = {
         .floor = FLOOR_ICMP,
         .sections = SEC_BIT(SEC_LATENCY),
     },
+    {
+        /* Multipath TCP (RFC 8684) on one path: the SYN carries MP_CAPABLE. */
+        .name = "mptcp",
+        .socket = "AF_INET SOCK_STREAM IPPROTO_MPTCP",
+        .setup = "3-way, MP_CAPABLE",
+        .delivery = "reliable, ordered",
+        .server = "tcp-server",
+        .client = "tcp-client",
+        .line = LINE_INET,
+        .flags = {"--mptcp"},
+        .refused_exit = EX_UNAVAILABLE, /* socket(IPPROTO_MPTCP) refused: see tcp-server */
+        .owns = OWNS_TCP_PORT,
+        .floor = FLOOR_TCP,
+        .sections = 0, /* compare only: the bench has no MPTCP floor */
+    },
 };
 
 const int family_count = (int)(sizeof(families) / sizeof(families[0]));
