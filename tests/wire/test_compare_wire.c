@@ -279,6 +279,14 @@ Test(compare_wire, unprivileged_runs_what_it_can_and_names_the_rest)
     } else {
         cr_expect_str_eq(buf, "ok");
     }
+    /* mptcp needs no privilege: it runs, unless this kernel refuses it (the row then says so). */
+    get_str(c.out, "families.6.status", buf, sizeof(buf));
+    if (strcmp(buf, "skipped") == 0) {
+        get_str(c.out, "families.6.why", buf, sizeof(buf));
+        cr_expect(strstr(buf, "this kernel refuses MPTCP"), "%s", buf);
+    } else {
+        cr_expect_str_eq(buf, "ok", "%s", c.out);
+    }
 }
 
 struct bad_case {
