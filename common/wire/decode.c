@@ -146,7 +146,8 @@ static int ipv6(const uint8_t *d, size_t len, struct sf_pkt *p, size_t *l4, size
  * MPTCP (kind 30): the subtype is the high nibble of the third byte, and
  * MP_CAPABLE's version the low one.  Every MPTCP option has at least
  * kind, length and subtype (MP_PRIO is 3 bytes); MP_CAPABLE has a byte of
- * flags after them (4 bytes in a SYN), so a shorter one is not counted.
+ * flags after them (4 bytes in a SYN), so a shorter one is not counted, and
+ * so has DSS, whose flag F is DATA_FIN.
  */
 static void mptcp_option(const uint8_t *o, size_t len, struct sf_pkt *p)
 {
@@ -160,6 +161,8 @@ static void mptcp_option(const uint8_t *o, size_t len, struct sf_pkt *p)
     p->mptcp |= SF_MPTCP_BIT(subtype);
     if (subtype == SF_MPTCP_CAPABLE && p->mptcp_version < 0)
         p->mptcp_version = o[2] & 0x0f;
+    if (subtype == SF_MPTCP_DSS && len >= 4 && (o[3] & 0x10)) /* flag F (RFC 8684, 3.3) */
+        p->mptcp_data_fin = 1;
 }
 
 static void tcp_options(const uint8_t *o, size_t len, struct sf_pkt *p)

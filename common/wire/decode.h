@@ -54,11 +54,12 @@ struct sf_pkt {
     int sack_ok;       /* TCP option 4 (SACK permitted) */
     int has_ts;        /* TCP option 8 (timestamps) */
     uint32_t ts_val, ts_ecr;
-    unsigned mptcp;         /* TCP option 30: SF_MPTCP_BIT(subtype) for each one present, or 0 */
-    int mptcp_version;      /* MP_CAPABLE's version (1: RFC 8684; 0: RFC 6824), or -1 */
-    uint8_t type, code;     /* ICMP, ICMPv6 */
-    uint16_t id, icmp_seq;  /* ICMP echo */
-    int checksum_ok;        /* ICMP, ICMPv6: the checksum verifies */
+    unsigned mptcp;        /* TCP option 30: SF_MPTCP_BIT(subtype) for each one present, or 0 */
+    int mptcp_version;     /* MP_CAPABLE's version (1: RFC 8684; 0: RFC 6824), or -1 */
+    int mptcp_data_fin;    /* a DSS option with DATA_FIN: the connection's end, not the subflow's */
+    uint8_t type, code;    /* ICMP, ICMPv6 */
+    uint16_t id, icmp_seq; /* ICMP echo */
+    int checksum_ok;       /* ICMP, ICMPv6: the checksum verifies */
     const uint8_t *payload; /* L4 payload within the captured bytes */
     size_t payload_len;     /* captured payload bytes */
     size_t ip_len;          /* the IP packet's length as its header states */

@@ -72,7 +72,7 @@ struct tcp_base {
     uint32_t isn[2];
 };
 
-/* MPTCP options by tcpdump's names: "mptcp capable v1", "mptcp dss". */
+/* MPTCP options by tcpdump's names: "mptcp capable v1", "mptcp dss", "mptcp dss fin". */
 static void mptcp_label(FILE *f, const struct sf_pkt *p)
 {
     static const char *const names[] = {"capable", "join", "dss",       "add-addr", "remove-addr",
@@ -87,6 +87,8 @@ static void mptcp_label(FILE *f, const struct sf_pkt *p)
             fprintf(f, " mptcp subtype %u", sub);
         if (sub == SF_MPTCP_CAPABLE && p->mptcp_version >= 0)
             fprintf(f, " v%d", p->mptcp_version);
+        if (sub == SF_MPTCP_DSS && p->mptcp_data_fin)
+            fprintf(f, " fin");
     }
 }
 

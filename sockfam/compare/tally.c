@@ -70,7 +70,11 @@ static int setup_packet(const struct sf_pkt *p, int *after_synack)
     return 0;
 }
 
-/* How much of a flow to draw: up to the first reply and its ACK, then the close (TCP). */
+/*
+ * How much of a flow to draw: up to the first reply and its ACK, then the
+ * close (TCP): from the first FIN, or from MPTCP's DATA_FIN, which ends
+ * the connection before its subflow's FINs.
+ */
 static void ladder_cut(const struct sf_wire_rec **recs, size_t n, int tcp, size_t *head,
                        size_t *tail)
 {
@@ -82,7 +86,8 @@ static void ladder_cut(const struct sf_wire_rec **recs, size_t n, int tcp, size_
     while (i < n && !(recs[i]->pkt.sport == recs[1]->pkt.sport && recs[i]->pkt.payload_len))
         i++;
     *head = i + 2 < n ? i + 2 : n;
-    for (i = *head; i < n && !(recs[i]->pkt.flags & SF_TCP_FIN); i++)
+    for (i = *head; i < n && !(recs[i]->pkt.flags & SF_TCP_FIN) && !recs[i]->pkt.mptcp_data_fin;
+         i++)
         ;
     *tail = n - i;
 }

@@ -259,32 +259,36 @@ struct mptcp_case {
     unsigned mptcp; /* expected SF_MPTCP_BIT()s */
     int version;    /* expected mptcp_version */
     uint16_t mss;   /* an option after the MPTCP one still read */
+    int data_fin;   /* expected mptcp_data_fin */
 };
 
 /* The Multipath TCP option (kind 30, RFC 8684): each subtype Linux sends, and broken ones. */
 Test(decode, mptcp_option_table)
 {
     static const struct mptcp_case rows[] = {
-        {"MP_CAPABLE in a SYN (v1, 4 bytes)", {30, 4, 0x01, 0x81}, 4, SF_MPTCP_BIT(0), 1, 0},
+        {"MP_CAPABLE in a SYN (v1, 4 bytes)", {30, 4, 0x01, 0x81}, 4, SF_MPTCP_BIT(0), 1, 0, 0},
         {"MP_CAPABLE in a SYN-ACK (v1, the server's key)",
          {30, 12, 0x01, 0x01, 1, 2, 3, 4, 5, 6, 7, 8},
          12,
          SF_MPTCP_BIT(0),
          1,
+         0,
          0},
         {"MP_CAPABLE v0 (RFC 6824)",
          {30, 12, 0x00, 0x81, 1, 2, 3, 4, 5, 6, 7, 8},
          12,
          SF_MPTCP_BIT(0),
          0,
+         0,
          0},
-        {"DSS with a DATA_ACK", {30, 8, 0x20, 0x01, 0, 0, 0, 9}, 8, SF_MPTCP_BIT(2), -1, 0},
-        {"MP_PRIO (3 bytes)", {30, 3, 0x50, 1}, 4, SF_MPTCP_BIT(5), -1, 0},
-        {"MSS after DSS", {30, 4, 0x20, 0x00, 2, 4, 0xff, 0xd7}, 8, SF_MPTCP_BIT(2), -1, 65495},
-        {"MP_CAPABLE too short to count", {30, 3, 0x01, 1}, 4, 0, -1, 0},
-        {"a length of 2 holds no subtype", {30, 2, 1, 1}, 4, 0, -1, 0},
-        {"a length past the options ends the walk", {30, 40, 0x01, 0x81}, 4, 0, -1, 0},
-        {"no MPTCP option", {2, 4, 0xff, 0xd7}, 4, 0, -1, 65495},
+        {"DSS with a DATA_ACK", {30, 8, 0x20, 0x01, 0, 0, 0, 9}, 8, SF_MPTCP_BIT(2), -1, 0, 0},
+        {"DSS with DATA_FIN", {30, 4, 0x20, 0x10}, 4, SF_MPTCP_BIT(2), -1, 0, 1},
+        {"MP_PRIO (3 bytes)", {30, 3, 0x50, 1}, 4, SF_MPTCP_BIT(5), -1, 0, 0},
+        {"MSS after DSS", {30, 4, 0x20, 0x00, 2, 4, 0xff, 0xd7}, 8, SF_MPTCP_BIT(2), -1, 65495, 0},
+        {"MP_CAPABLE too short to count", {30, 3, 0x01, 1}, 4, 0, -1, 0, 0},
+        {"a length of 2 holds no subtype", {30, 2, 1, 1}, 4, 0, -1, 0, 0},
+        {"a length past the options ends the walk", {30, 40, 0x01, 0x81}, 4, 0, -1, 0, 0},
+        {"no MPTCP option", {2, 4, 0xff, 0xd7}, 4, 0, -1, 65495, 0},
     };
     uint8_t t[64], ip[128], f[160];
 
@@ -304,6 +308,7 @@ Test(decode, mptcp_option_table)
         cr_expect_eq(p.mptcp, c->mptcp, "%s: mptcp %#x", c->name, p.mptcp);
         cr_expect_eq(p.mptcp_version, c->version, "%s: version %d", c->name, p.mptcp_version);
         cr_expect_eq(p.mss, c->mss, "%s: mss %u", c->name, p.mss);
+        cr_expect_eq(p.mptcp_data_fin, c->data_fin, "%s: DATA_FIN", c->name);
     }
 }
 

@@ -1,7 +1,8 @@
 /*
  * MPTCP on the wire, in a private network namespace: tcp-server --mptcp
  * and tcp-client --mptcp open with MP_CAPABLE (RFC 8684) on the SYN, the
- * SYN-ACK and the third ACK, and the echo completes over it; a plain TCP
+ * SYN-ACK and the third ACK, the echo completes over it, and a DATA_FIN
+ * each way ends the connection before the subflow's FINs; a plain TCP
  * client still gets its echo (the server falls back). sockfam compare's
  * mptcp row shows the option in its ladder, and where the kernel refuses
  * MPTCP (net.mptcp.enabled=0 in the test's own namespace) the row is
@@ -101,6 +102,12 @@ static void check_mp_capable(const struct sf_wire *w, int version)
     }
     cr_expect(strstr(ladder, "---- SYN seq 0 ") && strstr(ladder, " mptcp capable v1 "), "%s",
               ladder);
+    /* The connection ends with a DATA_FIN each way, before the subflow's own FINs. */
+    int data_fins[2] = {0, 0};
+    for (size_t i = 0; i < n; i++)
+        data_fins[r[i]->pkt.sport == r[0]->pkt.sport ? 0 : 1] += r[i]->pkt.mptcp_data_fin;
+    cr_expect(data_fins[0] >= 1 && data_fins[1] >= 1, "DATA_FINs %d and %d:\n%s", data_fins[0],
+              data_fins[1], ladder);
     check_exchange(r, n, ladder);
 }
 
@@ -175,6 +182,7 @@ Test(mptcp_wire, compare_row_shows_mp_capable)
     cr_expect(strstr(c.out, "mptcp, first exchange:\n"), "%s", c.out);
     cr_expect(strstr(c.out, "---- SYN seq 0 win ") && strstr(c.out, " mptcp capable v1 "), "%s",
               c.out);
+    cr_expect(strstr(c.out, " mptcp dss fin "), "the close, from the DATA_FIN:\n%s", c.out);
     const char *json[] = {"sockfam", "compare", "--families", "mptcp", "-c", "3", "--json", NULL};
     cr_assert_eq(proc_run(&j, WAIT_MS, json), 0, "%s\n%s", j.out, j.err);
     get_str(j.out, "families.0.status", buf, sizeof(buf));
