@@ -199,7 +199,10 @@ int family_parse_list(struct sf_err *err, const char *list, int on[FAM_MAX], fam
     }
 }
 
-/* Append s to the argv being built (its room is checked once, by its size). */
+/*
+ * Append s to the argv being built.  The longest line is 20 words, half the
+ * room; the bound only keeps a future row from writing past the array.
+ */
 static void put(struct fam_argv *v, int *n, const char *s)
 {
     if (*n < (int)(sizeof(v->v) / sizeof(v->v[0])) - 1)

@@ -59,7 +59,7 @@ int bench_main(int argc, char **argv)
         peers_run(&b);
     if (!b.quiet && isatty(2))
         fprintf(stderr, "\r\033[K");
-    rc = bench_report(&b);
+    rc = bench_report(&b) ? EXIT_FAILURE : EX_OK;
     free(b.cells);
     return rc;
 }

@@ -75,7 +75,7 @@ static int run(struct run *r)
     else
         report_text(r);
     fflush(stdout);
-    return failures(r) | write_pcap(r);
+    return failures(r) | write_pcap(r) ? EXIT_FAILURE : EX_OK;
 }
 
 int compare_main(int argc, char **argv)

@@ -140,10 +140,11 @@ int proc_wait_exit(struct proc *p, int timeout_ms)
     long long end = now_ms() + timeout_ms;
     int st;
 
-    if (p->pid <= 0) /* reaped already (see proc_adopt): never kill(-1) */
-        return p->status;
     while (now_ms() < end && pump(p, (int)(end - now_ms())))
         ;
+    /* Reaped already (see proc_adopt): no pid to wait for, and never waitpid(-1) or kill(-1). */
+    if (p->pid <= 0)
+        return p->status;
     /* Both pipes are closed; wait for the exit itself on a pidfd, bounded. */
     int pidfd = (int)syscall(SYS_pidfd_open, p->pid, 0);
     struct pollfd pf = {pidfd, POLLIN, 0};
