@@ -94,3 +94,21 @@ void sf_child_close(struct sf_child *c)
     close_fd(&c->err_fd);
     close_fd(&c->pidfd);
 }
+
+int sf_exe_dir(struct sf_err *err, char *buf, size_t cap)
+{
+    ssize_t n = cap > 1 ? readlink("/proc/self/exe", buf, cap) : -1;
+    char *slash;
+
+    if (n < 0)
+        return sf_err_sys(err, cap > 1 ? errno : ENAMETOOLONG, "readlink", "/proc/self/exe");
+    if ((size_t)n >= cap) /* readlink does not say it cut the name: a full buffer may have */
+        return sf_err_sys(err, ENAMETOOLONG, "readlink", "/proc/self/exe");
+    buf[n] = '\0';
+    slash = strrchr(buf, '/');
+    if (!slash)
+        return sf_err_set(err, SF_ERR_INVALID, 0, NULL, "/proc/self/exe: '%s' has no directory",
+                          buf);
+    *(slash == buf ? slash + 1 : slash) = '\0';
+    return 0;
+}

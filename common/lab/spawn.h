@@ -7,6 +7,7 @@
 #ifndef SF_SPAWN_H
 #define SF_SPAWN_H
 
+#include <stddef.h>
 #include <sys/types.h>
 
 #include "err.h"
@@ -34,5 +35,12 @@ void sf_child_kill(struct sf_child *c);
 
 /* Close the pipes and the pidfd (after the child was reaped). */
 void sf_child_close(struct sf_child *c);
+
+/*
+ * The directory of the running executable (from /proc/self/exe), where
+ * the suite installs its programs side by side, into buf.  0, or -1 with
+ * err set (buf unreadable, or too small: never cut).
+ */
+int sf_exe_dir(struct sf_err *err, char *buf, size_t cap);
 
 #endif

@@ -9,11 +9,13 @@
 
 #include "io.h"
 
-int task_start(struct sf_err *err, struct task *t, const char *bin_dir, const char *const argv[])
+int sf_task_start(struct sf_err *err, struct sf_task *t, const char *bin_dir,
+                  const char *const argv[])
 {
     char path[4096];
 
     memset(t, 0, sizeof(*t));
+    t->c = (struct sf_child){.pid = -1, .out_fd = -1, .err_fd = -1, .pidfd = -1};
     snprintf(t->name, sizeof(t->name), "%s",
              strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0]);
     if ((size_t)snprintf(path, sizeof(path), "%s/%s", strchr(argv[0], '/') ? "" : bin_dir,
@@ -25,7 +27,7 @@ int task_start(struct sf_err *err, struct task *t, const char *bin_dir, const ch
     return 0;
 }
 
-int task_fds(const struct task *t, struct pollfd *pf)
+int sf_task_fds(const struct sf_task *t, struct pollfd *pf)
 {
     int n = 0;
     const int fds[3] = {t->c.out_fd, t->c.err_fd, t->exited ? -1 : t->c.pidfd};
@@ -39,7 +41,7 @@ int task_fds(const struct task *t, struct pollfd *pf)
 }
 
 /* Read one pipe if it has data; at EOF close it.  Bytes past cap are read and dropped. */
-static void drain(struct task *t, int *fd, char *buf, size_t *len, size_t cap)
+static void drain(struct sf_task *t, int *fd, char *buf, size_t *len, size_t cap)
 {
     char sink[4096];
     struct pollfd pf = {.fd = *fd, .events = POLLIN};
@@ -62,7 +64,7 @@ static void drain(struct task *t, int *fd, char *buf, size_t *len, size_t cap)
     }
 }
 
-void task_pump(struct task *t)
+void sf_task_pump(struct sf_task *t)
 {
     if (!t->started)
         return;
@@ -72,7 +74,7 @@ void task_pump(struct task *t)
         t->exited = 1;
 }
 
-const char *task_last_line(const struct task *t, char *buf, size_t cap)
+const char *sf_task_last_line(const struct sf_task *t, char *buf, size_t cap)
 {
     size_t end = t->err_len, start;
 
@@ -85,17 +87,17 @@ const char *task_last_line(const struct task *t, char *buf, size_t cap)
     return buf;
 }
 
-void task_signal(struct task *t, int sig)
+void sf_task_signal(struct sf_task *t, int sig)
 {
     if (t->started && !t->exited && t->c.pid > 0)
         kill(t->c.pid, sig);
 }
 
-void task_end(struct task *t)
+void sf_task_end(struct sf_task *t)
 {
     if (!t->started)
         return;
-    task_pump(t);
+    sf_task_pump(t);
     if (!t->exited && t->c.pid > 0) {
         sf_child_kill(&t->c);
         t->exited = 1;
@@ -104,19 +106,26 @@ void task_end(struct task *t)
     sf_child_close(&t->c);
 }
 
-int task_wait(struct task *t, const char *needle, int64_t deadline)
+int sf_task_wait(struct sf_task *t, const char *needle, int64_t deadline)
 {
     struct pollfd pf[3];
 
     for (;;) {
-        task_pump(t);
+        sf_task_pump(t);
         if (needle && (strstr(t->err, needle) || strstr(t->out, needle)))
             return 1;
         if (t->exited && t->c.out_fd < 0 && t->c.err_fd < 0) /* all it said is read */
             return needle ? 0 : 1;
-        int n = task_fds(t, pf);
+        int n = sf_task_fds(t, pf);
         if (sf_now_ns() >= deadline || n == 0 ||
             poll(pf, (nfds_t)n, sf_deadline_poll_ms(deadline)) < 0)
-            return needle ? 0 : (task_pump(t), t->exited);
+            return needle ? 0 : (sf_task_pump(t), t->exited);
     }
+}
+
+void sf_task_release(struct sf_task *t, struct sf_child *c)
+{
+    *c = t->c;
+    t->c = (struct sf_child){.pid = -1, .out_fd = -1, .err_fd = -1, .pidfd = -1};
+    t->started = 0; /* nothing left for sf_task_end() to do */
 }

@@ -142,6 +142,29 @@ static int ipv6(const uint8_t *d, size_t len, struct sf_pkt *p, size_t *l4, size
     return 0;
 }
 
+/*
+ * MPTCP (kind 30): the subtype is the high nibble of the third byte, and
+ * MP_CAPABLE's version the low one.  Every MPTCP option has at least
+ * kind, length and subtype (MP_PRIO is 3 bytes); MP_CAPABLE has a byte of
+ * flags after them (4 bytes in a SYN), so a shorter one is not counted, and
+ * so has DSS, whose flag F is DATA_FIN.
+ */
+static void mptcp_option(const uint8_t *o, size_t len, struct sf_pkt *p)
+{
+    unsigned subtype;
+
+    if (len < 3)
+        return;
+    subtype = o[2] >> 4;
+    if (subtype == SF_MPTCP_CAPABLE && len < 4)
+        return;
+    p->mptcp |= SF_MPTCP_BIT(subtype);
+    if (subtype == SF_MPTCP_CAPABLE && p->mptcp_version < 0)
+        p->mptcp_version = o[2] & 0x0f;
+    if (subtype == SF_MPTCP_DSS && len >= 4 && (o[3] & 0x10)) /* flag F (RFC 8684, 3.3) */
+        p->mptcp_data_fin = 1;
+}
+
 static void tcp_options(const uint8_t *o, size_t len, struct sf_pkt *p)
 {
     for (size_t i = 0; i < len;) {
@@ -163,7 +186,8 @@ static void tcp_options(const uint8_t *o, size_t len, struct sf_pkt *p)
             p->has_ts = 1;
             p->ts_val = be32(o + i + 2);
             p->ts_ecr = be32(o + i + 6);
-        }
+        } else if (o[i] == 30)
+            mptcp_option(o + i, o[i + 1], p);
         i += o[i + 1];
     }
 }
@@ -179,6 +203,7 @@ static int tcp(const uint8_t *d, size_t len, struct sf_pkt *p)
         return bad(p, "TCP data offset out of bounds");
     p->l4 = SF_L4_TCP;
     p->wscale = -1;
+    p->mptcp_version = -1;
     p->sport = be16(d);
     p->dport = be16(d + 2);
     p->seq = be32(d + 4);

@@ -3,8 +3,9 @@
  * any link type libpcap hands us: Ethernet (Linux lo), DLT_NULL/LOOP (BSD
  * loopback), Linux cooked SLL/SLL2 (the "any" device), raw IP.  Then IPv4
  * (options skipped), IPv6 (extension headers walked, bounded), and TCP
- * (flags, seq/ack, window, MSS, window scale, SACK, timestamps), UDP, ICMP and ICMPv6 (type, code,
- * id, seq, checksum validity).
+ * (flags, seq/ack, window, MSS, window scale, SACK, timestamps, and the
+ * Multipath TCP option of RFC 8684), UDP, ICMP and ICMPv6 (type, code, id,
+ * seq, checksum validity).
  *
  * Captures are untrusted input: every length is checked against the bytes
  * captured before it is used, and a packet that does not hold together is
@@ -24,6 +25,20 @@ enum sf_l4 { SF_L4_TCP, SF_L4_UDP, SF_L4_ICMP, SF_L4_ICMP6, SF_L4_OTHER };
 #define SF_TCP_PSH 0x08
 #define SF_TCP_ACK 0x10
 
+/* The subtypes of TCP option 30, MPTCP (RFC 8684, 3.1 and 7), as bits of sf_pkt.mptcp. */
+enum sf_mptcp_subtype {
+    SF_MPTCP_CAPABLE = 0, /* MP_CAPABLE: in the SYN, SYN-ACK and ACK that open a connection */
+    SF_MPTCP_JOIN = 1,    /* MP_JOIN: a further subflow joins the connection */
+    SF_MPTCP_DSS = 2,     /* data sequence signal: data mapping, DATA_ACK, DATA_FIN */
+    SF_MPTCP_ADD_ADDR = 3,
+    SF_MPTCP_REMOVE_ADDR = 4,
+    SF_MPTCP_PRIO = 5,
+    SF_MPTCP_FAIL = 6,
+    SF_MPTCP_FASTCLOSE = 7,
+    SF_MPTCP_TCPRST = 8,
+};
+#define SF_MPTCP_BIT(subtype) (1u << (subtype))
+
 struct sf_pkt {
     const char *why; /* malformed: what was wrong (NULL when sound) */
     int ip_version;  /* 4 or 6 */
@@ -39,9 +54,12 @@ struct sf_pkt {
     int sack_ok;       /* TCP option 4 (SACK permitted) */
     int has_ts;        /* TCP option 8 (timestamps) */
     uint32_t ts_val, ts_ecr;
-    uint8_t type, code;     /* ICMP, ICMPv6 */
-    uint16_t id, icmp_seq;  /* ICMP echo */
-    int checksum_ok;        /* ICMP, ICMPv6: the checksum verifies */
+    unsigned mptcp;        /* TCP option 30: SF_MPTCP_BIT(subtype) for each one present, or 0 */
+    int mptcp_version;     /* MP_CAPABLE's version (1: RFC 8684; 0: RFC 6824), or -1 */
+    int mptcp_data_fin;    /* a DSS option with DATA_FIN: the connection's end, not the subflow's */
+    uint8_t type, code;    /* ICMP, ICMPv6 */
+    uint16_t id, icmp_seq; /* ICMP echo */
+    int checksum_ok;       /* ICMP, ICMPv6: the checksum verifies */
     const uint8_t *payload; /* L4 payload within the captured bytes */
     size_t payload_len;     /* captured payload bytes */
     size_t ip_len;          /* the IP packet's length as its header states */

@@ -72,6 +72,26 @@ struct tcp_base {
     uint32_t isn[2];
 };
 
+/* MPTCP options by tcpdump's names: "mptcp capable v1", "mptcp dss", "mptcp dss fin". */
+static void mptcp_label(FILE *f, const struct sf_pkt *p)
+{
+    static const char *const names[] = {"capable", "join", "dss",       "add-addr", "remove-addr",
+                                        "prio",    "fail", "fastclose", "tcprst"};
+
+    for (unsigned sub = 0; sub < 16; sub++) {
+        if (!(p->mptcp & SF_MPTCP_BIT(sub)))
+            continue;
+        if (sub < sizeof(names) / sizeof(names[0]))
+            fprintf(f, " mptcp %s", names[sub]);
+        else
+            fprintf(f, " mptcp subtype %u", sub);
+        if (sub == SF_MPTCP_CAPABLE && p->mptcp_version >= 0)
+            fprintf(f, " v%d", p->mptcp_version);
+        if (sub == SF_MPTCP_DSS && p->mptcp_data_fin)
+            fprintf(f, " fin");
+    }
+}
+
 static void tcp_label(FILE *f, const struct sf_pkt *p, int dir, struct tcp_base *b)
 {
     char flags[32];
@@ -95,6 +115,7 @@ static void tcp_label(FILE *f, const struct sf_pkt *p, int dir, struct tcp_base 
         fprintf(f, " sackOK");
     if (p->wscale >= 0)
         fprintf(f, " wscale %d", p->wscale);
+    mptcp_label(f, p);
 }
 
 static const char *icmp_name(const struct sf_pkt *p)

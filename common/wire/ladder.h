@@ -8,7 +8,9 @@
  *      0.011 ms  <--- SYN,ACK seq 0 ack 1 win 65483 mss 65495 -----------
  *
  * TCP sequence numbers are relative to each side's first one, as tcpdump
- * prints them ("seq 1:20 ack 1"); payloads are previewed with sf_repr().
+ * prints them ("seq 1:20 ack 1"), and TCP options go by tcpdump's names
+ * (mss, sackOK, wscale, "mptcp capable v1"); payloads are previewed with
+ * sf_repr().
  * The text is built in memory; printing it is the caller's business.
  */
 #ifndef SF_LADDER_H

@@ -6,17 +6,29 @@
  *
  * The sections: round trips (one message in flight), stream throughput,
  * datagram rate, connection rate, and a crowd of concurrent clients.
- * bench.c runs them; bench_out.c prints; peers.c and crowd.c measure.
+ * This header holds the run's state, shared by the bench's files; each
+ * file does one job and the calls go one way:
+ *
+ *   bench.c     the command: options, then each section, the peers, the report
+ *   options.c   the command line, into struct bench
+ *   sections.c  one section: its floor rows, then each family's (ours.c)
+ *   ours.c      a family's own rows: its server started once per section, its client
+ *   crowd.c     the crowd row: many clients at once against one server
+ *   floor.c     the floors: bare sockets between two processes (bare.c: their plumbing)
+ *   peers.c     --peers: sockperf, iperf3, ping, socat rows
+ *   cells.c     the table of rows every measuring file appends to, and the ratios
+ *   output.c    the tables or the JSON, and the failed rows named on stderr
  */
 #ifndef SF_BENCH_H
 #define SF_BENCH_H
 
 #include <stddef.h>
 
+#include "cpu.h"
 #include "family.h"
 #include "floor.h"
+#include "sections.h"
 
-enum section { SEC_LATENCY, SEC_STREAM, SEC_DGRAM, SEC_CONNECT, SEC_CROWD, SEC_N };
 enum role { ROLE_OURS, ROLE_FLOOR, ROLE_PEER };
 
 /* One row of a section: a family of ours, a floor, or a peer tool. */
@@ -40,12 +52,12 @@ struct cell {
 };
 
 struct bench {
-    int on[FAM_N], sec_on[SEC_N], json, quiet, peers;
+    int on[FAM_MAX], sec_on[SEC_N], json, quiet, peers;
     unsigned long count, warmup, sizes[8];
     int nsizes;
     unsigned long stream_mib, dgrams, connections, clients, echoes;
     const char *placement;
-    struct cpus cpus;
+    struct sf_cpus cpus;
     struct place server, client; /* self: that end's CPU; child: the other end's */
     char bin_dir[4096];
     struct cell *cells;
@@ -54,25 +66,5 @@ struct bench {
 
 /* The command: parse argv (argv[0] is "bench"), run, print; the exit code. */
 int bench_main(int argc, char **argv);
-
-/* A new row (never NULL: the table is sized for every row the run can add). */
-struct cell *bench_cell(struct bench *b, enum section sec, enum role role, const char *name,
-                        unsigned long size);
-
-/* The progress line, on a terminal only. */
-void bench_progress(const struct bench *b, const char *what, unsigned long size);
-
-/* Ratios, then the table or the JSON; every failed row named on stderr.  1 if any failed. */
-int bench_report(struct bench *b);
-
-/* --peers: each installed peer's rows (a missing one is a failed row saying so). */
-void peers_run(struct bench *b);
-
-/*
- * The crowd: b->clients connections at once to addr, each doing b->echoes
- * echoes of 64 bytes; server_pid's peak RSS read at the end.
- */
-void crowd_run(struct bench *b, struct cell *c, const struct sockaddr *addr, socklen_t len,
-               int server_pid);
 
 #endif

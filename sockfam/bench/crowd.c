@@ -1,10 +1,6 @@
-/*
- * crowd: many clients at once against one server of ours, from one
- * process on an epoll loop: every client connects at the same moment, then
- * does its echoes one at a time (64 bytes out, the same 64 back).  What
- * counts: echoes completed, clients failed (and the first reason), the p99
- * of an echo, and the server's peak resident memory (VmHWM) at the end.
- */
+/* crowd: many clients at once on one epoll loop; see crowd.h. */
+#include "crowd.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +9,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "bench.h"
 #include "io.h"
 #include "stats.h"
 
@@ -149,10 +144,10 @@ void crowd_run(struct bench *b, struct cell *c, const struct sockaddr *addr, soc
     if (!w.cl || w.ep < 0) {
         snprintf(c->why, sizeof(c->why), "crowd: %s", strerror(w.cl ? errno : ENOMEM));
     } else {
-        pin_cpu(&b->cpus, b->client.self);
+        sf_cpu_pin(NULL, &b->cpus, b->client.self);
         connect_all(&w, addr, len);
         run_loop(&w);
-        pin_cpu(&b->cpus, -1);
+        sf_cpu_pin(NULL, &b->cpus, -1);
         c->p99 = sf_stats_percentile(&w.s, 99);
         c->p50 = sf_stats_percentile(&w.s, 50);
         c->rss_kib = peak_rss_kib(server_pid);

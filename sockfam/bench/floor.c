@@ -1,30 +1,22 @@
 /* floor: bare-socket transfers between two processes; see floor.h. */
 #include "floor.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stddef.h>
 #include <stdio.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "addr.h"
+#include "bare.h"
 #include "icmp.h"
 #include "io.h"
 #include "ping.h"
-
-/* A transfer that stalls this long fails the cell instead of hanging the bench. */
-#define STALL_S 5
 
 const char *floor_name(enum floor_kind kind)
 {
@@ -34,185 +26,11 @@ const char *floor_name(enum floor_kind kind)
     return names[kind];
 }
 
-int cpus_read(struct cpus *c)
-{
-    *c = (struct cpus){.first = -1, .second = -1};
-    if (sched_getaffinity(0, sizeof(c->allowed), &c->allowed) < 0)
-        return -1;
-    for (int i = 0; i < CPU_SETSIZE; i++) {
-        if (!CPU_ISSET(i, &c->allowed))
-            continue;
-        if (c->n == 0)
-            c->first = i;
-        else if (c->n == 1)
-            c->second = i;
-        c->n++;
-    }
-    return 0;
-}
-
-int pin_cpu(const struct cpus *c, int cpu)
-{
-    cpu_set_t one;
-
-    if (cpu < 0)
-        return sched_setaffinity(0, sizeof(c->allowed), &c->allowed);
-    CPU_ZERO(&one);
-    CPU_SET(cpu, &one);
-    return sched_setaffinity(0, sizeof(one), &one);
-}
-
-static int is_record(enum floor_kind kind)
-{
-    return kind == FLOOR_DGRAM || kind == FLOOR_SEQPACKET || kind == FLOOR_UDP;
-}
-
-static void stall_limit(int fd)
-{
-    struct timeval tv = {.tv_sec = STALL_S};
-
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-}
-
-/* A loopback listener on port 0 (TCP) or a bound socket (UDP); its address into a. */
-static int loopback_socket(int type, struct sockaddr_in *a)
-{
-    socklen_t len = sizeof(*a);
-    int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
-
-    *a = (struct sockaddr_in){.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    if (fd < 0 || bind(fd, (struct sockaddr *)a, sizeof(*a)) < 0 ||
-        (type == SOCK_STREAM && listen(fd, 128) < 0) ||
-        getsockname(fd, (struct sockaddr *)a, &len) < 0) {
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    return fd;
-}
-
-static int tcp_pair(int out[2])
-{
-    struct sockaddr_in a;
-    int one = 1, l = loopback_socket(SOCK_STREAM, &a);
-
-    out[0] = l < 0 ? -1 : socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (out[0] < 0 || connect(out[0], (struct sockaddr *)&a, sizeof(a)) < 0 ||
-        (out[1] = accept4(l, NULL, NULL, SOCK_CLOEXEC)) < 0) {
-        if (l >= 0)
-            close(l);
-        return -1;
-    }
-    close(l);
-    setsockopt(out[1], IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)); /* as our servers do */
-    return 0;
-}
-
-static int udp_pair(int out[2])
-{
-    struct sockaddr_in a, b;
-
-    out[0] = loopback_socket(SOCK_DGRAM, &a);
-    out[1] = out[0] < 0 ? -1 : loopback_socket(SOCK_DGRAM, &b);
-    if (out[1] < 0 || connect(out[0], (struct sockaddr *)&b, sizeof(b)) < 0 ||
-        connect(out[1], (struct sockaddr *)&a, sizeof(a)) < 0)
-        return -1;
-    return 0;
-}
-
-/* The two ends: fds[0]/[1] the parent's write/read, [2]/[3] the child's read/write. */
-static int channel(enum floor_kind kind, int fds[4])
-{
-    static const int types[] = {SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET};
-    int a[2] = {-1, -1}, b[2];
-
-    if (kind == FLOOR_PIPE) {
-        if (pipe2(a, O_CLOEXEC) < 0 || pipe2(b, O_CLOEXEC) < 0)
-            return -1;
-        fds[0] = a[1], fds[2] = a[0], fds[3] = b[1], fds[1] = b[0];
-        return 0;
-    }
-    if (kind == FLOOR_TCP   ? tcp_pair(a) < 0
-        : kind == FLOOR_UDP ? udp_pair(a) < 0
-                            : socketpair(AF_UNIX, types[kind] | SOCK_CLOEXEC, 0, a) < 0)
-        return -1;
-    stall_limit(a[0]);
-    fds[0] = fds[1] = a[0];
-    fds[2] = fds[3] = a[1];
-    return 0;
-}
-
-/* Read exactly len bytes (or one record); 0, or -1 on EOF, error or stall. */
-static int read_full(int fd, char *buf, size_t len, int record)
-{
-    for (size_t got = 0; got < len;) {
-        ssize_t n = read(fd, buf + got, len - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        got += (size_t)n;
-        if (record)
-            return got == len ? 0 : -1;
-    }
-    return 0;
-}
-
-static int write_full(int fd, const char *buf, size_t len)
-{
-    for (size_t put = 0; put < len;) {
-        ssize_t n = write(fd, buf + put, len - put);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        put += (size_t)n;
-    }
-    return 0;
-}
-
-static void close_pair(int a, int b)
-{
-    close(a);
-    if (b != a)
-        close(b);
-}
-
-/* fork a child pinned to pl->child that runs fn and exits; the parent is pinned to pl->self. */
-static pid_t fork_pinned(const struct place *pl, void (*fn)(const int *fds, size_t size),
-                         const int *fds, size_t size)
-{
-    pid_t pid = fork();
-
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        close_pair(fds[0], fds[1]); /* only the parent's ends: so EOF reaches the child */
-        if (pl->child >= 0)
-            pin_cpu(pl->cpus, pl->child);
-        fn(fds, size);
-        _exit(0);
-    }
-    if (pid > 0 && pl->self >= 0)
-        pin_cpu(pl->cpus, pl->self);
-    return pid;
-}
-
-/* Stop and reap the child (a datagram child never sees EOF), unpin the parent. */
-static void end_child(const struct place *pl, pid_t pid)
-{
-    if (pid > 0) {
-        kill(pid, SIGKILL);
-        waitpid(pid, NULL, 0);
-    }
-    pin_cpu(pl->cpus, -1);
-}
-
 static void echo_child(const int *fds, size_t size)
 {
     char *buf = malloc(size);
 
-    while (buf && read_full(fds[2], buf, size, 0) == 0 && write_full(fds[3], buf, size) == 0)
+    while (buf && bare_read(fds[2], buf, size, 0) == 0 && bare_write(fds[3], buf, size) == 0)
         ;
 }
 
@@ -222,7 +40,7 @@ static int icmp_pingpong(struct sf_err *err, size_t size, unsigned long warmup, 
 int floor_pingpong(struct sf_err *err, enum floor_kind kind, size_t size, unsigned long warmup,
                    unsigned long count, const struct place *pl, struct sf_stats *s)
 {
-    int fds[4], rc = 0, record = is_record(kind);
+    int fds[4], rc = 0, record = bare_is_record(kind);
     char *out = malloc(size), *in = malloc(size);
     pid_t pid = -1;
 
@@ -230,23 +48,23 @@ int floor_pingpong(struct sf_err *err, enum floor_kind kind, size_t size, unsign
         free(out), free(in);
         return icmp_pingpong(err, size, warmup, count, pl, s);
     }
-    if (!out || !in || channel(kind, fds) < 0) {
+    if (!out || !in || bare_channel(kind, fds) < 0) {
         free(out), free(in);
         return sf_err_sys(err, errno ? errno : ENOMEM, "floor", floor_name(kind));
     }
     memset(out, 'f', size);
-    pid = fork_pinned(pl, echo_child, fds, size);
-    close_pair(fds[2], fds[3]);
+    pid = bare_fork(pl, echo_child, fds, size);
+    bare_close(fds[2], fds[3]);
     for (unsigned long i = 0; pid > 0 && rc == 0 && i < warmup + count; i++) {
         int64_t t0 = sf_now_ns();
-        rc = write_full(fds[0], out, size) < 0 || read_full(fds[1], in, size, record) < 0 ? -1 : 0;
+        rc = bare_write(fds[0], out, size) < 0 || bare_read(fds[1], in, size, record) < 0 ? -1 : 0;
         if (rc == 0 && i >= warmup)
             rc = sf_stats_add(err, s, (double)(sf_now_ns() - t0) / 1e3);
     }
     if (pid < 0 || rc < 0)
         rc = sf_err_sys(err, pid < 0 || errno ? errno : EIO, "floor", floor_name(kind));
-    close_pair(fds[0], fds[1]);
-    end_child(pl, pid);
+    bare_close(fds[0], fds[1]);
+    bare_end(pl, pid);
     free(out), free(in);
     return rc;
 }
@@ -268,7 +86,7 @@ static int icmp_open(struct sf_err *err, struct sf_ping *p)
     if (sf_addr_parse(err, "127.0.0.1", "0", 1, &addr) < 0 ||
         sf_ping_open(err, &addr, SF_FAMILY_ANY, p) < 0)
         return -1;
-    stall_limit(p->fd);
+    bare_stall_limit(p->fd);
     return 0;
 }
 
@@ -286,7 +104,7 @@ static int icmp_pingpong(struct sf_err *err, size_t size, unsigned long warmup, 
         return req && in ? -1 : sf_err_sys(err, ENOMEM, "floor", "icmp bare");
     }
     if (pl->self >= 0)
-        pin_cpu(pl->cpus, pl->self);
+        sf_cpu_pin(NULL, pl->cpus, pl->self);
     for (unsigned long i = 0; rc == 0 && i < warmup + count; i++) {
         uint16_t seq = (uint16_t)(i + 1);
         size_t len = sf_icmp_echo_build(req, cap, p.v6, p.id, seq, &ts, size);
@@ -303,7 +121,7 @@ static int icmp_pingpong(struct sf_err *err, size_t size, unsigned long warmup, 
             sf_err_sys(err, errno, "floor", "icmp bare");
     }
     close(p.fd);
-    pin_cpu(pl->cpus, -1);
+    sf_cpu_pin(NULL, pl->cpus, -1);
     free(req), free(in);
     return rc;
 }
@@ -326,15 +144,15 @@ int floor_stream(struct sf_err *err, enum floor_kind kind, size_t size, unsigned
     pid_t pid = -1;
     int64_t t0;
 
-    if (!out || channel(kind, fds) < 0) {
+    if (!out || bare_channel(kind, fds) < 0) {
         free(out);
         return sf_err_sys(err, errno ? errno : ENOMEM, "floor", floor_name(kind));
     }
-    pid = fork_pinned(pl, sink_child, fds, size);
-    close_pair(fds[2], fds[3]);
+    pid = bare_fork(pl, sink_child, fds, size);
+    bare_close(fds[2], fds[3]);
     t0 = sf_now_ns();
     for (unsigned long i = 0; pid > 0 && rc == 0 && i < count; i++)
-        rc = write_full(fds[0], out, size);
+        rc = bare_write(fds[0], out, size);
     if (kind == FLOOR_PIPE)
         close(fds[0]), fds[0] = -1;
     else
@@ -346,7 +164,7 @@ int floor_stream(struct sf_err *err, enum floor_kind kind, size_t size, unsigned
         close(fds[0]);
     if (fds[1] != fds[0])
         close(fds[1]);
-    end_child(pl, pid);
+    bare_end(pl, pid);
     free(out);
     return rc;
 }
@@ -369,7 +187,7 @@ static void count_child(const int *fds, size_t size)
 /* Send empty datagrams (a lost one is sent again) until the child's counts arrive. */
 static int dgram_finish(int fd, int status, struct dgram_rate *out)
 {
-    int64_t deadline = sf_deadline_after_ms(STALL_S * 1000);
+    int64_t deadline = sf_deadline_after_ms(BARE_STALL_S * 1000);
     unsigned long long got[2];
     struct sf_err err;
 
@@ -394,13 +212,13 @@ int floor_dgram_rate(struct sf_err *err, enum floor_kind kind, size_t size, unsi
     int64_t t0;
 
     *out = (struct dgram_rate){0};
-    if (!buf || pipe2(st, O_CLOEXEC) < 0 || channel(kind, fds) < 0) {
+    if (!buf || pipe2(st, O_CLOEXEC) < 0 || bare_channel(kind, fds) < 0) {
         free(buf);
         return sf_err_sys(err, errno ? errno : ENOMEM, "floor", floor_name(kind));
     }
     fds[4] = st[0], fds[5] = st[1];
-    pid = fork_pinned(pl, count_child, fds, size);
-    close_pair(fds[2], fds[3]);
+    pid = bare_fork(pl, count_child, fds, size);
+    bare_close(fds[2], fds[3]);
     close(st[1]);
     t0 = sf_now_ns();
     for (unsigned long i = 0; pid > 0 && i < count; i++)
@@ -411,13 +229,13 @@ int floor_dgram_rate(struct sf_err *err, enum floor_kind kind, size_t size, unsi
         rc = sf_err_sys(err, pid < 0 ? errno : ETIMEDOUT, "floor", floor_name(kind));
     close(fds[0]);
     close(st[0]);
-    end_child(pl, pid);
+    bare_end(pl, pid);
     free(buf);
     return rc;
 }
 
-int connect_loop(struct sf_err *err, const struct sockaddr *addr, socklen_t len, size_t size,
-                 unsigned long count, struct sf_stats *s, double *seconds)
+int floor_connect_loop(struct sf_err *err, const struct sockaddr *addr, socklen_t len, size_t size,
+                       unsigned long count, struct sf_stats *s, double *seconds)
 {
     char *out = calloc(1, size), *in = malloc(size);
     int64_t start = sf_now_ns();
@@ -427,9 +245,9 @@ int connect_loop(struct sf_err *err, const struct sockaddr *addr, socklen_t len,
         int64_t t0 = sf_now_ns();
         int fd = socket(addr->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd >= 0)
-            stall_limit(fd);
-        if (fd < 0 || connect(fd, addr, len) < 0 || write_full(fd, out, size) < 0 ||
-            read_full(fd, in, size, 0) < 0)
+            bare_stall_limit(fd);
+        if (fd < 0 || connect(fd, addr, len) < 0 || bare_write(fd, out, size) < 0 ||
+            bare_read(fd, in, size, 0) < 0)
             rc = sf_err_sys(err, errno ? errno : EPIPE, "connect, echo, close", "the server");
         if (fd >= 0)
             close(fd);
@@ -450,8 +268,8 @@ static void accept_child(const int *fds, size_t size)
         int c = accept4(fds[2], NULL, NULL, SOCK_CLOEXEC);
         if (c < 0 && errno != EINTR && errno != ECONNABORTED)
             return;
-        if (c >= 0 && buf && read_full(c, buf, size, 0) == 0)
-            write_full(c, buf, size);
+        if (c >= 0 && buf && bare_read(c, buf, size, 0) == 0)
+            bare_write(c, buf, size);
         if (c >= 0)
             close(c);
     }
@@ -481,14 +299,14 @@ int floor_connect(struct sf_err *err, enum floor_kind kind, size_t size, unsigne
     int fds[4] = {-1, -1, -1, -1}, rc;
     pid_t pid;
 
-    fds[2] = kind == FLOOR_TCP ? loopback_socket(SOCK_STREAM, (struct sockaddr_in *)&a)
+    fds[2] = kind == FLOOR_TCP ? bare_loopback(SOCK_STREAM, (struct sockaddr_in *)&a)
                                : unix_listener((struct sockaddr_un *)&a, &len);
     if (fds[2] < 0)
         return sf_err_sys(err, errno, "floor", floor_name(kind));
-    pid = fork_pinned(pl, accept_child, fds, size);
+    pid = bare_fork(pl, accept_child, fds, size);
     close(fds[2]);
     rc = pid < 0 ? sf_err_sys(err, errno, "fork", floor_name(kind))
-                 : connect_loop(err, (struct sockaddr *)&a, len, size, count, s, seconds);
-    end_child(pl, pid);
+                 : floor_connect_loop(err, (struct sockaddr *)&a, len, size, count, s, seconds);
+    bare_end(pl, pid);
     return rc;
 }

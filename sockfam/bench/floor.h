@@ -9,10 +9,10 @@
 #ifndef SF_FLOOR_H
 #define SF_FLOOR_H
 
-#include <sched.h>
 #include <stddef.h>
 #include <sys/socket.h>
 
+#include "cpu.h"
 #include "err.h"
 #include "stats.h"
 
@@ -27,24 +27,13 @@ enum floor_kind {
     FLOOR_N
 };
 
-/* The CPUs this process may run on when it started, and the first two of them. */
-struct cpus {
-    cpu_set_t allowed;
-    int n, first, second; /* second is -1 with only one CPU */
-};
-
 /* Where the two ends run: CPU numbers, -1 for wherever the scheduler likes. */
 struct place {
-    const struct cpus *cpus;
+    const struct sf_cpus *cpus;
     int self, child;
 };
 
-/* Read the calling process's CPUs.  0 or -1 (errno). */
-int cpus_read(struct cpus *c);
-
-/* Pin the calling process to cpu (-1: back to every CPU it was allowed).  0 or -1. */
-int pin_cpu(const struct cpus *c, int cpu);
-
+/* A floor's name: "socketpair stream", "tcp bare". */
 const char *floor_name(enum floor_kind kind);
 
 /*
@@ -84,7 +73,7 @@ int floor_connect(struct sf_err *err, enum floor_kind kind, size_t size, unsigne
  * servers: count times connect to addr, send size bytes, read them back,
  * close; each connection's time in microseconds into s.
  */
-int connect_loop(struct sf_err *err, const struct sockaddr *addr, socklen_t len, size_t size,
-                 unsigned long count, struct sf_stats *s, double *seconds);
+int floor_connect_loop(struct sf_err *err, const struct sockaddr *addr, socklen_t len, size_t size,
+                       unsigned long count, struct sf_stats *s, double *seconds);
 
 #endif

@@ -1,16 +1,6 @@
-/*
- * peers: the tools people already trust, run beside ours in the same run
- * and under the same placement (each end pinned as ours are):
- *
- *   sockperf ping-pong --full-rtt   tcp and udp round trips, 64 bytes
- *   iputils ping -i 0               icmp round trips, 64 bytes
- *   iperf3                          tcp throughput (64 KiB writes), udp datagram rate
- *   socat                           unix stream throughput (64 KiB blocks)
- *
- * Nothing is installed here: a tool not on PATH gives a skipped row that
- * says which Debian package has it.  Each row's ratio is ours over the
- * peer's, on the section's headline figure.
- */
+/* peers: established tools beside ours; see peers.h. */
+#include "peers.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -21,7 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "bench.h"
+#include "cells.h"
 #include "io.h"
 #include "json.h"
 #include "task.h"
@@ -61,8 +51,8 @@ static int free_port(int type)
 }
 
 /* Start a peer pinned to cpu; argv[0] is the tool's name.  0, or -1 with c->why. */
-static int peer_start(struct bench *b, struct cell *c, struct task *t, const char **argv, int cpu,
-                      const char *package)
+static int peer_start(struct bench *b, struct cell *c, struct sf_task *t, const char **argv,
+                      int cpu, const char *package)
 {
     char path[512];
     struct sf_err err;
@@ -74,41 +64,41 @@ static int peer_start(struct bench *b, struct cell *c, struct task *t, const cha
                  package);
         return -1;
     }
-    argv[0] = path; /* task_start keeps only the name after the last / */
-    pin_cpu(&b->cpus, cpu);
-    rc = task_start(&err, t, NULL, argv);
-    pin_cpu(&b->cpus, -1);
+    argv[0] = path; /* sf_task_start keeps only the name after the last / */
+    sf_cpu_pin(NULL, &b->cpus, cpu);
+    rc = sf_task_start(&err, t, NULL, argv);
+    sf_cpu_pin(NULL, &b->cpus, -1);
     if (rc < 0)
         snprintf(c->why, sizeof(c->why), "%.200s", err.msg);
     return rc;
 }
 
 /* Wait for a peer client to end well; 0, or -1 with c->why. */
-static int peer_finish(struct cell *c, struct task *t)
+static int peer_finish(struct cell *c, struct sf_task *t)
 {
     char last[200];
 
-    if (!task_wait(t, NULL, sf_deadline_after_ms(PEER_MS)))
+    if (!sf_task_wait(t, NULL, sf_deadline_after_ms(PEER_MS)))
         return snprintf(c->why, sizeof(c->why), "%s took longer than %d s", t->name,
                         PEER_MS / 1000),
                -1;
     if (t->status != 0)
         return snprintf(c->why, sizeof(c->why), "%s failed (exit %d): %s", t->name, t->status,
-                        task_last_line(t, last, sizeof(last))),
+                        sf_task_last_line(t, last, sizeof(last))),
                -1;
     return 0;
 }
 
 /* A server peer: started, then ready when its output holds needle. */
-static int peer_server(struct bench *b, struct cell *c, struct task *t, const char **argv,
+static int peer_server(struct bench *b, struct cell *c, struct sf_task *t, const char **argv,
                        const char *needle, const char *package)
 {
     if (peer_start(b, c, t, argv, b->server.self, package) < 0)
         return -1;
-    if (task_wait(t, needle, sf_deadline_after_ms(READY_MS)))
+    if (sf_task_wait(t, needle, sf_deadline_after_ms(READY_MS)))
         return 0;
     snprintf(c->why, sizeof(c->why), "%s did not say '%s'", t->name, needle);
-    task_end(t);
+    sf_task_end(t);
     return -1;
 }
 
@@ -120,11 +110,13 @@ static double after(const char *text, const char *key)
     return p ? strtod(p + strlen(key), NULL) : -1;
 }
 
-static void sockperf(struct bench *b, const char *fam, int tcp)
+/* sockperf ping-pong over tcp, or udp: 64-byte round trips. */
+static void sockperf(struct bench *b, int udp)
 {
+    int tcp = !udp;
     struct cell *c =
         bench_cell(b, SEC_LATENCY, ROLE_PEER, tcp ? "sockperf tcp" : "sockperf udp", 64);
-    struct task *srv = calloc(1, sizeof(*srv)), *cli = calloc(1, sizeof(*cli));
+    struct sf_task *srv = calloc(1, sizeof(*srv)), *cli = calloc(1, sizeof(*cli));
     char port[16];
     const char *sargv[] = {"sockperf",           "sr", "-i", "127.0.0.1", "-p", port,
                            tcp ? "--tcp" : NULL, NULL};
@@ -132,7 +124,7 @@ static void sockperf(struct bench *b, const char *fam, int tcp)
                            "-m",       "64", "-t", "1",         "--full-rtt", tcp ? "--tcp" : NULL,
                            NULL};
 
-    snprintf(c->vs, sizeof(c->vs), "%s", fam);
+    snprintf(c->vs, sizeof(c->vs), "%s", tcp ? "tcp" : "udp");
     snprintf(port, sizeof(port), "%d", free_port(tcp ? SOCK_STREAM : SOCK_DGRAM));
     bench_progress(b, c->name, 64);
     if (srv && cli && peer_server(b, c, srv, sargv, "block on socket", "sockperf") == 0) {
@@ -145,8 +137,8 @@ static void sockperf(struct bench *b, const char *fam, int tcp)
             if (!c->ok)
                 snprintf(c->why, sizeof(c->why), "no percentiles in sockperf's output");
         }
-        task_end(cli);
-        task_end(srv);
+        sf_task_end(cli);
+        sf_task_end(srv);
     }
     free(srv), free(cli);
 }
@@ -155,13 +147,13 @@ static void sockperf(struct bench *b, const char *fam, int tcp)
 static double per_echo_us(struct bench *b, struct cell *c, const char **argv, unsigned long n,
                           const char *key)
 {
-    struct task *t = calloc(1, sizeof(*t));
+    struct sf_task *t = calloc(1, sizeof(*t));
     double ms = -1;
 
     if (t && peer_start(b, c, t, argv, b->client.self, "iputils-ping") == 0) {
         if (peer_finish(c, t) == 0)
             ms = after(t->out, key);
-        task_end(t);
+        sf_task_end(t);
     }
     free(t);
     return ms > 0 ? ms * 1e3 / (double)n : -1;
@@ -172,8 +164,9 @@ static double per_echo_us(struct bench *b, struct cell *c, const char **argv, un
  * other: echoes per second from each one's own elapsed time (ping prints
  * round trips only to the microsecond, too coarse on loopback).
  */
-static void ping(struct bench *b)
+static void ping(struct bench *b, int unused)
 {
+    const struct family *icmp = &families[family_find("icmp", 4)];
     struct cell *c = bench_cell(b, SEC_LATENCY, ROLE_PEER, "ping", 64);
     unsigned long n = b->count < 100000 ? 100000 : b->count;
     char count[24], ours[4200];
@@ -184,7 +177,8 @@ static void ping(struct bench *b)
 
     snprintf(c->vs, sizeof(c->vs), "icmp");
     snprintf(count, sizeof(count), "%lu", n);
-    snprintf(ours, sizeof(ours), "%s/icmp-ping", b->bin_dir);
+    snprintf(ours, sizeof(ours), "%s/%s", b->bin_dir, icmp->client);
+    (void)unused;
     bench_progress(b, c->name, 64);
     theirs = per_echo_us(b, c, pargv, n, " time ");
     mine = theirs > 0 ? per_echo_us(b, c, oargv, n, "\"time_ms\":") : -1;
@@ -208,7 +202,7 @@ static void iperf3(struct bench *b, int udp)
 {
     struct cell *c = bench_cell(b, udp ? SEC_DGRAM : SEC_STREAM, ROLE_PEER,
                                 udp ? "iperf3 udp" : "iperf3 tcp", udp ? 64 : 65536);
-    struct task *srv = calloc(1, sizeof(*srv)), *cli = calloc(1, sizeof(*cli));
+    struct sf_task *srv = calloc(1, sizeof(*srv)), *cli = calloc(1, sizeof(*cli));
     char port[16], bytes[32];
     const char *sargv[] = {"iperf3", "-s", "-1", "--forceflush", "-B", "127.0.0.1",
                            "-p",     port, NULL};
@@ -250,24 +244,25 @@ static void iperf3(struct bench *b, int udp)
             if (!c->ok)
                 snprintf(c->why, sizeof(c->why), "no end.sum figures in iperf3's JSON");
         }
-        task_end(cli);
-        task_signal(srv, SIGTERM);
-        task_wait(srv, NULL, sf_deadline_after_ms(READY_MS));
-        task_end(srv);
+        sf_task_end(cli);
+        sf_task_signal(srv, SIGTERM);
+        sf_task_wait(srv, NULL, sf_deadline_after_ms(READY_MS));
+        sf_task_end(srv);
     }
     free(srv), free(cli);
 }
 
 /* socat to socat over a unix stream socket: from the client's start to the server's exit. */
-static void socat(struct bench *b)
+static void socat(struct bench *b, int unused)
 {
     struct cell *c = bench_cell(b, SEC_STREAM, ROLE_PEER, "socat unix-stream", 65536);
-    struct task *srv = calloc(1, sizeof(*srv)), *cli = calloc(1, sizeof(*cli));
+    struct sf_task *srv = calloc(1, sizeof(*srv)), *cli = calloc(1, sizeof(*cli));
     char listen[96], conn[96], zero[64];
     const char *sargv[] = {"socat", "-d", "-d", "-u", "-b", "65536", listen, "/dev/null", NULL};
     const char *cargv[] = {"socat", "-u", "-b", "65536", zero, conn, NULL};
     int64_t t0;
 
+    (void)unused;
     snprintf(c->vs, sizeof(c->vs), "unix-stream");
     snprintf(listen, sizeof(listen), "ABSTRACT-LISTEN:sockfam-bench-socat-%d", (int)getpid());
     snprintf(conn, sizeof(conn), "ABSTRACT-CONNECT:sockfam-bench-socat-%d", (int)getpid());
@@ -280,26 +275,31 @@ static void socat(struct bench *b)
             c->rate = (double)b->stream_mib * 1048576 / ((double)(sf_now_ns() - t0) / 1e9) / 1e6;
             c->ok = 1;
         }
-        task_end(cli);
-        task_end(srv);
+        sf_task_end(cli);
+        sf_task_end(srv);
     }
     free(srv), free(cli);
 }
 
+/* A peer: the family of ours it stands beside, in which section, and how it runs. */
+struct peer {
+    const char *family;
+    enum section sec;
+    void (*run)(struct bench *b, int udp);
+    int udp;
+};
+
+static const struct peer peers[] = {
+    {"tcp", SEC_LATENCY, sockperf, 0}, {"udp", SEC_LATENCY, sockperf, 1},
+    {"icmp", SEC_LATENCY, ping, 0},    {"tcp", SEC_STREAM, iperf3, 0},
+    {"udp", SEC_DGRAM, iperf3, 1},     {"unix-stream", SEC_STREAM, socat, 0},
+};
+
 void peers_run(struct bench *b)
 {
-    const int *on = b->on, *sec = b->sec_on;
-
-    if (on[FAM_TCP] && sec[SEC_LATENCY])
-        sockperf(b, "tcp", 1);
-    if (on[FAM_UDP] && sec[SEC_LATENCY])
-        sockperf(b, "udp", 0);
-    if (on[FAM_ICMP] && sec[SEC_LATENCY])
-        ping(b);
-    if (on[FAM_TCP] && sec[SEC_STREAM])
-        iperf3(b, 0);
-    if (on[FAM_UDP] && sec[SEC_DGRAM])
-        iperf3(b, 1);
-    if (on[FAM_UNIX_STREAM] && sec[SEC_STREAM])
-        socat(b);
+    for (size_t i = 0; i < sizeof(peers) / sizeof(peers[0]); i++) {
+        int f = family_find(peers[i].family, strlen(peers[i].family));
+        if (f >= 0 && b->on[f] && b->sec_on[peers[i].sec])
+            peers[i].run(b, peers[i].udp);
+    }
 }

@@ -3,46 +3,39 @@
  * network namespace and its capture, a private directory for socket
  * files, every family's server (ready before any client), every client at
  * once, the wait (bounded, interruptible), and a cleanup that leaves no
- * child and no socket file behind, whatever happened.
+ * child and no socket file behind, whatever happened.  What to start is
+ * read from the family table; nothing here knows a family by name.
  */
 #include <errno.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "compare.h"
 #include "io.h"
 #include "netns.h"
-#include "run.h"
+#include "ready.h"
 
 #define READY_MS 5000
 #define STOP_MS 3000
 #define CLIENT_TIMEOUT "5"
 #define TICK_MS 200
 
-void run_note(struct run *r, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (r->nnotes >= (int)(sizeof(r->notes) / sizeof(r->notes[0])))
-        return;
-    va_start(ap, fmt);
-    vsnprintf(r->notes[r->nnotes++], sizeof(r->notes[0]), fmt, ap);
-    va_end(ap);
-}
-
-static void private_dir(struct run *r)
+static int private_dir(struct sf_err *err, struct run *r)
 {
     const char *base = getenv("XDG_RUNTIME_DIR");
 
     if (!base || access(base, W_OK) != 0)
         base = "/tmp";
     snprintf(r->dir, sizeof(r->dir), "%s/sockfam-compare-XXXXXX", base);
-    if (!mkdtemp(r->dir))
-        r->dir[0] = '\0';
+    if (mkdtemp(r->dir))
+        return 0;
+    sf_err_sys(err, errno, "mkdtemp", r->dir);
+    r->dir[0] = '\0';
+    return -1;
 }
 
 /* The namespace and the capture; without privilege the wire cells become n/a. */
@@ -64,155 +57,156 @@ static void wire_setup(struct run *r)
         run_note(r, "wire: not captured: %s", err.msg);
 }
 
-int run_prepare(struct run *r)
+/* In our own namespace the kernel can be told to stay silent: the family's server answers. */
+static void silence_kernel(struct run *r)
+{
+    for (int f = 0; f < family_count; f++)
+        if (r->o.on[f] && families[f].kernel_off && r->netns &&
+            sf_sysctl_write(NULL, families[f].kernel_off, "1") == 0)
+            r->responder[f] = 1;
+}
+
+int run_prepare(struct sf_err *err, struct run *r)
 {
     r->signal_fd = sf_cli_stop_fd(); /* SIGINT, SIGTERM; SIGPIPE is ignored (sf_cli_init) */
     wire_setup(r);
-    private_dir(r);
-    if (!r->dir[0])
+    if (private_dir(err, r) < 0)
         return -1;
-    /* In our own namespace the kernel can be told to stay silent: icmp-echod answers. */
-    if (r->o.on[FAM_ICMP] && r->netns &&
-        sf_sysctl_write(NULL, "/proc/sys/net/ipv4/icmp_echo_ignore_all", "1") == 0)
-        r->icmp_echod = 1;
+    silence_kernel(r);
     return 0;
 }
 
-static void fail(struct run *r, enum fam f, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void fail(struct run *r, enum fam f, const char *fmt, ...)
+/* Does family f run a server of ours in this run (or does the kernel answer)? */
+static int has_server(const struct run *r, int f)
 {
-    va_list ap;
-
-    r->r[f].status = ST_FAILED;
-    va_start(ap, fmt);
-    vsnprintf(r->r[f].why, sizeof(r->r[f].why), fmt, ap);
-    va_end(ap);
+    return families[f].server && (!families[f].kernel_off || r->responder[f]);
 }
 
-static void start_server(struct run *r, enum fam f)
+/* What both programs of f are asked for; a socket file in the run's directory. */
+static void arguments(struct run *r, int f)
 {
     const struct family *fam = &families[f];
-    const char *name = f == FAM_ICMP ? "icmp-echod" : fam->server;
-    const char *argv[16] = {name};
-    int n = 1;
-    struct sf_err err;
 
-    if (f == FAM_ICMP) {
-        argv[n++] = "-4";
-    } else {
-        argv[n++] = "--mode", argv[n++] = r->o.mode, argv[n++] = "-q";
-        argv[n++] = "--recv-size", argv[n++] = "65536";
-        if (fam->unix_type) {
-            snprintf(r->path[f], sizeof(r->path[f]), "%s/%s.sock", r->dir, fam->name);
-            argv[n++] = "--type", argv[n++] = fam->unix_type;
-            argv[n++] = "--bind", argv[n++] = r->path[f];
-        } else {
-            argv[n++] = "-4", argv[n++] = "-p", argv[n++] = "0";
-        }
-    }
-    argv[n] = NULL;
-    if (task_start(&err, &r->server[f], r->o.bin_dir, argv) < 0)
-        fail(r, f, "%s", err.msg);
+    if (fam->line == LINE_LOCAL)
+        snprintf(r->path[f], sizeof(r->path[f]), "%s/%s.sock", r->dir, fam->name);
+    r->args[f] = (struct fam_args){.mode = r->o.mode,
+                                   .count = r->o.count,
+                                   .size = r->o.size,
+                                   .warmup = -1,
+                                   .wait = CLIENT_TIMEOUT,
+                                   .path = r->path[f]};
 }
 
-/* "listening on 127.0.0.1:41000\n" seen: 1 (port parsed), 0 not yet. */
-static int ready(struct run *r, enum fam f)
+static void start_server(struct run *r, int f)
 {
-    const char *line = strstr(r->server[f].err, "listening on ");
-    const char *nl = line ? strchr(line, '\n') : NULL;
-    const char *colon = nl ? memrchr(line, ':', (size_t)(nl - line)) : NULL;
+    struct fam_argv v;
+    struct sf_err err;
 
-    if (!nl)
-        return 0;
-    if (!families[f].unix_type && f != FAM_ICMP)
-        r->port[f] = colon ? atoi(colon + 1) : 0;
-    return 1;
+    if (sf_task_start(&err, &r->server[f], r->o.bin_dir,
+                      family_server_argv(&families[f], &r->args[f], &v)) < 0)
+        run_result(r, f, ST_FAILED, "%s", err.msg);
 }
 
 /* Poll every child and the signal descriptor until timeout_ms; 1 if a signal came. */
 static int pump_all(struct run *r, int timeout_ms)
 {
-    struct pollfd pf[2 * FAM_N * 3 + 1];
+    struct pollfd pf[2 * FAM_MAX * 3 + 1];
     int n = 0;
 
     pf[n++] = (struct pollfd){.fd = r->signal_fd, .events = POLLIN};
-    for (int f = 0; f < FAM_N; f++) {
-        n += task_fds(&r->server[f], pf + n);
-        n += task_fds(&r->client[f], pf + n);
+    for (int f = 0; f < family_count; f++) {
+        n += sf_task_fds(&r->server[f], pf + n);
+        n += sf_task_fds(&r->client[f], pf + n);
     }
     if (poll(pf, (nfds_t)n, timeout_ms) < 0 && errno != EINTR)
         return 0;
-    for (int f = 0; f < FAM_N; f++) {
-        task_pump(&r->server[f]);
-        task_pump(&r->client[f]);
+    for (int f = 0; f < family_count; f++) {
+        sf_task_pump(&r->server[f]);
+        sf_task_pump(&r->client[f]);
     }
     if (sf_cli_stopped(r->signal_fd))
         r->interrupted = 1;
     return r->interrupted;
 }
 
-/* Wait until every started server is ready or has died. */
+/*
+ * A server that exited before its readiness line: skipped when its exit
+ * says this kernel refuses the family (the row says why), else failed.
+ */
+static void server_failed(struct run *r, int f, const struct sf_err *err)
+{
+    const struct family *fam = &families[f];
+    const struct sf_task *t = &r->server[f];
+    char line[400];
+
+    if (fam->refused_exit && t->exited && t->status == fam->refused_exit) {
+        run_result(r, f, ST_SKIPPED, "%s", sf_task_last_line(t, line, sizeof(line)));
+        return;
+    }
+    run_result(r, f, ST_FAILED, "%s", err->msg);
+}
+
+/* One look at f's server: 1 while it is still to say where it listens. */
+static int still_starting(struct run *r, int f)
+{
+    struct sf_ready ready;
+    struct sf_err err;
+    int rc;
+
+    if (!r->server[f].started || r->r[f].status != ST_OFF || r->ready[f])
+        return 0;
+    rc = sf_ready_poll(&err, &r->server[f], &ready);
+    if (rc > 0 && family_ready(&err, &families[f], &ready, &r->args[f]) < 0)
+        rc = -1;
+    if (rc < 0)
+        server_failed(r, f, &err);
+    r->ready[f] = rc > 0;
+    return rc == 0;
+}
+
+/* Wait until every started server is ready or has failed, at most READY_MS. */
 static void wait_servers(struct run *r)
 {
     int64_t deadline = sf_deadline_after_ms(READY_MS);
 
     for (;;) {
         int waiting = 0;
-        for (int f = 0; f < FAM_N; f++) {
-            struct task *t = &r->server[f];
-            if (!t->started || r->r[f].status == ST_FAILED || r->port[f] || ready(r, f))
-                continue;
-            if (t->exited) {
-                char line[256];
-                fail(r, f, "%s exited %d: %s", t->name, t->status,
-                     task_last_line(t, line, sizeof(line)));
-            } else {
-                waiting = 1;
-            }
-        }
-        if (!waiting || pump_all(r, sf_deadline_poll_ms(deadline)) || sf_now_ns() >= deadline)
+        for (int f = 0; f < family_count; f++)
+            waiting |= still_starting(r, f);
+        if (!waiting || pump_all(r, sf_deadline_poll_ms(deadline)))
+            return;
+        if (sf_now_ns() >= deadline)
             break;
     }
+    for (int f = 0; f < family_count; f++)
+        if (still_starting(r, f))
+            run_result(r, f, ST_FAILED, "%s printed no readiness line in %d s", r->server[f].name,
+                       READY_MS / 1000);
 }
 
-static void start_client(struct run *r, enum fam f)
+static void start_client(struct run *r, int f)
 {
-    const struct family *fam = &families[f];
-    char count[24], size[24], port[16];
-    const char *argv[24] = {fam->client, "--json", "-q", "-c", count, "-s", size};
-    int n = 7;
+    struct fam_argv v;
     struct sf_err err;
 
-    snprintf(count, sizeof(count), "%lu", r->o.count);
-    snprintf(size, sizeof(size), "%lu", r->o.size);
-    snprintf(port, sizeof(port), "%d", r->port[f]);
-    if (f == FAM_ICMP) {
-        argv[n++] = "-i", argv[n++] = "0", argv[n++] = "-W", argv[n++] = CLIENT_TIMEOUT;
-        argv[n++] = "127.0.0.1";
-    } else {
-        argv[n++] = "--mode", argv[n++] = r->o.mode, argv[n++] = "-w", argv[n++] = CLIENT_TIMEOUT;
-        if (fam->unix_type)
-            argv[n++] = "--type", argv[n++] = fam->unix_type, argv[n++] = r->path[f];
-        else
-            argv[n++] = "-p", argv[n++] = port, argv[n++] = "127.0.0.1";
-    }
-    argv[n] = NULL;
-    if (task_start(&err, &r->client[f], r->o.bin_dir, argv) < 0)
-        fail(r, f, "%s", err.msg);
+    if (sf_task_start(&err, &r->client[f], r->o.bin_dir,
+                      family_client_argv(&families[f], &r->args[f], &v)) < 0)
+        run_result(r, f, ST_FAILED, "%s", err.msg);
 }
 
 void run_start(struct run *r)
 {
-    for (int f = 0; f < FAM_N; f++)
-        if (r->o.on[f] && (families[f].server || (f == FAM_ICMP && r->icmp_echod)))
-            start_server(r, (enum fam)f);
+    for (int f = 0; f < family_count; f++) {
+        if (!r->o.on[f])
+            continue;
+        arguments(r, f);
+        if (has_server(r, f))
+            start_server(r, f);
+    }
     wait_servers(r);
-    for (int f = 0; f < FAM_N && !r->interrupted; f++)
-        if (r->o.on[f] && r->r[f].status != ST_FAILED &&
-            (!r->server[f].started || ready(r, (enum fam)f)))
-            start_client(r, (enum fam)f);
+    for (int f = 0; f < family_count && !r->interrupted; f++)
+        if (r->o.on[f] && r->r[f].status == ST_OFF && (!r->server[f].started || r->ready[f]))
+            start_client(r, f);
 }
 
 static int count_packets(const struct sf_wire *w, void *arg)
@@ -239,7 +233,7 @@ void run_wait(struct run *r)
 
     for (;;) {
         int done = 0, total = 0;
-        for (int f = 0; f < FAM_N; f++) {
+        for (int f = 0; f < family_count; f++) {
             total += r->client[f].started;
             done += r->client[f].started && r->client[f].exited;
         }
@@ -247,10 +241,10 @@ void run_wait(struct run *r)
         if (done == total || r->interrupted)
             break;
         if (sf_now_ns() >= deadline) {
-            for (int f = 0; f < FAM_N; f++)
+            for (int f = 0; f < family_count; f++)
                 if (r->client[f].started && !r->client[f].exited)
-                    fail(r, (enum fam)f, "%s did not finish within %lld s", r->client[f].name,
-                         (long long)(60 + r->o.count / 1000));
+                    run_result(r, f, ST_FAILED, "%s did not finish within %lld s",
+                               r->client[f].name, (long long)(60 + r->o.count / 1000));
             break;
         }
         pump_all(r, TICK_MS);
@@ -265,11 +259,11 @@ void run_finish(struct run *r)
     int64_t deadline = sf_deadline_after_ms(STOP_MS);
     struct sf_err err;
 
-    for (int f = 0; f < FAM_N; f++)
-        task_signal(&r->server[f], SIGTERM);
+    for (int f = 0; f < family_count; f++)
+        sf_task_signal(&r->server[f], SIGTERM);
     for (;;) {
         int running = 0;
-        for (int f = 0; f < FAM_N; f++)
+        for (int f = 0; f < family_count; f++)
             running |= r->server[f].started && !r->server[f].exited;
         if (!running || sf_now_ns() >= deadline)
             break;
@@ -285,9 +279,9 @@ void run_finish(struct run *r)
 
 void run_cleanup(struct run *r)
 {
-    for (int f = 0; f < FAM_N; f++) {
-        task_end(&r->client[f]);
-        task_end(&r->server[f]);
+    for (int f = 0; f < family_count; f++) {
+        sf_task_end(&r->client[f]);
+        sf_task_end(&r->server[f]);
         if (r->path[f][0])
             unlink(r->path[f]); /* a server that was killed could not remove its file */
     }

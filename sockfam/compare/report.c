@@ -6,22 +6,24 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "run.h"
+#include "compare.h"
 #include "jout.h"
-#include "summary.h"
+
+#define SOCKET_WIDTH 23 /* the socket column's width at least; a longer name widens it */
 
 static const char *status_name(enum status s)
 {
     return s == ST_OK ? "ok" : s == ST_FAILED ? "failed" : s == ST_SKIPPED ? "skipped" : "off";
 }
 
-static int local(enum fam f)
+/* Does f put nothing on any interface (AF_UNIX)? */
+static int local(int f)
 {
-    return families[f].unix_type != NULL;
+    return families[f].owns == OWNS_NOTHING;
 }
 
 /* A wire cell: the figure, "0 (local)" for AF_UNIX, or "n/a" when not captured. */
-static const char *wire_cell(const struct run *r, enum fam f, unsigned long long v, char *buf,
+static const char *wire_cell(const struct run *r, int f, unsigned long long v, char *buf,
                              size_t cap)
 {
     if (!r->r[f].captured)
@@ -32,13 +34,25 @@ static const char *wire_cell(const struct run *r, enum fam f, unsigned long long
     return buf;
 }
 
-static void row(const struct run *r, enum fam f)
+/* The socket column: wide enough for every row shown. */
+static int socket_width(const struct run *r)
 {
+    int w = SOCKET_WIDTH;
+
+    for (int f = 0; f < family_count; f++)
+        if (r->o.on[f] && (int)strlen(families[f].socket) > w)
+            w = (int)strlen(families[f].socket);
+    return w;
+}
+
+static void row(const struct run *r, int f, int sw)
+{
+    const struct family *fam = &families[f];
     const struct result *x = &r->r[f];
     char setup[40], pk[24], wb[24], ov[24], p50[24], p99[24];
 
-    snprintf(setup, sizeof(setup), "%s", families[f].setup);
-    if (f == FAM_TCP && x->captured)
+    snprintf(setup, sizeof(setup), "%s", fam->setup);
+    if (family_handshake(fam) && x->captured)
         snprintf(setup, sizeof(setup), "handshake, %llu pkts", x->setup_packets);
     snprintf(ov, sizeof(ov), "%s", !x->captured ? "n/a" : local(f) ? "0" : "-");
     if (x->captured && !local(f) && x->payload_bytes)
@@ -46,43 +60,28 @@ static void row(const struct run *r, enum fam f)
     snprintf(p50, sizeof(p50), x->have_rtt ? "%.1f" : "n/a", x->p50_us);
     snprintf(p99, sizeof(p99), x->have_rtt ? "%.1f" : "n/a", x->p99_us);
     if (x->status == ST_SKIPPED) {
-        printf("%-15s %-23s %s\n", families[f].name, families[f].socket,
-               "n/a (skipped: see the notes below)");
+        printf("%-15s %-*s %s\n", fam->name, sw, fam->socket, "n/a (skipped: see the notes below)");
         return;
     }
-    printf("%-15s %-23s %-19s %-6s %-23s %5llu %5llu %9s %10s %10llu %8s %8s %8s%s\n",
-           families[f].name, families[f].socket, setup, families[f].boundaries ? "yes" : "no",
-           families[f].delivery, x->sent, x->answered, wire_cell(r, f, x->packets, pk, sizeof(pk)),
+    printf("%-15s %-*s %-19s %-6s %-23s %5llu %5llu %9s %10s %10llu %8s %8s %8s%s\n", fam->name, sw,
+           fam->socket, setup, fam->boundaries ? "yes" : "no", fam->delivery, x->sent, x->answered,
+           wire_cell(r, f, x->packets, pk, sizeof(pk)),
            wire_cell(r, f, x->wire_bytes, wb, sizeof(wb)), x->payload_bytes, ov, p50, p99,
            x->status == ST_FAILED ? "  FAILED" : "");
 }
 
-void report_text(const struct run *r)
+/* "; icmp answered by icmp-echod": who answered each family the kernel can answer itself. */
+static void responders(const struct run *r)
 {
-    printf("sockfam compare: %lu message%s of %lu bytes per family, %s mode, all families at "
-           "once\n",
-           r->o.count, r->o.count == 1 ? "" : "s", r->o.size, r->o.mode);
-    if (r->wire_ok)
-        printf("wire: captured on lo in a private network namespace%s\n",
-               r->o.on[FAM_ICMP] ? (r->icmp_echod ? "; icmp answered by icmp-echod"
-                                                  : "; icmp answered by the kernel")
-                                 : "");
-    printf("\n%-15s %-23s %-19s %-6s %-23s %5s %5s %9s %10s %10s %8s %8s %8s\n", "family",
-           "socket type", "setup", "bounds", "delivery", "sent", "ans", "packets", "wire B",
-           "payload B", "overhead", "p50 us*", "p99 us*");
-    for (int f = 0; f < FAM_N; f++)
-        if (r->o.on[f])
-            row(r, (enum fam)f);
-    printf(
-        "\n* round trips while every family ran at once on the same CPUs: they include "
-        "contention.\n  For clean figures, run `sockfam bench`. bounds: message boundaries kept. "
-        "overhead = wire bytes / payload bytes.\n");
-    if (r->other_packets)
-        printf("  %llu captured packets belong to no family (shown in --pcap).\n",
-               r->other_packets);
-    for (int i = 0; i < r->nnotes; i++)
-        printf("%s%s\n", i == 0 ? "\nnotes:\n  " : "  ", r->notes[i]);
-    for (int f = 0; f < FAM_N && r->o.ladder; f++) {
+    for (int f = 0; f < family_count; f++)
+        if (r->o.on[f] && families[f].kernel_off)
+            printf("; %s answered by %s", families[f].name,
+                   r->responder[f] ? families[f].server : "the kernel");
+}
+
+static void ladders(const struct run *r)
+{
+    for (int f = 0; f < family_count && r->o.ladder; f++) {
         if (!r->o.on[f] || !r->r[f].captured)
             continue;
         printf("\n%s, first exchange:\n", families[f].name);
@@ -93,60 +92,93 @@ void report_text(const struct run *r)
     }
 }
 
+void report_text(const struct run *r)
+{
+    int sw = socket_width(r);
+
+    printf("sockfam compare: %lu message%s of %lu bytes per family, %s mode, all families at "
+           "once\n",
+           r->o.count, r->o.count == 1 ? "" : "s", r->o.size, r->o.mode);
+    if (r->wire_ok) {
+        printf("wire: captured on lo in a private network namespace");
+        responders(r);
+        printf("\n");
+    }
+    printf("\n%-15s %-*s %-19s %-6s %-23s %5s %5s %9s %10s %10s %8s %8s %8s\n", "family", sw,
+           "socket type", "setup", "bounds", "delivery", "sent", "ans", "packets", "wire B",
+           "payload B", "overhead", "p50 us*", "p99 us*");
+    for (int f = 0; f < family_count; f++)
+        if (r->o.on[f])
+            row(r, f, sw);
+    printf(
+        "\n* round trips while every family ran at once on the same CPUs: they include "
+        "contention.\n  For clean figures, run `sockfam bench`. bounds: message boundaries kept. "
+        "overhead = wire bytes / payload bytes.\n");
+    if (r->other_packets)
+        printf("  %llu captured packets belong to no family (shown in --pcap).\n",
+               r->other_packets);
+    for (int i = 0; i < r->nnotes; i++)
+        printf("%s%s\n", i == 0 ? "\nnotes:\n  " : "  ", r->notes[i]);
+    ladders(r);
+}
+
 /* A wire figure, or null when nothing was captured. */
 static json_t *wire_count(int captured, unsigned long long v)
 {
     return captured ? sf_juint(v) : json_null();
 }
 
-static json_t *server_text(const struct run *r, enum fam f)
+static json_t *json_family(const struct run *r, int f)
 {
-    char buf[64];
-
-    if (families[f].unix_type)
-        return sf_jstr(r->path[f]);
-    if (f == FAM_ICMP)
-        return json_string("127.0.0.1");
-    snprintf(buf, sizeof(buf), "127.0.0.1:%d", r->port[f]);
-    return json_string(buf);
-}
-
-static json_t *json_family(const struct run *r, enum fam f)
-{
+    const struct family *fam = &families[f];
     const struct result *x = &r->r[f];
     int overhead = x->captured && x->payload_bytes;
+    char where[600];
     json_t *rtt = x->have_rtt ? json_pack("{s:o,s:o}", "p50", sf_jreal(x->p50_us, 1), "p99",
                                           sf_jreal(x->p99_us, 1))
                               : json_null();
 
     return json_pack(
-        "{s:s,s:s,s:s,s:b,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "family",
-        families[f].name, "socket", families[f].socket, "setup", families[f].setup, "boundaries",
-        families[f].boundaries, "delivery", families[f].delivery, "status", status_name(x->status),
-        "why", x->status == ST_OK ? json_null() : sf_jstr(x->why), "server", server_text(r, f),
-        "sent", sf_juint(x->sent), "answered", sf_juint(x->answered), "payload_bytes",
-        sf_juint(x->payload_bytes), "packets", wire_count(x->captured, x->packets), "wire_bytes",
-        wire_count(x->captured, x->wire_bytes), "setup_packets",
-        wire_count(x->captured, x->setup_packets), "overhead",
+        "{s:s,s:s,s:s,s:b,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "family", fam->name,
+        "socket", fam->socket, "setup", fam->setup, "boundaries", fam->boundaries, "delivery",
+        fam->delivery, "status", status_name(x->status), "why",
+        x->status == ST_OK ? json_null() : sf_jstr(x->why), "server",
+        sf_jstr(family_where(fam, &r->args[f], where, sizeof(where))), "sent", sf_juint(x->sent),
+        "answered", sf_juint(x->answered), "payload_bytes", sf_juint(x->payload_bytes), "packets",
+        wire_count(x->captured, x->packets), "wire_bytes", wire_count(x->captured, x->wire_bytes),
+        "setup_packets", wire_count(x->captured, x->setup_packets), "overhead",
         overhead ? sf_jreal((double)x->wire_bytes / (double)x->payload_bytes, 4) : json_null(),
         "rtt_us", rtt);
 }
 
+/* "icmp_responder": "icmp-echod" or "kernel", for every family the kernel can answer. */
+static void json_responders(json_t *o, const struct run *r)
+{
+    for (int f = 0; f < family_count; f++) {
+        char key[64];
+        if (!families[f].kernel_off)
+            continue;
+        snprintf(key, sizeof(key), "%s_responder", families[f].name);
+        json_object_set_new(o, key, json_string(r->responder[f] ? families[f].server : "kernel"));
+    }
+}
+
 void report_json(const struct run *r)
 {
-    json_t *fams = json_array(), *notes = json_array();
+    json_t *fams = json_array(), *notes = json_array(), *o;
 
-    for (int f = 0; f < FAM_N; f++)
+    for (int f = 0; f < family_count; f++)
         if (r->o.on[f])
-            json_array_append_new(fams, json_family(r, (enum fam)f));
+            json_array_append_new(fams, json_family(r, f));
     for (int i = 0; i < r->nnotes; i++)
         json_array_append_new(notes, sf_jstr(r->notes[i]));
-    sf_jout_print(stdout, json_pack("{s:s,s:I,s:I,s:s,s:b,s:b,s:s,s:b,s:o,s:o,s:o,s:o}", "program",
-                                    "sockfam compare", "count", (json_int_t)r->o.count, "size",
-                                    (json_int_t)r->o.size, "mode", r->o.mode, "captured",
-                                    r->wire_ok, "namespace", r->netns, "icmp_responder",
-                                    r->icmp_echod ? "icmp-echod" : "kernel", "contention", 1,
-                                    "families", fams, "other_packets",
-                                    r->wire_ok ? sf_juint(r->other_packets) : json_null(),
-                                    "kernel_drops", sf_juint(r->kernel_drops), "notes", notes));
+    o = json_pack("{s:s,s:I,s:I,s:s,s:b,s:b}", "program", "sockfam compare", "count",
+                  (json_int_t)r->o.count, "size", (json_int_t)r->o.size, "mode", r->o.mode,
+                  "captured", r->wire_ok, "namespace", r->netns);
+    json_responders(o, r);
+    json_object_update_new(o, json_pack("{s:b,s:o,s:o,s:o,s:o}", "contention", 1, "families", fams,
+                                        "other_packets",
+                                        r->wire_ok ? sf_juint(r->other_packets) : json_null(),
+                                        "kernel_drops", sf_juint(r->kernel_drops), "notes", notes));
+    sf_jout_print(stdout, o);
 }

@@ -189,6 +189,7 @@ Test(bench, usage_errors_exit_64)
         {"sockfam", "bench", "--clients", "1001", NULL},
         {"sockfam", "bench", "--sizes", "0", NULL},
         {"sockfam", "bench", "extra", NULL},
+        {"sockfam", "bench", "--families", "mptcp", NULL}, /* compare's only: no bench sections */
     };
     struct proc c;
 

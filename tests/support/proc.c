@@ -20,7 +20,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "io.h"
+#include "ready.h"
 #include "spawn.h"
+#include "task.h"
 
 #ifndef SF_BIN_DIR
 #error "SF_BIN_DIR must name the directory of the built programs"
@@ -121,18 +124,15 @@ int proc_wait_count(struct proc *p, int which, const char *needle, int n, int ti
 
 int proc_wait_listening(struct proc *p, int timeout_ms, char *addr, size_t cap)
 {
-    const char *line, *colon, *nl;
+    struct sf_ready r;
 
-    if (!proc_wait_output(p, 2, "listening on ", timeout_ms) ||
-        !proc_wait_output(p, 2, "\n", timeout_ms))
+    /* The line is complete once its newline came; sf_ready_parse reads it. */
+    if (!proc_wait_output(p, 2, SF_READY_LINE, timeout_ms) ||
+        !proc_wait_output(p, 2, "\n", timeout_ms) || sf_ready_parse(p->err, p->err_len, &r) != 1 ||
+        r.port <= 0)
         return -1;
-    line = strstr(p->err, "listening on ") + strlen("listening on ");
-    nl = strchr(line, '\n');
-    colon = memrchr(line, ':', (size_t)(nl - line));
-    if (!nl || !colon)
-        return -1;
-    snprintf(addr, cap, "%.*s", (int)(nl - line), line);
-    return atoi(colon + 1);
+    snprintf(addr, cap, "%s", r.addr);
+    return r.port;
 }
 
 int proc_wait_exit(struct proc *p, int timeout_ms)
@@ -142,6 +142,9 @@ int proc_wait_exit(struct proc *p, int timeout_ms)
 
     while (now_ms() < end && pump(p, (int)(end - now_ms())))
         ;
+    /* Reaped already (see proc_adopt): no pid to wait for, and never waitpid(-1) or kill(-1). */
+    if (p->pid <= 0)
+        return p->status;
     /* Both pipes are closed; wait for the exit itself on a pidfd, bounded. */
     int pidfd = (int)syscall(SYS_pidfd_open, p->pid, 0);
     struct pollfd pf = {pidfd, POLLIN, 0};
@@ -162,7 +165,8 @@ int proc_wait_exit(struct proc *p, int timeout_ms)
 
 int proc_signal_wait(struct proc *p, int sig, int timeout_ms)
 {
-    kill(p->pid, sig);
+    if (p->pid > 0)
+        kill(p->pid, sig);
     return proc_wait_exit(p, timeout_ms);
 }
 
@@ -209,19 +213,45 @@ int ipv6_available(void)
     return ok;
 }
 
+/* Take over a task's child and what it printed so far; the task forgets it. */
+static void proc_adopt(struct proc *p, struct sf_task *t)
+{
+    struct sf_child c;
+
+    memset(p, 0, sizeof(*p));
+    p->status = t->exited ? t->status : -1;
+    sf_task_release(t, &c);
+    if (c.pidfd >= 0)
+        close(c.pidfd);
+    p->pid = c.pid;
+    p->out_fd = c.out_fd;
+    p->err_fd = c.err_fd;
+    memcpy(p->out, t->out, t->out_len + 1);
+    memcpy(p->err, t->err, t->err_len + 1);
+    p->out_len = t->out_len;
+    p->err_len = t->err_len;
+}
+
 int server_start(struct server *s, const char *program, const char *const extra[])
 {
     const char *argv[24] = {program, "-p", "0"};
-    int n = 3;
+    struct sf_task *t = calloc(1, sizeof(*t));
+    struct sf_ready r;
+    struct sf_err err;
+    int n = 3, rc;
 
+    cr_assert_not_null(t);
     for (; extra && *extra && n < 23; extra++)
         argv[n++] = *extra;
     argv[n] = NULL;
-    if (proc_start(&s->p, argv) < 0)
+    memset(s, 0, sizeof(*s));
+    rc = sf_ready_start(&err, t, SF_BIN_DIR, argv, sf_deadline_after_ms(10000), &r);
+    proc_adopt(&s->p, t); /* the test owns the server from here, ready or not */
+    free(t);
+    if (rc < 0 || r.port <= 0 ||
+        (size_t)snprintf(s->addr, sizeof(s->addr), "%s", r.addr) >= sizeof(s->addr))
         return -1;
-    s->port = proc_wait_listening(&s->p, 10000, s->addr, sizeof(s->addr));
-    if (s->port <= 0)
-        return -1;
+    s->port = r.port;
     snprintf(s->portstr, sizeof(s->portstr), "%d", s->port);
     return 0;
 }

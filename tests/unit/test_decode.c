@@ -1,10 +1,16 @@
-/* Unit tests for common/decode: every link type, IPv4/IPv6, TCP/UDP/ICMP, and hostile frames. */
+/*
+ * Unit tests for common/decode: every link type, IPv4/IPv6, TCP (with its
+ * MPTCP option), UDP, ICMP, and hostile frames; and the ladder's name for MPTCP.
+ */
 #include <criterion/criterion.h>
 #include <pcap/dlt.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "decode.h"
 #include "icmp.h"
+#include "ladder.h"
+#include "wire.h"
 
 TestSuite(decode, .timeout = 20);
 
@@ -243,4 +249,89 @@ Test(decode, tcp_syn_options_as_linux_sends_them)
     cr_assert_eq(sf_decode(DLT_EN10MB, f, n, &p), 0, "%s", p.why);
     cr_expect_eq(p.wscale, -1);
     cr_expect_eq(p.sack_ok + p.has_ts + p.mss, 0);
+}
+
+/* One TCP option list of a MPTCP case, and what the decoder must make of it. */
+struct mptcp_case {
+    const char *name;
+    uint8_t opts[24]; /* padded with NOPs to a multiple of 4 by the test */
+    size_t len;
+    unsigned mptcp; /* expected SF_MPTCP_BIT()s */
+    int version;    /* expected mptcp_version */
+    uint16_t mss;   /* an option after the MPTCP one still read */
+    int data_fin;   /* expected mptcp_data_fin */
+};
+
+/* The Multipath TCP option (kind 30, RFC 8684): each subtype Linux sends, and broken ones. */
+Test(decode, mptcp_option_table)
+{
+    static const struct mptcp_case rows[] = {
+        {"MP_CAPABLE in a SYN (v1, 4 bytes)", {30, 4, 0x01, 0x81}, 4, SF_MPTCP_BIT(0), 1, 0, 0},
+        {"MP_CAPABLE in a SYN-ACK (v1, the server's key)",
+         {30, 12, 0x01, 0x01, 1, 2, 3, 4, 5, 6, 7, 8},
+         12,
+         SF_MPTCP_BIT(0),
+         1,
+         0,
+         0},
+        {"MP_CAPABLE v0 (RFC 6824)",
+         {30, 12, 0x00, 0x81, 1, 2, 3, 4, 5, 6, 7, 8},
+         12,
+         SF_MPTCP_BIT(0),
+         0,
+         0,
+         0},
+        {"DSS with a DATA_ACK", {30, 8, 0x20, 0x01, 0, 0, 0, 9}, 8, SF_MPTCP_BIT(2), -1, 0, 0},
+        {"DSS with DATA_FIN", {30, 4, 0x20, 0x10}, 4, SF_MPTCP_BIT(2), -1, 0, 1},
+        {"MP_PRIO (3 bytes)", {30, 3, 0x50, 1}, 4, SF_MPTCP_BIT(5), -1, 0, 0},
+        {"MSS after DSS", {30, 4, 0x20, 0x00, 2, 4, 0xff, 0xd7}, 8, SF_MPTCP_BIT(2), -1, 65495, 0},
+        {"MP_CAPABLE too short to count", {30, 3, 0x01, 1}, 4, 0, -1, 0, 0},
+        {"a length of 2 holds no subtype", {30, 2, 1, 1}, 4, 0, -1, 0, 0},
+        {"a length past the options ends the walk", {30, 40, 0x01, 0x81}, 4, 0, -1, 0, 0},
+        {"no MPTCP option", {2, 4, 0xff, 0xd7}, 4, 0, -1, 65495, 0},
+    };
+    uint8_t t[64], ip[128], f[160];
+
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        const struct mptcp_case *c = &rows[i];
+        size_t olen = (c->len + 3) / 4 * 4;
+        struct sf_pkt p;
+        memset(t, 0, sizeof(t));
+        put16(t, 40000);
+        put16(t + 2, 50007);
+        t[12] = (uint8_t)((20 + olen) / 4 << 4);
+        t[13] = 0x02;
+        memset(t + 20, 1, olen); /* NOP padding */
+        memcpy(t + 20, c->opts, c->len);
+        size_t n = ether(f, 0x0800, ip, ipv4(ip, 0, 6, t, 20 + olen));
+        cr_assert_eq(sf_decode(DLT_EN10MB, f, n, &p), 0, "%s: %s", c->name, p.why);
+        cr_expect_eq(p.mptcp, c->mptcp, "%s: mptcp %#x", c->name, p.mptcp);
+        cr_expect_eq(p.mptcp_version, c->version, "%s: version %d", c->name, p.mptcp_version);
+        cr_expect_eq(p.mss, c->mss, "%s: mss %u", c->name, p.mss);
+        cr_expect_eq(p.mptcp_data_fin, c->data_fin, "%s: DATA_FIN", c->name);
+    }
+}
+
+/* The ladder names the MPTCP option as tcpdump does: "mptcp capable v1" on the SYN. */
+Test(decode, ladder_names_mptcp_capable)
+{
+    uint8_t t[64], ip[128], f[160];
+    struct sf_wire *w = sf_wire_new(DLT_EN10MB, 256);
+    const struct sf_wire_rec *rec[1];
+
+    cr_assert_not_null(w);
+    memset(t, 0, sizeof(t));
+    put16(t, 40000);
+    put16(t + 2, 50007);
+    t[12] = 6 << 4; /* 24 bytes: one option */
+    t[13] = 0x02;
+    memcpy(t + 20, (const uint8_t[]){30, 4, 0x01, 0x81}, 4);
+    size_t n = ether(f, 0x0800, ip, ipv4(ip, 0, 6, t, 24));
+    cr_assert_eq(sf_wire_add(NULL, w, 0, f, n, n), 0);
+    rec[0] = sf_wire_at(w, 0);
+    char *text = sf_ladder(NULL, rec, 1, 0, 0);
+    cr_assert_not_null(text);
+    cr_expect(strstr(text, "---- SYN seq 0 win 0 mptcp capable v1 "), "%s", text);
+    free(text);
+    sf_wire_close(w);
 }

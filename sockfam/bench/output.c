@@ -1,16 +1,11 @@
-/*
- * bench_out: the bench's ratios, its tables and its JSON; see bench.h.
- *
- * A ratio is always of the section's headline figure: the round trip's
- * p50 (the mean where a peer gives no p50), MB/s, datagrams delivered per
- * second, connections per second.  A family's row is over its floor (the
- * bare socket of its type); a peer's row is ours over the peer's.
- */
+/* output: the bench's tables, its JSON, and its failed rows; see output.h. */
+#include "output.h"
+
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "bench.h"
+#include "cells.h"
+#include "cli.h"
 #include "jout.h"
 
 static const char *const titles[SEC_N] = {
@@ -20,46 +15,6 @@ static const char *const titles[SEC_N] = {
     "Connection rate: connect, one 64-byte echo, close",
     "A crowd: clients connected at once, each doing 64-byte echoes",
 };
-
-static double headline(const struct cell *c)
-{
-    switch (c->sec) {
-    case SEC_LATENCY:
-        return c->p50 > 0 ? c->p50 : c->mean;
-    case SEC_DGRAM:
-        return c->delivered;
-    default:
-        return c->rate;
-    }
-}
-
-static const struct cell *find(const struct bench *b, enum section sec, const char *name,
-                               unsigned long size, enum role not )
-{
-    for (int i = 0; i < b->ncells; i++) {
-        const struct cell *c = &b->cells[i];
-        if (c->ok && c->sec == sec && c->size == size &&
-            c->role != not &&strcmp(c->name, name) == 0)
-            return c;
-    }
-    return NULL;
-}
-
-static void ratios(struct bench *b)
-{
-    for (int i = 0; i < b->ncells; i++) {
-        struct cell *c = &b->cells[i];
-        const struct cell *o = c->ok && c->vs[0] ? find(b, c->sec, c->vs, c->size, c->role) : NULL;
-        double mine = o ? headline(c) : 0, theirs = o ? headline(o) : 0;
-        if (c->ratio > 0) /* set where it was measured (ping: wall time per echo) */
-            continue;
-        if (c->role == ROLE_PEER && mine > 0 && theirs > 0)
-            c->ratio =
-                (c->sec == SEC_LATENCY && o->p50 > 0 && c->p50 == 0 ? o->mean : theirs) / mine;
-        else if (c->role == ROLE_OURS && mine > 0 && theirs > 0)
-            c->ratio = mine / theirs;
-    }
-}
 
 static const char *role_name(enum role r)
 {
@@ -166,9 +121,8 @@ static void json_figures(json_t *o, const struct cell *c)
 
 static json_t *json_cell(const struct cell *c)
 {
-    static const char *const secs[SEC_N] = {"latency", "stream", "dgram", "connect", "crowd"};
     static const char *const roles[] = {"ours", "floor", "peer"};
-    json_t *o = json_pack("{s:s,s:s,s:o,s:I,s:b,s:b}", "section", secs[c->sec], "role",
+    json_t *o = json_pack("{s:s,s:s,s:o,s:I,s:b,s:b}", "section", section_names[c->sec], "role",
                           roles[c->role], "name", sf_jstr(c->name), "size", (json_int_t)c->size,
                           "ok", c->ok, "skipped", c->skipped);
 
@@ -202,7 +156,7 @@ int bench_report(struct bench *b)
 {
     int failed = 0;
 
-    ratios(b);
+    cells_ratios(b);
     if (b->json)
         print_json(b);
     else
@@ -212,8 +166,7 @@ int bench_report(struct bench *b)
         const struct cell *c = &b->cells[i];
         if (c->ok || c->skipped)
             continue;
-        fprintf(stderr, "sockfam: bench: %s%s, %lu bytes: %s\n", role_name(c->role), c->name,
-                c->size, c->why);
+        sf_cli_warn("%s%s, %lu bytes: %s", role_name(c->role), c->name, c->size, c->why);
         failed = 1;
     }
     return failed;

@@ -1,0 +1,108 @@
+/* sections: one section's floor rows, then its families'; see sections.h. */
+#include "sections.h"
+
+#include <errno.h>
+#include <stdio.h>
+
+#include "bench.h"
+#include "cells.h"
+#include "floor.h"
+#include "ours.h"
+
+#define STREAM_WRITE 65536
+#define DGRAM_SIZE 64
+#define CONNECT_SIZE 64
+
+const char *const section_names[SEC_N] = {"latency", "stream", "dgram", "connect", "crowd"};
+
+static void floor_latency(struct bench *b, enum floor_kind k, unsigned long size)
+{
+    struct cell *c = bench_cell(b, SEC_LATENCY, ROLE_FLOOR, floor_name(k), size);
+    struct sf_stats s;
+    struct sf_err err;
+
+    bench_progress(b, floor_name(k), size);
+    sf_stats_init(&s);
+    if (floor_pingpong(&err, k, size, b->warmup, b->count, &b->client, &s) < 0) {
+        snprintf(c->why, sizeof(c->why), "%.200s", err.msg);
+        c->skipped = k == FLOOR_ICMP && err.sys_errno == EPERM; /* no ICMP socket allowed */
+    } else {
+        struct sf_summary sum = sf_stats_summary(&s);
+        c->ok = 1, c->p50 = sum.p50, c->p99 = sum.p99, c->mean = sum.mean;
+    }
+    sf_stats_free(&s);
+}
+
+/* The figures of a measured floor row of the stream, dgram or connect section. */
+static void rate_figures(struct bench *b, struct cell *c, const struct dgram_rate *r,
+                         struct sf_stats *st, double secs)
+{
+    if (c->sec == SEC_STREAM) {
+        c->rate = (double)b->stream_mib * 1048576 / secs / 1e6;
+    } else if (c->sec == SEC_DGRAM) {
+        c->sent = r->sent, c->received = r->received, c->dropped = r->dropped;
+        c->unexplained = (long long)(r->sent - r->received - r->dropped);
+        c->rate = (double)r->sent / r->seconds, c->delivered = (double)r->received / r->seconds;
+    } else {
+        struct sf_summary sum = sf_stats_summary(st);
+        c->rate = (double)b->connections / secs;
+        c->p50 = sum.p50, c->p99 = sum.p99, c->mean = sum.mean;
+    }
+}
+
+/* A floor row of the stream, dgram or connect section. */
+static void floor_rate(struct bench *b, enum section sec, enum floor_kind k)
+{
+    unsigned long size = sec == SEC_STREAM  ? STREAM_WRITE
+                         : sec == SEC_DGRAM ? DGRAM_SIZE
+                                            : CONNECT_SIZE;
+    struct cell *c = bench_cell(b, sec, ROLE_FLOOR, cells_floor_label(sec, k), size);
+    struct dgram_rate r = {0};
+    struct sf_stats st;
+    struct sf_err err;
+    double secs = 0;
+    int rc;
+
+    bench_progress(b, c->name, size);
+    sf_stats_init(&st);
+    if (sec == SEC_STREAM)
+        rc = floor_stream(&err, k, size, b->stream_mib * 16, &b->client, &secs);
+    else if (sec == SEC_DGRAM)
+        rc = floor_dgram_rate(&err, k, size, b->dgrams, &b->client, &r);
+    else
+        rc = floor_connect(&err, k, size, b->connections, &b->client, &st, &secs);
+    c->ok = rc == 0;
+    if (rc < 0)
+        snprintf(c->why, sizeof(c->why), "%.200s", err.msg);
+    else
+        rate_figures(b, c, &r, &st, secs);
+    sf_stats_free(&st);
+}
+
+/* Does family f take part in sec in this run? */
+static int takes_part(const struct bench *b, int f, enum section sec)
+{
+    return b->on[f] && (families[f].sections & SEC_BIT(sec));
+}
+
+void sections_run(struct bench *b, enum section sec)
+{
+    int want[FLOOR_N] = {0};
+
+    /* Every floor a family of the section is measured against; and the pipe, the
+     * floor of every byte stream, beside the round trips and the throughput. */
+    for (int f = 0; f < family_count; f++)
+        if (takes_part(b, f, sec)) {
+            want[families[f].floor] = 1;
+            want[FLOOR_PIPE] |= sec == SEC_LATENCY || sec == SEC_STREAM;
+        }
+    for (int k = 0; k < FLOOR_N && sec != SEC_CROWD; k++) {
+        for (int i = 0; want[k] && sec == SEC_LATENCY && i < b->nsizes; i++)
+            floor_latency(b, (enum floor_kind)k, b->sizes[i]);
+        if (want[k] && sec != SEC_LATENCY)
+            floor_rate(b, sec, (enum floor_kind)k);
+    }
+    for (int f = 0; f < family_count; f++)
+        if (takes_part(b, f, sec))
+            ours_rows(b, sec, f);
+}

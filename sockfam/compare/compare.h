@@ -1,0 +1,95 @@
+/*
+ * compare: `sockfam compare`, every family's pair side by side with the
+ * wire captured.  This header holds one run: its options, a row of
+ * results per family, the capture, and every child it started (so that all
+ * of them can be stopped, whatever happens).  The files, each one job, the
+ * calls going one way (compare.c down to run.c):
+ *
+ *   compare.c   the command: options, prepare, start, wait, tally, report, exit code
+ *   options.c   the command line, into struct opts
+ *   fleet.c     namespace, capture, servers (ready before any client), clients, stop
+ *   tally.c     what each client's summary and the capture say about its family
+ *   report.c    the table with its notes and ladders, or one JSON object
+ *   run.c       a family's result and the run's notes, as each of the above records them
+ */
+#ifndef SF_COMPARE_H
+#define SF_COMPARE_H
+
+#include <stddef.h>
+
+#include "family.h"
+#include "task.h"
+#include "wire.h"
+
+struct opts {
+    int on[FAM_MAX];
+    unsigned long count, size;
+    const char *mode; /* "echo" or "mirror" */
+    const char *pcap; /* write the whole capture here, or NULL */
+    int json, ladder, quiet, progress;
+    char bin_dir[4096]; /* where tcp-server and the others are */
+};
+
+enum status { ST_OFF, ST_OK, ST_FAILED, ST_SKIPPED };
+
+struct result {
+    enum status status;
+    char why[512]; /* failed or skipped: why, in one line */
+    unsigned long long sent, answered, payload_bytes;
+    int have_rtt;
+    double p50_us, p99_us;
+    int captured; /* the wire cells hold figures */
+    unsigned long long packets, wire_bytes, setup_packets;
+    char *ladder; /* the first exchange, or NULL */
+};
+
+struct run {
+    struct opts o;
+    struct result r[FAM_MAX];
+    struct sf_task server[FAM_MAX], client[FAM_MAX];
+    struct fam_args args[FAM_MAX]; /* where each server is: its path, or the port it said */
+    char path[FAM_MAX][512];
+    int responder[FAM_MAX]; /* the kernel was silenced: the family's own server answers */
+    int ready[FAM_MAX];     /* its server said where it listens */
+    char dir[256];          /* private directory for socket files, or "" */
+    int netns;              /* running in a private network namespace */
+    char notes[4][512];     /* what was skipped and how to enable it */
+    int nnotes;
+    struct sf_wire *wire; /* NULL when not captured */
+    int wire_ok;          /* the capture stopped complete: its figures stand */
+    int interrupted;      /* SIGINT or SIGTERM came */
+    unsigned long long other_packets, kernel_drops;
+    int signal_fd;
+};
+
+/* The command: argv[0] is "compare"; the exit code. */
+int compare_main(int argc, char **argv);
+
+/* options.c: defaults, then argv (exits on --help and on a usage error). */
+void compare_options(struct opts *o, int argc, char **argv);
+
+/* options.c: compare's --help, for `sockfam -h` as well. */
+void compare_help(void);
+
+/* fleet.c: namespace, capture, servers, clients, the wait, and the cleanup. */
+int run_prepare(struct sf_err *err, struct run *r);
+void run_start(struct run *r);
+void run_wait(struct run *r);
+void run_finish(struct run *r);
+void run_cleanup(struct run *r);
+
+/* tally.c: what the capture says about each family, and the ladders. */
+void run_tally(struct run *r);
+
+/* report.c: the table (and ladders), or one JSON object. */
+void report_text(const struct run *r);
+void report_json(const struct run *r);
+
+/* run.c: one line of the notes (at most four are kept). */
+void run_note(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* run.c: family f's row ends as status (failed or skipped), why in one line. */
+void run_result(struct run *r, int f, enum status status, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+#endif

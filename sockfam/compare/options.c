@@ -1,0 +1,140 @@
+/*
+ * options: `sockfam compare`'s command line, read through the suite's one
+ * option table (common/prog/opts.h).  The help names every family of the
+ * table, so a new row shows up in --help without an edit here.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "compare.h"
+#include "opts.h"
+#include "spawn.h"
+
+#define SUMMARY_WIDTH 88  /* the help's paragraphs are filled to this column */
+#define FAMILIES_FIRST 52 /* the --families help's first line, beside the option */
+
+enum { OPT_FAMILIES = SF_OPT_LONG, OPT_JSON, OPT_PCAP, OPT_NO_LADDER };
+
+static char families_help[512], summary[1024];
+
+static struct sf_opt compare_opts[] = {
+    {"help", 'h', NULL, "show this help and exit"},
+    {"families", OPT_FAMILIES, "LIST", families_help},
+    {"count", 'c', "N", "messages per family (default: 10, at most 100000)"},
+    {"size", 's', "BYTES", "payload bytes per message (default: 64, at most 65000)"},
+    {"mode", 'm', "MODE", "echo or mirror (default: echo)"},
+    {"json", OPT_JSON, NULL, "print one JSON object instead (docs/compare-json.md)"},
+    {"pcap", OPT_PCAP, "FILE", "write the whole run's capture to FILE (tcpdump -r reads it)"},
+    {"no-ladder", OPT_NO_LADDER, NULL, "leave out the ladder diagrams"},
+    {"quiet", 'q', NULL, "no progress line and no ladders: the table and notes only"},
+};
+
+static const struct sf_cmd compare_cmd = {
+    "[OPTIONS]",
+    summary,
+    compare_opts,
+    sizeof(compare_opts) / sizeof(compare_opts[0]),
+    "Capturing needs root (a private network namespace and CAP_NET_RAW); without it the\n"
+    "wire cells show n/a and a note says what was skipped. Exit status: 0 every family\n"
+    "succeeded, 1 some family failed (each named on stderr), 64 usage, 71 OS error,\n"
+    "77 --pcap without the privilege to capture, 130 interrupted.\n",
+};
+
+/*
+ * Fill text into buf, breaking at spaces so that the first line holds at
+ * most first columns and every later one at most rest (0: no later break).
+ */
+static void fill(const char *text, size_t first, size_t rest, char *buf, size_t cap)
+{
+    size_t at = 0, col = 0, width = first;
+
+    buf[0] = '\0';
+    for (const char *p = text; *p && at + 1 < cap;) {
+        size_t n = strcspn(p, " ");
+        if (col > 0 && width && col + 1 + n > width) {
+            at += (size_t)snprintf(buf + at, cap - at, "\n");
+            col = 0, width = rest;
+        } else if (col > 0) {
+            at += (size_t)snprintf(buf + at, cap - at, " ");
+            col++;
+        }
+        if (at < cap)
+            at += (size_t)snprintf(buf + at, cap - at, "%.*s", (int)n, p);
+        col += n;
+        p += n + (p[n] == ' ');
+    }
+}
+
+/* The two texts that name the families, from the table. */
+static void help_texts(void)
+{
+    char names[256], text[1024];
+
+    family_names(names, sizeof(names));
+    snprintf(text, sizeof(text),
+             "Run every family's server and client side by side (%s), capture the wire, and "
+             "print one table: a row per family with its setup, message boundaries, delivery "
+             "guarantee, messages, packets and bytes on the wire, wire overhead and round trips; "
+             "then the first exchange of each family as a ladder.",
+             names);
+    fill(text, SUMMARY_WIDTH, SUMMARY_WIDTH, summary, sizeof(summary));
+    snprintf(text, sizeof(text), "comma-separated: %s; 'unix' for its three types (default: all)",
+             names);
+    fill(text, FAMILIES_FIRST, 0, families_help, sizeof(families_help));
+}
+
+void compare_help(void)
+{
+    help_texts();
+    sf_opts_help(stdout, &compare_cmd);
+}
+
+static void option(void *ctx, int c, const char *arg)
+{
+    static const char *const modes[] = {"echo", "mirror", NULL};
+    struct opts *o = ctx;
+    struct sf_err err;
+
+    switch (c) {
+    case OPT_FAMILIES:
+        if (family_parse_list(&err, arg, o->on, NULL) < 0)
+            sf_cli_usage_error("%s", err.msg);
+        break;
+    case 'c':
+        o->count = (unsigned long)sf_opt_uint("--count", arg, 1, 100000);
+        break;
+    case 's':
+        o->size = (unsigned long)sf_opt_uint("--size", arg, 1, 65000);
+        break;
+    case 'm':
+        o->mode = modes[sf_opt_choice("--mode", arg, modes)];
+        break;
+    case OPT_JSON:
+        o->json = 1;
+        break;
+    case OPT_PCAP:
+        o->pcap = arg;
+        break;
+    case OPT_NO_LADDER:
+        o->ladder = 0;
+        break;
+    case 'q':
+        o->quiet = 1, o->ladder = 0;
+        break;
+    }
+}
+
+void compare_options(struct opts *o, int argc, char **argv)
+{
+    struct sf_err err;
+
+    *o = (struct opts){.count = 10, .size = 64, .mode = "echo", .ladder = 1};
+    family_parse_list(NULL, "all", o->on, NULL);
+    help_texts();
+    sf_opts_no_operands(argc, argv, sf_opts_parse(&compare_cmd, argc, argv, option, o));
+    o->progress = !o->quiet && !o->json && isatty(2);
+    if (sf_exe_dir(&err, o->bin_dir, sizeof(o->bin_dir)) < 0)
+        sf_cli_fail(&err);
+}
