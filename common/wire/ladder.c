@@ -3,13 +3,46 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "repr.h"
 
-#define ARROW 72   /* columns between the two sides */
+#define ARROW 72 /* columns between the two sides */
+
+/* Text built in memory, growing as needed; failed is set once memory runs out. */
+struct text {
+    char *p;
+    size_t len, cap;
+    int failed;
+};
+
+__attribute__((format(printf, 2, 3))) static void put(struct text *t, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    for (int tries = 0; tries < 2 && !t->failed; tries++) {
+        va_start(ap, fmt);
+        n = vsnprintf(t->p ? t->p + t->len : NULL, t->p ? t->cap - t->len : 0, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            t->failed = 1;
+        } else if (t->p && (size_t)n < t->cap - t->len) {
+            t->len += (size_t)n;
+            return;
+        } else {
+            size_t cap = (t->cap ? t->cap * 2 : 4096) + (size_t)n;
+            char *q = realloc(t->p, cap);
+            if (!q)
+                t->failed = 1;
+            else
+                t->p = q, t->cap = cap;
+        }
+    }
+}
 #define PREVIEW 24 /* payload bytes shown at most (not for ICMP: a pattern) */
 
 static int addr_len(const struct sf_pkt *p)
@@ -73,7 +106,7 @@ struct tcp_base {
 };
 
 /* MPTCP options by tcpdump's names: "mptcp capable v1", "mptcp dss", "mptcp dss fin". */
-static void mptcp_label(FILE *f, const struct sf_pkt *p)
+static void mptcp_label(struct text *f, const struct sf_pkt *p)
 {
     static const char *const names[] = {"capable", "join", "dss",       "add-addr", "remove-addr",
                                         "prio",    "fail", "fastclose", "tcprst"};
@@ -82,17 +115,17 @@ static void mptcp_label(FILE *f, const struct sf_pkt *p)
         if (!(p->mptcp & SF_MPTCP_BIT(sub)))
             continue;
         if (sub < sizeof(names) / sizeof(names[0]))
-            fprintf(f, " mptcp %s", names[sub]);
+            put(f, " mptcp %s", names[sub]);
         else
-            fprintf(f, " mptcp subtype %u", sub);
+            put(f, " mptcp subtype %u", sub);
         if (sub == SF_MPTCP_CAPABLE && p->mptcp_version >= 0)
-            fprintf(f, " v%d", p->mptcp_version);
+            put(f, " v%d", p->mptcp_version);
         if (sub == SF_MPTCP_DSS && p->mptcp_data_fin)
-            fprintf(f, " fin");
+            put(f, " fin");
     }
 }
 
-static void tcp_label(FILE *f, const struct sf_pkt *p, int dir, struct tcp_base *b)
+static void tcp_label(struct text *f, const struct sf_pkt *p, int dir, struct tcp_base *b)
 {
     char flags[32];
 
@@ -100,21 +133,21 @@ static void tcp_label(FILE *f, const struct sf_pkt *p, int dir, struct tcp_base 
         b->seen[dir] = 1;
         b->isn[dir] = p->seq;
     }
-    fprintf(f, "%s", sf_tcp_flags(p->flags, flags, sizeof(flags)));
+    put(f, "%s", sf_tcp_flags(p->flags, flags, sizeof(flags)));
     if (p->payload_len)
-        fprintf(f, " seq %u:%u", p->seq - b->isn[dir],
-                (uint32_t)(p->seq - b->isn[dir] + p->payload_len));
+        put(f, " seq %u:%u", p->seq - b->isn[dir],
+            (uint32_t)(p->seq - b->isn[dir] + p->payload_len));
     else if (p->flags & (SF_TCP_SYN | SF_TCP_FIN | SF_TCP_RST))
-        fprintf(f, " seq %u", p->seq - b->isn[dir]);
+        put(f, " seq %u", p->seq - b->isn[dir]);
     if ((p->flags & SF_TCP_ACK) && b->seen[!dir])
-        fprintf(f, " ack %u", p->ack - b->isn[!dir]);
-    fprintf(f, " win %u", p->window);
+        put(f, " ack %u", p->ack - b->isn[!dir]);
+    put(f, " win %u", p->window);
     if (p->mss)
-        fprintf(f, " mss %u", p->mss);
+        put(f, " mss %u", p->mss);
     if (p->sack_ok)
-        fprintf(f, " sackOK");
+        put(f, " sackOK");
     if (p->wscale >= 0)
-        fprintf(f, " wscale %d", p->wscale);
+        put(f, " wscale %d", p->wscale);
     mptcp_label(f, p);
 }
 
@@ -134,7 +167,7 @@ static const char *icmp_name(const struct sf_pkt *p)
 }
 
 /* The words on one arrow: what the packet is, its length, a preview of its payload. */
-static void label(FILE *f, const struct sf_wire_rec *r, int dir, struct tcp_base *b)
+static void label(struct text *f, const struct sf_wire_rec *r, int dir, struct tcp_base *b)
 {
     const struct sf_pkt *p = &r->pkt;
     char preview[SF_REPR_MAX(PREVIEW)];
@@ -144,17 +177,17 @@ static void label(FILE *f, const struct sf_wire_rec *r, int dir, struct tcp_base
     if (p->l4 == SF_L4_TCP)
         tcp_label(f, p, dir, b);
     else if (p->l4 == SF_L4_UDP)
-        fprintf(f, "UDP");
+        put(f, "UDP");
     else if (icmp)
-        fprintf(f, "%s id %u seq %u%s", icmp_name(p), p->id, p->icmp_seq,
-                p->checksum_ok ? "" : " BAD CHECKSUM");
+        put(f, "%s id %u seq %u%s", icmp_name(p), p->id, p->icmp_seq,
+            p->checksum_ok ? "" : " BAD CHECKSUM");
     else
-        fprintf(f, "IP proto %u", p->ip_proto);
+        put(f, "IP proto %u", p->ip_proto);
     if (p->payload_len || p->l4 != SF_L4_TCP)
-        fprintf(f, " len %zu", p->payload_len);
+        put(f, " len %zu", p->payload_len);
     if (show) {
         sf_repr(p->payload, show, preview, sizeof(preview));
-        fprintf(f, " %s%s", preview, show < p->payload_len ? "..." : "");
+        put(f, " %s%s", preview, show < p->payload_len ? "..." : "");
     }
 }
 
@@ -172,18 +205,18 @@ static int direction(const struct sf_pkt *p, const struct sf_pkt *first)
 }
 
 /* One line: the time, then the label centred in an arrow pointing the packet's way. */
-static void arrow(FILE *out, uint64_t t_ns, const char *text, int right)
+static void arrow(struct text *out, int64_t t_ns, const char *text, int right)
 {
     int len = (int)strlen(text), fill = ARROW - len - 6;
 
-    fprintf(out, "%9.3f ms  %s %s ", (double)t_ns / 1e6, right ? "----" : "<---", text);
+    put(out, "%9.3f ms  %s %s ", (double)t_ns / 1e6, right ? "----" : "<---", text);
     for (int i = 0; i < fill; i++)
-        fputc('-', out);
-    fprintf(out, "%s\n", right ? "->" : "--");
+        put(out, "-");
+    put(out, "%s\n", right ? "->" : "--");
 }
 
 /* The two names, each over its end of the arrows. */
-static void header(FILE *out, const struct sf_pkt *first)
+static void header(struct text *out, const struct sf_pkt *first)
 {
     char left[64], right[64], head[2][96];
 
@@ -191,58 +224,50 @@ static void header(FILE *out, const struct sf_pkt *first)
     endpoint(first, 0, right, sizeof(right));
     snprintf(head[0], sizeof(head[0]), "client %s", left);
     snprintf(head[1], sizeof(head[1]), "server %s", right);
-    fprintf(out, "%14s%-*s%s\n", "", ARROW + 2 - (int)strlen(head[1]), head[0], head[1]);
+    put(out, "%14s%-*s%s\n", "", ARROW + 2 - (int)strlen(head[1]), head[0], head[1]);
 }
 
 /* One packet's arrow; -1 when out of memory. */
-static int packet(FILE *out, const struct sf_wire_rec *r, const struct sf_wire_rec *first,
+static int packet(struct text *out, const struct sf_wire_rec *r, const struct sf_wire_rec *first,
                   struct tcp_base *base)
 {
-    char *lab = NULL;
-    size_t lsize = 0;
+    struct text lab = {NULL, 0, 0, 0};
     int dir = direction(&r->pkt, &first->pkt);
-    FILE *lf = open_memstream(&lab, &lsize);
 
-    if (!lf)
-        return -1;
-    label(lf, r, dir, base);
-    if (fclose(lf) != 0 || !lab) {
-        free(lab);
+    label(&lab, r, dir, base);
+    if (lab.failed || !lab.p) {
+        free(lab.p);
         return -1;
     }
-    arrow(out, r->ts_ns - first->ts_ns, lab, dir == 0);
-    free(lab);
+    /* Signed: a capture whose clock went backwards shows a negative time, not 1.8e13 ms. */
+    arrow(out, (int64_t)(r->ts_ns - first->ts_ns), lab.p, dir == 0);
+    free(lab.p);
     return 0;
 }
 
 char *sf_ladder(struct sf_err *err, const struct sf_wire_rec *const *recs, size_t n, size_t head,
                 size_t tail)
 {
-    char *text = NULL;
-    size_t size = 0;
+    struct text out = {NULL, 0, 0, 0};
     struct tcp_base base = {{0, 0}, {0, 0}};
-    FILE *out = open_memstream(&text, &size);
     int rc = 0;
 
-    if (!out) {
-        sf_err_sys(err, errno, "ladder", NULL);
-        return NULL;
-    }
     if (head == 0 || head + tail >= n)
         head = n, tail = 0;
+    put(&out, "%s", ""); /* an empty ladder is "", not NULL */
     if (n > 0)
-        header(out, &recs[0]->pkt);
+        header(&out, &recs[0]->pkt);
     for (size_t i = 0; i < head && rc == 0; i++)
-        rc = packet(out, recs[i], recs[0], &base);
+        rc = packet(&out, recs[i], recs[0], &base);
     if (n > head + tail)
-        fprintf(out, "%14s... %zu more packet%s ...\n", "", n - head - tail,
-                n - head - tail == 1 ? "" : "s");
+        put(&out, "%14s... %zu more packet%s ...\n", "", n - head - tail,
+            n - head - tail == 1 ? "" : "s");
     for (size_t i = n - tail; i < n && rc == 0; i++)
-        rc = packet(out, recs[i], recs[0], &base);
-    if (fclose(out) != 0 || !text || rc < 0) {
-        free(text);
+        rc = packet(&out, recs[i], recs[0], &base);
+    if (out.failed || rc < 0) {
+        free(out.p);
         sf_err_sys(err, ENOMEM, "ladder", NULL);
         return NULL;
     }
-    return text;
+    return out.p;
 }

@@ -133,7 +133,7 @@ static int pump_all(struct run *r, int timeout_ms)
  * A server that exited before its readiness line: skipped when its exit
  * says this kernel refuses the family (the row says why), else failed.
  */
-static void server_failed(struct run *r, int f, const struct sf_err *err)
+static void server_failed(const struct sf_err *err, struct run *r, int f)
 {
     const struct family *fam = &families[f];
     const struct sf_task *t = &r->server[f];
@@ -159,7 +159,7 @@ static int still_starting(struct run *r, int f)
     if (rc > 0 && family_ready(&err, &families[f], &ready, &r->args[f]) < 0)
         rc = -1;
     if (rc < 0)
-        server_failed(r, f, &err);
+        server_failed(&err, r, f);
     r->ready[f] = rc > 0;
     return rc == 0;
 }

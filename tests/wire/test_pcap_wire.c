@@ -71,6 +71,34 @@ Test(pcap_wire, shipped_captures_decode_and_draw_their_ladder)
     }
 }
 
+/* A capture whose clock goes backwards draws negative times (the review saw 16446743073709 ms). */
+Test(pcap_wire, ladder_times_signed_when_the_clock_goes_back)
+{
+    char path[512];
+    struct sf_err err;
+    const struct sf_wire_rec *recs[64];
+
+    fixture(path, sizeof(path), "tcp_echo_v4", "pcap");
+    struct sf_wire *w = sf_wire_read_file(&err, path), *back = sf_wire_new(DLT_EN10MB, 0);
+    cr_assert(w && back);
+    for (size_t i = 0; i < sf_wire_count(w); i++) {
+        const struct sf_wire_rec *r = sf_wire_at(w, i);
+        /* Each packet 1.5 ms before the one before it. */
+        cr_assert_eq(sf_wire_add(&err, back, 1000000000000ull - i * 1500000, r->data, r->caplen,
+                                 r->wire_len),
+                     0, "%s", err.msg);
+    }
+    size_t n = sf_ladder_flow(back, 0, recs, 64);
+    char *ladder = sf_ladder(&err, recs, n, 0, 0);
+    cr_assert_not_null(ladder, "%s", err.msg);
+    cr_expect(strstr(ladder, "   -1.500 ms  "), "%s", ladder);
+    cr_expect(strstr(ladder, "  -13.500 ms  "), "%s", ladder);
+    cr_expect(!strstr(ladder, "18446"), "a wrapped time: %s", ladder);
+    free(ladder);
+    sf_wire_close(back);
+    sf_wire_close(w);
+}
+
 /* Head and tail with the middle elided: the handshake, a marker line, the close. */
 Test(pcap_wire, ladder_elides_the_middle)
 {
