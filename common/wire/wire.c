@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <pcap/pcap.h>
 #include <poll.h>
@@ -250,6 +251,15 @@ static int activate(struct sf_err *err, struct sf_wire *w, int ring)
         return pcap_fail(err, w, PCAP_ERROR, "capture direction");
     if (pcap_setnonblock(w->pcap, 1, errbuf) < 0)
         return sf_err_set(err, SF_ERR_SYS, EIO, NULL, "capture(%s): %s", w->ifname, errbuf);
+    /*
+     * libpcap opens its AF_PACKET socket without SOCK_CLOEXEC: every child
+     * started afterwards would hold a socket that can inject frames on the
+     * interface, whatever privileges it drops (the review's stand-in child
+     * did, as uid 65534 with no capability).
+     */
+    int fd = pcap_get_selectable_fd(w->pcap);
+    if (fd >= 0 && fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC) < 0)
+        return sf_err_sys(err, errno, "fcntl(FD_CLOEXEC)", w->ifname);
     return 0;
 }
 
