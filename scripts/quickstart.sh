@@ -52,7 +52,7 @@ run_tests() { # run_tests DIR
 no_capture_skipped() { # no_capture_skipped DIR
     local skipped
     [ "$(id -u)" -eq 0 ] || return 0
-    skipped=$(grep -E '^\[SKIP\] ([a-z0-9_]+_wire|raw|udp_spoof|priv)::' "$1/Testing/Temporary/LastTest.log" || true)
+    skipped=$(grep -E '^\[SKIP\] ([a-z0-9_]+_wire|raw|udp_spoof|priv|spawn)::' "$1/Testing/Temporary/LastTest.log" || true)
     if [ -n "$skipped" ]; then
         echo "$skipped" >&2
         echo "quickstart: capture tests were skipped although running as root (above)" >&2

@@ -3,6 +3,16 @@
  * whose stdout and stderr come back on pipes, and which dies with the
  * process that started it (PR_SET_PDEATHSIG), so a runner or a test that
  * fails or is killed leaves nothing running.  A pidfd tells when it exits.
+ *
+ * A child holds only what it is meant to: stdin on /dev/null, its two
+ * pipes, and nothing else (every other descriptor is closed at the exec,
+ * whether or not the parent, or libpcap, set close-on-exec on it).  Given
+ * a user, a child of root runs as that user with an empty bounding set and
+ * no_new_privs, keeping CAP_NET_RAW only when asked (a raw ICMP socket to
+ * open).  Between fork and exec the child makes only async-signal-safe
+ * calls (the parent may have threads: the capture's reader); a step that
+ * fails there, or the exec itself, is reported back on a close-on-exec
+ * pipe, so sf_spawn fails with the reason instead of a child exiting 127.
  */
 #ifndef SF_SPAWN_H
 #define SF_SPAWN_H
@@ -18,11 +28,22 @@ struct sf_child {
     int pidfd;          /* readable when the child has exited; -1 if unsupported */
 };
 
+/* Whom a child of root runs as (sf_spawn_as). */
+struct sf_spawn_user {
+    uid_t uid;
+    gid_t gid;
+    int net_raw; /* keep CAP_NET_RAW (as an ambient capability) across the exec */
+};
+
 /*
  * Start path with argv (NULL-terminated, argv[0] included); the child's
- * stdin is /dev/null.  0, or -1 with err set.
+ * stdin is /dev/null.  0, or -1 with err set (the exec's error too).
  */
 int sf_spawn(struct sf_err *err, struct sf_child *c, const char *path, const char *const argv[]);
+
+/* The same, as user u (NULL: as this process is). */
+int sf_spawn_as(struct sf_err *err, struct sf_child *c, const char *path, const char *const argv[],
+                const struct sf_spawn_user *u);
 
 /*
  * Reap the child if it has exited: 1 with *status set (the exit code, or

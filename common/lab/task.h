@@ -34,6 +34,10 @@ struct sf_task {
 int sf_task_start(struct sf_err *err, struct sf_task *t, const char *bin_dir,
                   const char *const argv[]);
 
+/* The same, the child running as u (NULL: as this process): see sf_spawn_as(). */
+int sf_task_start_as(struct sf_err *err, struct sf_task *t, const char *bin_dir,
+                     const char *const argv[], const struct sf_spawn_user *u);
+
 /* Add t's descriptors to pf (at most 3); returns how many were added. */
 int sf_task_fds(const struct sf_task *t, struct pollfd *pf);
 

@@ -13,8 +13,7 @@ static const char *type_name(int socktype)
     return socktype == SOCK_DGRAM ? "dgram" : socktype == SOCK_SEQPACKET ? "seqpacket" : "stream";
 }
 
-/* Is path a real directory (no symlink) of the euid's, mode 0700?  0, or -1 saying why not. */
-static int private_dir(struct sf_err *err, const char *path)
+int sf_local_dir_private(struct sf_err *err, const char *path)
 {
     struct stat st;
 
@@ -40,7 +39,7 @@ int sf_local_user_dir(struct sf_err *err, int create, char *buf, size_t cap)
     int n;
 
     /* $XDG_RUNTIME_DIR only when it is what the spec promises: ours, 0700. */
-    if (run && run[0] == '/' && private_dir(NULL, run) == 0)
+    if (run && run[0] == '/' && sf_local_dir_private(NULL, run) == 0)
         n = snprintf(buf, cap, "%s/sockfam", run);
     else
         n = snprintf(buf, cap, "/tmp/sockfam-%u", (unsigned)geteuid());
@@ -52,7 +51,7 @@ int sf_local_user_dir(struct sf_err *err, int create, char *buf, size_t cap)
     /* A client may look before any server made it: connect will say nothing is there. */
     if (!create && access(buf, F_OK) < 0 && errno == ENOENT)
         return 0;
-    return private_dir(err, buf);
+    return sf_local_dir_private(err, buf);
 }
 
 int sf_local_default(struct sf_err *err, int create, char *buf, size_t cap, int socktype,

@@ -49,6 +49,13 @@ int sf_local_peercred(struct sf_err *err, int fd, pid_t *pid, uid_t *uid, gid_t 
 int sf_local_autobind(struct sf_err *err, int fd);
 
 /*
+ * Is path a real directory (lstat: no symlink) owned by the euid, with
+ * mode 0700: one nobody else can rename, replace or fill?  0, or -1 with
+ * err saying which it is not (EPERM: not ours or too open; ENOTDIR).
+ */
+int sf_local_dir_private(struct sf_err *err, const char *path);
+
+/*
  * The directory of this user's default sockets: $XDG_RUNTIME_DIR/sockfam
  * when $XDG_RUNTIME_DIR is a directory of the euid's with mode 0700, else
  * /tmp/sockfam-UID.  With create, it is made (0700) when missing.  Either

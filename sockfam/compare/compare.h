@@ -49,11 +49,14 @@ struct run {
     struct sf_task server[FAM_MAX], client[FAM_MAX];
     struct fam_args args[FAM_MAX]; /* where each server is: its path, or the port it said */
     char path[FAM_MAX][512];
-    int responder[FAM_MAX]; /* the kernel was silenced: the family's own server answers */
-    int ready[FAM_MAX];     /* its server said where it listens */
-    char dir[256];          /* private directory for socket files, or "" */
-    int netns;              /* running in a private network namespace */
-    char notes[4][512];     /* what was skipped and how to enable it */
+    int responder[FAM_MAX];  /* the kernel was silenced: the family's own server answers */
+    int ready[FAM_MAX];      /* its server said where it listens */
+    char dir[256];           /* private directory for socket files, or "" */
+    int dir_fd;              /* that directory, opened: cleanup goes through it, not its path */
+    int drop;                /* running as root: every child runs as `as`, unprivileged */
+    struct sf_spawn_user as; /* the invoking user (SUDO_UID) or nobody */
+    int netns;               /* running in a private network namespace */
+    char notes[4][512];      /* what was skipped and how to enable it */
     int nnotes;
     struct sf_wire *wire; /* NULL when not captured */
     int wire_ok;          /* the capture stopped complete: its figures stand */

@@ -6,7 +6,9 @@
  * child and no socket file behind, whatever happened.  What to start is
  * read from the family table; nothing here knows a family by name.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +18,9 @@
 #include "cli.h"
 #include "compare.h"
 #include "io.h"
+#include "local.h"
 #include "netns.h"
+#include "priv.h"
 #include "ready.h"
 
 #define READY_MS 5000
@@ -24,18 +28,58 @@
 #define CLIENT_TIMEOUT "5"
 #define TICK_MS 200
 
+/*
+ * The run's directory for socket files.  $XDG_RUNTIME_DIR only when it is
+ * ours and 0700 (sudo keeps the invoking user's, whose owner could rename
+ * our directory and put a symlink in its place); else /tmp, whose sticky
+ * bit lets nobody else rename what we make there.  It is kept open, and
+ * the cleanup unlinks through that descriptor, never through the path.
+ * Its children, when they run as another user, own it (0700).
+ */
 static int private_dir(struct sf_err *err, struct run *r)
 {
     const char *base = getenv("XDG_RUNTIME_DIR");
 
-    if (!base || access(base, W_OK) != 0)
+    if (!base || base[0] != '/' || sf_local_dir_private(NULL, base) < 0)
         base = "/tmp";
     snprintf(r->dir, sizeof(r->dir), "%s/sockfam-compare-XXXXXX", base);
-    if (mkdtemp(r->dir))
+    if (!mkdtemp(r->dir)) {
+        sf_err_sys(err, errno, "mkdtemp", r->dir);
+        r->dir[0] = '\0';
+        return -1;
+    }
+    r->dir_fd = open(r->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (r->dir_fd < 0 || (r->drop && fchown(r->dir_fd, r->as.uid, r->as.gid) < 0)) {
+        sf_err_sys(err, errno, r->dir_fd < 0 ? "open" : "fchown", r->dir);
+        rmdir(r->dir);
+        r->dir[0] = '\0';
+        return -1;
+    }
+    return 0;
+}
+
+/* Running as root, the children will not: the user who ran sudo, else nobody. */
+static int children_user(struct sf_err *err, struct run *r)
+{
+    struct sf_user u;
+
+    if (geteuid() != 0)
         return 0;
-    sf_err_sys(err, errno, "mkdtemp", r->dir);
-    r->dir[0] = '\0';
-    return -1;
+    if (sf_user_lookup(err, NULL, &u) < 0)
+        return -1;
+    r->drop = 1;
+    r->as = (struct sf_spawn_user){u.uid, u.gid, 0};
+    return 0;
+}
+
+/* Whom family f's programs run as: r->as, keeping CAP_NET_RAW for a raw ICMP socket. */
+static const struct sf_spawn_user *child_user(struct run *r, int f, struct sf_spawn_user *buf)
+{
+    if (!r->drop)
+        return NULL;
+    *buf = r->as;
+    buf->net_raw = families[f].line == LINE_PING;
+    return buf;
 }
 
 /* The namespace and the capture; without privilege the wire cells become n/a. */
@@ -69,6 +113,9 @@ static void silence_kernel(struct run *r)
 int run_prepare(struct sf_err *err, struct run *r)
 {
     r->signal_fd = sf_cli_stop_fd(); /* SIGINT, SIGTERM; SIGPIPE is ignored (sf_cli_init) */
+    r->dir_fd = -1;
+    if (children_user(err, r) < 0)
+        return -1;
     wire_setup(r);
     if (private_dir(err, r) < 0)
         return -1;
@@ -100,10 +147,12 @@ static void arguments(struct run *r, int f)
 static void start_server(struct run *r, int f)
 {
     struct fam_argv v;
+    struct sf_spawn_user u;
     struct sf_err err;
 
-    if (sf_task_start(&err, &r->server[f], r->o.bin_dir,
-                      family_server_argv(&families[f], &r->args[f], &v)) < 0)
+    if (sf_task_start_as(&err, &r->server[f], r->o.bin_dir,
+                         family_server_argv(&families[f], &r->args[f], &v),
+                         child_user(r, f, &u)) < 0)
         run_result(r, f, ST_FAILED, "%s", err.msg);
 }
 
@@ -187,10 +236,12 @@ static void wait_servers(struct run *r)
 static void start_client(struct run *r, int f)
 {
     struct fam_argv v;
+    struct sf_spawn_user u;
     struct sf_err err;
 
-    if (sf_task_start(&err, &r->client[f], r->o.bin_dir,
-                      family_client_argv(&families[f], &r->args[f], &v)) < 0)
+    if (sf_task_start_as(&err, &r->client[f], r->o.bin_dir,
+                         family_client_argv(&families[f], &r->args[f], &v),
+                         child_user(r, f, &u)) < 0)
         run_result(r, f, ST_FAILED, "%s", err.msg);
 }
 
@@ -277,13 +328,39 @@ void run_finish(struct run *r)
         run_note(r, "wire: the capture is incomplete, so its figures are not shown: %s", err.msg);
 }
 
+/*
+ * Empty the run's directory through its descriptor: whatever a killed
+ * server left, or a child put there.  unlinkat never follows a symlink, and
+ * the descriptor is the directory we made, wherever its path now points.
+ */
+static void empty_dir(int dir_fd)
+{
+    int fd = dup(dir_fd);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    struct dirent *e;
+
+    if (!d) {
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    while ((e = readdir(d)) != NULL)
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0 &&
+            unlinkat(dir_fd, e->d_name, 0) < 0 && errno == EISDIR)
+            unlinkat(dir_fd, e->d_name, AT_REMOVEDIR);
+    closedir(d);
+}
+
 void run_cleanup(struct run *r)
 {
     for (int f = 0; f < family_count; f++) {
         sf_task_end(&r->client[f]);
         sf_task_end(&r->server[f]);
-        if (r->path[f][0])
-            unlink(r->path[f]); /* a server that was killed could not remove its file */
+    }
+    if (r->dir_fd >= 0) {
+        empty_dir(r->dir_fd);
+        close(r->dir_fd);
+        r->dir_fd = -1;
     }
     if (r->dir[0])
         rmdir(r->dir);
