@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -29,19 +30,44 @@
 #define TICK_MS 200
 
 /*
- * The run's directory for socket files.  $XDG_RUNTIME_DIR only when it is
- * ours and 0700 (sudo keeps the invoking user's, whose owner could rename
- * our directory and put a symlink in its place); else /tmp, whose sticky
- * bit lets nobody else rename what we make there.  It is kept open, and
- * the cleanup unlinks through that descriptor, never through the path.
- * Its children, when they run as another user, own it (0700).
+ * May the run's directory be made in base?  Only where nobody else can
+ * rename or replace what we make: a directory (no symlink) that is ours
+ * and writable by us alone, or sticky (as /tmp).
+ */
+static int safe_base(const char *base)
+{
+    struct stat st;
+
+    return base && base[0] == '/' && lstat(base, &st) == 0 && S_ISDIR(st.st_mode) &&
+           ((st.st_uid == geteuid() && !(st.st_mode & 022)) || (st.st_mode & S_ISVTX));
+}
+
+/*
+ * Where the run's directory goes.  Children of the same user: that user's
+ * $XDG_RUNTIME_DIR, when it is theirs and 0700 (sudo keeps the invoking
+ * user's, whose owner could rename our directory and put a symlink in its
+ * place).  Children of root run as another user, who cannot enter root's
+ * own 0700 runtime directory: $TMPDIR then, if safe, else /tmp, whose
+ * sticky bit lets nobody else rename what we make there.
+ */
+static const char *dir_base(const struct run *r)
+{
+    const char *xdg = getenv("XDG_RUNTIME_DIR"), *tmp = getenv("TMPDIR");
+
+    if (!r->drop && xdg && xdg[0] == '/' && sf_local_dir_private(NULL, xdg) == 0)
+        return xdg;
+    return safe_base(tmp) ? tmp : "/tmp";
+}
+
+/*
+ * The run's directory for socket files (see dir_base).  It is kept open,
+ * and the cleanup unlinks through that descriptor, never through the
+ * path.  Its children, when they run as another user, own it (0700).
  */
 static int private_dir(struct sf_err *err, struct run *r)
 {
-    const char *base = getenv("XDG_RUNTIME_DIR");
+    const char *base = dir_base(r);
 
-    if (!base || base[0] != '/' || sf_local_dir_private(NULL, base) < 0)
-        base = "/tmp";
     snprintf(r->dir, sizeof(r->dir), "%s/sockfam-compare-XXXXXX", base);
     if (!mkdtemp(r->dir)) {
         sf_err_sys(err, errno, "mkdtemp", r->dir);

@@ -203,7 +203,10 @@ Test(compare_wire, sigint_mid_run_leaves_nothing)
     struct proc c;
 
     cr_assert_not_null(mkdtemp(runtime));
-    cr_assert_eq(setenv("XDG_RUNTIME_DIR", runtime, 1), 0);
+    /* As root the children run as nobody, so the run's directory goes to $TMPDIR (if safe:
+     * root's, writable by root alone), which they can enter; XDG_RUNTIME_DIR is root's 0700. */
+    cr_assert_eq(chmod(runtime, geteuid() == 0 ? 0755 : 0700), 0);
+    cr_assert_eq(setenv(geteuid() == 0 ? "TMPDIR" : "XDG_RUNTIME_DIR", runtime, 1), 0);
     int ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
     cr_assert_geq(ino, 0);
     cr_assert_geq(inotify_add_watch(ino, runtime, IN_CREATE), 0);
@@ -328,9 +331,11 @@ Test(compare_wire, failed_family_named_others_still_run)
     struct proc c;
 
     cr_assert_not_null(mkdtemp(base));
+    cr_assert_eq(chmod(base, geteuid() == 0 ? 0755 : 0700), 0);
     snprintf(deep, sizeof(deep), "%s/%0100d", base, 0);
-    cr_assert_eq(mkdir(deep, 0700), 0);
-    cr_assert_eq(setenv("XDG_RUNTIME_DIR", deep, 1), 0);
+    cr_assert_eq(mkdir(deep, geteuid() == 0 ? 0755 : 0700), 0);
+    /* Root's children run as nobody: the run's directory goes to a safe $TMPDIR (see above). */
+    cr_assert_eq(setenv(geteuid() == 0 ? "TMPDIR" : "XDG_RUNTIME_DIR", deep, 1), 0);
     const char *argv[] = {"sockfam", "compare", "--families",  "tcp,unix-stream",
                           "-c",      "2",       "--no-ladder", NULL};
     cr_assert_eq(proc_run(&c, WAIT_MS, argv), 1, "%s\n%s", c.out, c.err);
