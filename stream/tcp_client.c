@@ -49,6 +49,8 @@ int main(int argc, char **argv)
     sf_cli_init("tcp-client");
     /* A stream has no empty message: sending nothing sends nothing. */
     sf_client_setup(&c, argc, argv, &spec, "tcp", "localhost", 0);
+    if (c.o.protocol == IPPROTO_MPTCP)
+        c.run.family = "mptcp"; /* as the summary and --json name it */
     /* One connection for the run; in welcome mode one per message (the server closes). */
     while (sf_client_next_connection(&c)) {
         /* --mptcp: c.o.protocol is IPPROTO_MPTCP, else 0 (TCP). */

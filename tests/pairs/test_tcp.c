@@ -602,3 +602,22 @@ Test(tcp, default_backlog_is_somaxconn)
     cr_expect(strncmp(flat, want, strlen(want)) == 0, "'%s' (want '%s')", flat, want);
     server_stop(&s);
 }
+
+/* --mptcp on both ends: the echo works and --json names the family mptcp. */
+Test(tcp, mptcp_echo_and_json_family)
+{
+    const char *extra[] = {"--mptcp", NULL};
+    struct server s;
+    struct proc c;
+
+    if (server_start(&s, "tcp-server", extra) < 0) {
+        if (strstr(s.p.err, "refuses MPTCP"))
+            cr_skip_test("the kernel refuses MPTCP: %s", s.p.err);
+        cr_assert_fail("%s", s.p.err);
+    }
+    const char *argv[] = {"tcp-client", "--mptcp", "--json", "-p", s.portstr, "127.0.0.1", NULL};
+    cr_assert_eq(proc_run(&c, WAIT_MS, argv), 0, "%s", c.err);
+    cr_expect(strstr(c.out, "\"family\":\"mptcp\""), "%s", c.out);
+    cr_expect(strstr(c.out, "\"answered\":1"), "%s", c.out);
+    server_stop(&s);
+}
