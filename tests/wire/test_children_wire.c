@@ -82,9 +82,37 @@ static const char *line_of(const char *report, const char *key)
     return p + strlen(key);
 }
 
-/* One child's record: the descriptors, the user, the capabilities. */
-static void check_child(const char *name, const char *report)
+/* Call fn for each report in dir whose file name starts with prefix; how many there were. */
+static int each_report(const char *dir, const char *prefix,
+                       void (*fn)(const char *name, const char *report, void *ctx), void *ctx)
 {
+    char path[600], report[8192];
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int n = 0;
+
+    cr_assert_not_null(d, "%s", dir);
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.' || strncmp(e->d_name, prefix, strlen(prefix)) != 0)
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        FILE *f = fopen(path, "r");
+        size_t len = f ? fread(report, 1, sizeof(report) - 1, f) : 0;
+        report[len] = '\0';
+        if (f)
+            fclose(f);
+        *strrchr(e->d_name, '.') = '\0'; /* NAME.PID: the program's name */
+        fn(e->d_name, report, ctx);
+        n++;
+    }
+    closedir(d);
+    return n;
+}
+
+/* One child's record: the descriptors, the user, the capabilities. */
+static void check_child(const char *name, const char *report, void *ctx)
+{
+    (void)ctx;
     int raw = strncmp(name, "icmp-", 5) == 0;
     static const char *const caps[] = {"CapInh:\t", "CapPrm:\t", "CapEff:\t", "CapBnd:\t",
                                        "CapAmb:\t"};
@@ -105,9 +133,8 @@ static void check_child(const char *name, const char *report)
 Test(children_wire, every_child_unprivileged_with_only_its_standard_descriptors)
 {
     char bin[] = "/tmp/sockfam-standin-XXXXXX", reports[] = "/tmp/sockfam-reports-XXXXXX";
-    char argv0[512], path[600], report[8192];
+    char argv0[512];
     struct proc c;
-    int seen = 0;
 
     if (geteuid() != 0)
         cr_skip_test("not root: compare's children run as the user already");
@@ -116,27 +143,20 @@ Test(children_wire, every_child_unprivileged_with_only_its_standard_descriptors)
     snprintf(argv0, sizeof(argv0), "%s/sockfam", bin);
     const char *argv[] = {argv0, "compare", "-q", "-c", "3", NULL};
     cr_expect_eq(proc_run(&c, WAIT_MS, argv), 0, "%s", c.err);
-    DIR *d = opendir(reports);
-    struct dirent *e;
-    while (d && (e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
-        snprintf(path, sizeof(path), "%s/%s", reports, e->d_name);
-        FILE *f = fopen(path, "r");
-        size_t n = f ? fread(report, 1, sizeof(report) - 1, f) : 0;
-        report[n] = '\0';
-        if (f)
-            fclose(f);
-        *strrchr(e->d_name, '.') = '\0';
-        check_child(e->d_name, report);
-        seen++;
-    }
-    if (d)
-        closedir(d);
+    int seen = each_report(reports, "", check_child, NULL);
     /* Seven families: a client each, and a server each (icmp's is icmp-echod). */
     cr_expect_eq(seen, 14, "children recorded: %d", seen);
     remove_dir(reports);
     remove_dir(bin);
+}
+
+/* A unix-server's --bind is under /tmp, not in the other user's directory (ctx). */
+static void check_bind(const char *name, const char *report, void *ctx)
+{
+    (void)name;
+    cr_expect(strstr(report, "--bind /tmp/sockfam-compare-"), "%s", report);
+    cr_expect(!strstr(report, (const char *)ctx), "the other user's directory was used: %s",
+              report);
 }
 
 /*
@@ -147,9 +167,8 @@ Test(children_wire, every_child_unprivileged_with_only_its_standard_descriptors)
 Test(children_wire, runtime_dir_of_another_user_not_used)
 {
     char bin[] = "/tmp/sockfam-standin-XXXXXX", reports[] = "/tmp/sockfam-reports-XXXXXX";
-    char run[] = "/tmp/sockfam-otherxdg-XXXXXX", argv0[512], path[600], report[8192];
+    char run[] = "/tmp/sockfam-otherxdg-XXXXXX", argv0[512];
     struct proc c;
-    int servers = 0;
 
     if (geteuid() != 0)
         cr_skip_test("not root: needs a directory of another user's");
@@ -160,23 +179,7 @@ Test(children_wire, runtime_dir_of_another_user_not_used)
     snprintf(argv0, sizeof(argv0), "%s/sockfam", bin);
     const char *argv[] = {argv0, "compare", "-q", "-c", "2", "--families", "unix", NULL};
     cr_expect_eq(proc_run(&c, WAIT_MS, argv), 0, "%s", c.err);
-    DIR *d = opendir(reports);
-    struct dirent *e;
-    while (d && (e = readdir(d)) != NULL) {
-        if (strncmp(e->d_name, "unix-server.", 12) != 0)
-            continue;
-        snprintf(path, sizeof(path), "%s/%s", reports, e->d_name);
-        FILE *f = fopen(path, "r");
-        size_t n = f ? fread(report, 1, sizeof(report) - 1, f) : 0;
-        report[n] = '\0';
-        if (f)
-            fclose(f);
-        cr_expect(strstr(report, "--bind /tmp/sockfam-compare-"), "%s", report);
-        cr_expect(!strstr(report, run), "the other user's directory was used: %s", report);
-        servers++;
-    }
-    if (d)
-        closedir(d);
+    int servers = each_report(reports, "unix-server.", check_bind, run);
     cr_expect_eq(servers, 3);
     cr_expect_eq(rmdir(run), 0, "something was left in %s: %s", run, strerror(errno));
     remove_dir(reports);
