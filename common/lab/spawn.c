@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <sched.h>
 #include <linux/capability.h>
 #include <linux/close_range.h>
 #include <signal.h>
@@ -22,10 +23,19 @@ static void close_fd(int *fd)
 }
 
 /* What failed in the child before its program ran, sent back on the report pipe. */
-enum step { STEP_FDS, STEP_CAPS, STEP_GROUPS, STEP_GID, STEP_UID, STEP_NO_NEW_PRIVS, STEP_EXEC };
+enum step {
+    STEP_NETNS,
+    STEP_FDS,
+    STEP_CAPS,
+    STEP_GROUPS,
+    STEP_GID,
+    STEP_UID,
+    STEP_NO_NEW_PRIVS,
+    STEP_EXEC
+};
 
-static const char *const step_names[] = {"descriptors", "capabilities", "setgroups", "setresgid",
-                                         "setresuid",   "no_new_privs", "exec"};
+static const char *const step_names[] = {"setns",     "descriptors", "capabilities", "setgroups",
+                                         "setresgid", "setresuid",   "no_new_privs", "exec"};
 
 struct report {
     int step, errnum;
@@ -83,7 +93,8 @@ static void become(int report_fd, const struct sf_spawn_user *u)
 
 /* In the child: wire the pipes, give up what it must not have, then exec. */
 static _Noreturn void child(const char *path, const char *const argv[], int out, int err,
-                            int report_fd, pid_t parent, const struct sf_spawn_user *u)
+                            int report_fd, pid_t parent, int netns_fd,
+                            const struct sf_spawn_user *u)
 {
     int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
     sigset_t none;
@@ -93,6 +104,8 @@ static _Noreturn void child(const char *path, const char *const argv[], int out,
         _exit(127);
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL); /* the parent may block SIGINT/SIGTERM */
+    if (netns_fd >= 0 && setns(netns_fd, CLONE_NEWNET) < 0)
+        child_fail(report_fd, STEP_NETNS);
     /* dup2 clears close-on-exec on 0-2 only: the originals close at the exec. */
     if (null < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0 || cloexec_all() < 0)
         child_fail(report_fd, STEP_FDS);
@@ -133,6 +146,12 @@ int sf_spawn(struct sf_err *err, struct sf_child *c, const char *path, const cha
 int sf_spawn_as(struct sf_err *err, struct sf_child *c, const char *path, const char *const argv[],
                 const struct sf_spawn_user *u)
 {
+    return sf_spawn_in(err, c, path, argv, -1, u);
+}
+
+int sf_spawn_in(struct sf_err *err, struct sf_child *c, const char *path, const char *const argv[],
+                int netns_fd, const struct sf_spawn_user *u)
+{
     int out[2] = {-1, -1}, errp[2] = {-1, -1}, rep[2] = {-1, -1};
     pid_t parent = getpid();
 
@@ -152,7 +171,7 @@ int sf_spawn_as(struct sf_err *err, struct sf_child *c, const char *path, const 
         return sf_err_sys(err, e, "spawn", path);
     }
     if (c->pid == 0)
-        child(path, argv, out[1], errp[1], rep[1], parent, u);
+        child(path, argv, out[1], errp[1], rep[1], parent, netns_fd, u);
     close_fd(&out[1]);
     close_fd(&errp[1]);
     close_fd(&rep[1]);

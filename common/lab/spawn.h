@@ -46,6 +46,14 @@ int sf_spawn_as(struct sf_err *err, struct sf_child *c, const char *path, const 
                 const struct sf_spawn_user *u);
 
 /*
+ * The same, in the network namespace netns_fd (an open /run/netns/NAME or
+ * /proc/PID/ns/net; -1: this process's) entered before anything else: the
+ * lab's tools and programs run in its namespaces without `ip netns exec`.
+ */
+int sf_spawn_in(struct sf_err *err, struct sf_child *c, const char *path, const char *const argv[],
+                int netns_fd, const struct sf_spawn_user *u);
+
+/*
  * Reap the child if it has exited: 1 with *status set (the exit code, or
  * 128 + signal), 0 if it still runs.  Closes the pidfd once reaped.
  */

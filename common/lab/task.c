@@ -18,6 +18,12 @@ int sf_task_start(struct sf_err *err, struct sf_task *t, const char *bin_dir,
 int sf_task_start_as(struct sf_err *err, struct sf_task *t, const char *bin_dir,
                      const char *const argv[], const struct sf_spawn_user *u)
 {
+    return sf_task_start_in(err, t, bin_dir, argv, -1, u);
+}
+
+int sf_task_start_in(struct sf_err *err, struct sf_task *t, const char *bin_dir,
+                     const char *const argv[], int netns_fd, const struct sf_spawn_user *u)
+{
     char path[4096];
 
     memset(t, 0, sizeof(*t));
@@ -27,7 +33,7 @@ int sf_task_start_as(struct sf_err *err, struct sf_task *t, const char *bin_dir,
     if ((size_t)snprintf(path, sizeof(path), "%s/%s", strchr(argv[0], '/') ? "" : bin_dir,
                          argv[0]) >= sizeof(path))
         return sf_err_set(err, SF_ERR_INVALID, 0, NULL, "%s: path too long", argv[0]);
-    if (sf_spawn_as(err, &t->c, path, argv, u) < 0)
+    if (sf_spawn_in(err, &t->c, path, argv, netns_fd, u) < 0)
         return -1;
     t->started = 1;
     return 0;

@@ -38,6 +38,10 @@ int sf_task_start(struct sf_err *err, struct sf_task *t, const char *bin_dir,
 int sf_task_start_as(struct sf_err *err, struct sf_task *t, const char *bin_dir,
                      const char *const argv[], const struct sf_spawn_user *u);
 
+/* The same, in the network namespace netns_fd (-1: ours): see sf_spawn_in(). */
+int sf_task_start_in(struct sf_err *err, struct sf_task *t, const char *bin_dir,
+                     const char *const argv[], int netns_fd, const struct sf_spawn_user *u);
+
 /* Add t's descriptors to pf (at most 3); returns how many were added. */
 int sf_task_fds(const struct sf_task *t, struct pollfd *pf);
 
