@@ -10,9 +10,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # tcpdump and tshark read back the .pcap files the suite writes (tests/wire);
-# clang builds the libFuzzer targets (fuzz/); jansson writes every JSON output.
+# clang builds the libFuzzer targets (fuzz/); jansson writes every JSON output;
+# nftables and ethtool build the network lab's router and links (common/lab/netlab).
 packages=(build-essential cmake pkg-config libpcap-dev libcriterion-dev libjansson-dev iproute2
-    tcpdump tshark clang)
+    nftables ethtool tcpdump tshark clang)
 
 install_missing() {
     local missing=() p

@@ -50,6 +50,7 @@ struct sf_wire {
     uint16_t marker_port;
     uint8_t marker[MARKER_LEN];
     int marker_sent, marker_seen;
+    struct in_addr marker_to; /* the marker's destination (127.0.0.1 on lo) */
     /* the reader thread (live captures, unless manual); it owns the list while it runs */
     int threaded, stop_fd, reader_failed;
     pthread_t reader;
@@ -165,18 +166,30 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *d
     (void)sf_wire_add(NULL, w, stamp_ns(h, w->nano), data, h->caplen, h->len);
 }
 
-/* The marker socket on 127.0.0.1, bound so that its datagrams to itself are received. */
-static int marker_open(struct sf_err *err, struct sf_wire *w)
+/*
+ * The marker socket.  On lo it is bound to 127.0.0.1 and sends to itself;
+ * elsewhere (the lab's router) it sends to `to`, a host the captured
+ * interface carries packets to: the datagram is seen on its way out.
+ */
+static int marker_open(struct sf_err *err, struct sf_wire *w, const char *to)
 {
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     socklen_t len = sizeof(a);
 
+    w->marker_to.s_addr = htonl(INADDR_LOOPBACK);
+    if (to && inet_pton(AF_INET, to, &w->marker_to) != 1)
+        return sf_err_set(err, SF_ERR_INVALID, EINVAL, NULL,
+                          "capture marker: '%s' is not an "
+                          "IPv4 address",
+                          to);
+    if (to)
+        a.sin_addr.s_addr = htonl(INADDR_ANY);
     w->marker_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (w->marker_fd < 0)
         return sf_err_sys(err, errno, "capture marker", "socket");
     if (bind(w->marker_fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
         getsockname(w->marker_fd, (struct sockaddr *)&a, &len) < 0)
-        return sf_err_sys(err, errno, "capture marker", "127.0.0.1");
+        return sf_err_sys(err, errno, "capture marker", to ? to : "127.0.0.1");
     w->marker_port = ntohs(a.sin_port);
     return 0;
 }
@@ -205,9 +218,11 @@ static int set_filter(struct sf_err *err, struct sf_wire *w, const char *user)
             return sf_err_set(err, SF_ERR_INVALID, 0, NULL, "capture filter '%s': %s", user,
                               pcap_geterr(w->pcap));
         pcap_freecode(&prog);
+        char to[INET_ADDRSTRLEN];
+        inet_ntop(AF_INET, &w->marker_to, to, sizeof(to));
         n = w->marker_fd >= 0
-                ? snprintf(expr, sizeof(expr), "(%s) or (udp and host 127.0.0.1 and port %u)", user,
-                           w->marker_port)
+                ? snprintf(expr, sizeof(expr), "(%s) or (udp and dst host %s and port %u)", user,
+                           to, w->marker_port)
                 : snprintf(expr, sizeof(expr), "%s", user);
         if (n < 0 || (size_t)n >= sizeof(expr))
             return sf_err_set(err, SF_ERR_INVALID, 0, NULL, "capture filter '%s': too long", user);
@@ -365,9 +380,8 @@ static int marker_seen(const struct sf_wire *w, void *unused)
 /* Send the marker until it has come through the capture (every 100 ms: a full ring drops). */
 static int marker_round_trip(struct sf_err *err, struct sf_wire *w, int64_t deadline_ns)
 {
-    struct sockaddr_in self = {.sin_family = AF_INET,
-                               .sin_port = htons(w->marker_port),
-                               .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    struct sockaddr_in self = {
+        .sin_family = AF_INET, .sin_port = htons(w->marker_port), .sin_addr = w->marker_to};
     uint8_t nonce[MARKER_LEN];
 
     if (getrandom(nonce, sizeof(nonce), GRND_NONBLOCK) != sizeof(nonce)) {
@@ -424,8 +438,9 @@ struct sf_wire *sf_wire_open(struct sf_err *err, const struct sf_wire_opts *o)
         return NULL;
     }
     strcpy(w->ifname, ifname);
-    /* The marker travels over loopback, so only lo and "any" can see it. */
-    if (((strcmp(ifname, "lo") == 0 || strcmp(ifname, "any") == 0) && marker_open(err, w) < 0) ||
+    /* The marker travels over loopback (only lo and "any" see it), or to o->marker_to. */
+    if (((o->marker_to || strcmp(ifname, "lo") == 0 || strcmp(ifname, "any") == 0) &&
+         marker_open(err, w, o->marker_to) < 0) ||
         activate(err, w, o->buffer_bytes) < 0 || set_filter(err, w, o->filter) < 0 ||
         (!o->manual && start_reader(err, w) < 0)) {
         sf_wire_close(w);

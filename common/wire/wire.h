@@ -45,6 +45,9 @@ struct sf_wire_opts {
                            one snaplen-sized slot per frame: about 4050 slots unread, and
                            on lo each packet takes two (its outgoing copy too) */
     int manual;         /* no reader thread: the caller polls sf_wire_fd()/sf_wire_poll() */
+    /* Where the end marker is sent (an IPv4 address the captured interface carries packets
+     * to, such as the lab's next hop); NULL: 127.0.0.1, for captures on lo. */
+    const char *marker_to;
 };
 
 struct sf_wire;

@@ -38,6 +38,11 @@ static long long now_ms(void)
 
 int proc_start(struct proc *p, const char *const argv[])
 {
+    return proc_start_in(p, -1, argv);
+}
+
+int proc_start_in(struct proc *p, int netns_fd, const char *const argv[])
+{
     struct sf_child c;
     char path[512];
 
@@ -48,7 +53,7 @@ int proc_start(struct proc *p, const char *const argv[])
         snprintf(path, sizeof(path), "%s", argv[0]);
     else
         snprintf(path, sizeof(path), "%s/%s", SF_BIN_DIR, argv[0]);
-    if (sf_spawn(NULL, &c, path, argv) < 0)
+    if (sf_spawn_in(NULL, &c, path, argv, netns_fd, NULL) < 0)
         return -1;
     if (c.pidfd >= 0)
         close(c.pidfd);

@@ -28,6 +28,9 @@ struct proc {
  */
 int proc_start(struct proc *p, const char *const argv[]);
 
+/* The same, in the network namespace netns_fd (-1: the test's): for the lab's namespaces. */
+int proc_start_in(struct proc *p, int netns_fd, const char *const argv[]);
+
 /*
  * Wait until the child's stderr holds a "listening on ADDR" line; copy ADDR
  * and return its port, or -1 on deadline or exit.
