@@ -6,13 +6,14 @@
  * length, handed over within 10 ms; nanosecond stamps; frames whole, up
  * to tcpdump's snaplen) and activated with its BPF filter before
  * sf_wire_open() returns: anything sent after that call is seen.  While the
- * traffic runs, a reader thread empties the kernel ring as packets come
- * (or, with opts.manual, the caller does, polling sf_wire_fd() and calling
- * sf_wire_poll()).  sf_wire_stop() then proves the capture is
- * complete: it sends a marker datagram to itself over loopback, reads until
- * the marker comes back through the capture (every packet queued before it
- * is then in hand), and reads the kernel's drop counters.  A capture that
- * lost anything, in the kernel or at our own bounds, fails loudly.
+ * traffic runs, a reader thread empties the kernel ring as packets come,
+ * at nice -10 where the process may raise it (or, with opts.manual, the
+ * caller does, polling sf_wire_fd() and calling sf_wire_poll()).
+ * sf_wire_stop() then proves the capture is complete: it sends a marker
+ * datagram to itself over loopback, reads until the marker comes back
+ * through the capture (every packet queued before it is then in hand),
+ * and reads the kernel's drop counters.  A capture that lost anything, in
+ * the kernel or at our own bounds, fails loudly.
  *
  * The same record list comes from a .pcap file (sf_wire_read_file) or is
  * built by hand (sf_wire_new + sf_wire_add, for fixtures), and is written
