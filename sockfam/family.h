@@ -60,18 +60,20 @@ struct family {
     const char *delivery; /* what it promises: "reliable, ordered", "best effort" */
 
     /* How to run it. */
-    const char *server;     /* its server program, beside sockfam; NULL: none */
-    const char *client;     /* its client program, beside sockfam */
-    enum fam_line line;     /* the command line both speak, and how the server is reached */
-    const char *flags[3];   /* what selects the family, given to both programs after the
-                               line's own arguments: {"--type", "dgram"}, {"--mptcp"} */
-    const char *connect;    /* the client's flag for a connected datagram socket, or NULL */
-    const char *kernel_off; /* the kernel answers this family itself; its server is a stand-in
-                               that runs only where writing 1 to this sysctl silences the
-                               kernel (a private namespace).  NULL: the server always runs */
-    int refused_exit;       /* the exit status with which its server says, before its
-                               readiness line, that this kernel refuses the family; the row
-                               is then skipped with the server's reason.  0: none */
+    const char *server;          /* its server program, beside sockfam; NULL: none */
+    const char *client;          /* its client program, beside sockfam */
+    enum fam_line line;          /* the command line both speak, and how the server is reached */
+    const char *flags[3];        /* what selects the family, given to both programs after the
+                                    line's own arguments: {"--type", "dgram"}, {"--mptcp"} */
+    const char *server_flags[3]; /* given to the server alone, after flags: what measuring
+                                    needs where no source is forged ({"--rate-limit", "0"}) */
+    const char *connect;         /* the client's flag for a connected datagram socket, or NULL */
+    const char *kernel_off;      /* the kernel answers this family itself; its server is a stand-in
+                                    that runs only where writing 1 to this sysctl silences the
+                                    kernel (a private namespace).  NULL: the server always runs */
+    int refused_exit;            /* the exit status with which its server says, before its
+                                    readiness line, that this kernel refuses the family; the row
+                                    is then skipped with the server's reason.  0: none */
 
     /* The wire. */
     enum fam_owns owns; /* which captured packets are its own */

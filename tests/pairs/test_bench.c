@@ -199,3 +199,23 @@ Test(bench, usage_errors_exit_64)
         cr_expect(strstr(c.err, "(see sockfam bench --help)"), "%s", c.err);
     }
 }
+
+/*
+ * 15000 udp round trips as fast as they go: past udp-server's default
+ * 10000 replies a second to one source, which the bench's server does not
+ * have (--rate-limit 0), so the cell is measured, not failed on a reply
+ * that never came.
+ */
+Test(bench, udp_latency_not_throttled_by_the_rate_limit)
+{
+    struct proc c;
+    const char *argv[] = {"sockfam",    "bench",    "--json",     "-q",      "-c",
+                          "15000",      "--warmup", "0",          "--sizes", "64",
+                          "--families", "udp",      "--sections", "latency", NULL};
+
+    struct sf_json_val cells;
+
+    cr_assert_eq(proc_run(&c, WAIT_MS, argv), 0, "exit %d: %s", c.status, c.err);
+    cr_assert(get(c.out, "cells", &cells) && cells.type == SF_JSON_ARRAY, "%s", c.out);
+    cr_expect(has_cell(c.out, cells.count, "latency", "udp", 64), "%s", c.out);
+}

@@ -343,3 +343,35 @@ Test(compare_wire, failed_family_named_others_still_run)
     cr_expect_eq(rmdir(deep), 0, "the run left something in %s", deep);
     rmdir(base);
 }
+
+/* Every family's status in compare's JSON is "ok", with count messages answered. */
+static void all_ok(const char *json, int n, double count)
+{
+    char path[64], buf[256];
+
+    for (int f = 0; f < n; f++) {
+        snprintf(path, sizeof(path), "families.%d.status", f);
+        get_str(json, path, buf, sizeof(buf));
+        cr_expect_str_eq(buf, "ok", "family %d: %s", f, json);
+        snprintf(path, sizeof(path), "families.%d.answered", f);
+        cr_expect_eq(get_num(json, path), count, "family %d", f);
+    }
+}
+
+/*
+ * udp alone runs faster than 10000 round trips a second, udp-server's
+ * default limit per source; compare's own server has no limit, so every
+ * message is answered at once (throttled, one reply went missing and the
+ * client waited out its deadline).
+ */
+Test(compare_wire, udp_alone_not_throttled_by_the_rate_limit)
+{
+    struct proc c;
+
+    const char *argv[] = {"sockfam", "compare", "--families",  "udp", "-c",
+                          "30000",   "--json",  "--no-ladder", NULL};
+    int64_t t0 = sf_now_ns();
+    cr_assert_eq(proc_run(&c, WAIT_MS, argv), 0, "%s\n%s", c.out, c.err);
+    all_ok(c.out, 1, 30000);
+    cr_expect_lt(sf_now_ns() - t0, 5000000000ll, "no reply waited out the client's 5 s deadline");
+}
