@@ -68,9 +68,6 @@ int compare_main(int argc, char **argv);
 /* options.c: defaults, then argv (exits on --help and on a usage error). */
 void compare_options(struct opts *o, int argc, char **argv);
 
-/* options.c: compare's --help, for `sockfam -h` as well. */
-void compare_help(void);
-
 /* fleet.c: namespace, capture, servers, clients, the wait, and the cleanup. */
 int run_prepare(struct sf_err *err, struct run *r);
 void run_start(struct run *r);

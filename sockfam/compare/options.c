@@ -85,12 +85,6 @@ static void help_texts(void)
     fill(text, FAMILIES_FIRST, 0, families_help, sizeof(families_help));
 }
 
-void compare_help(void)
-{
-    help_texts();
-    sf_opts_help(stdout, &compare_cmd);
-}
-
 static void option(void *ctx, int c, const char *arg)
 {
     static const char *const modes[] = {"echo", "mirror", NULL};

@@ -375,3 +375,30 @@ Test(compare_wire, udp_alone_not_throttled_by_the_rate_limit)
     all_ok(c.out, 1, 30000);
     cr_expect_lt(sf_now_ns() - t0, 5000000000ll, "no reply waited out the client's 5 s deadline");
 }
+
+/* sockfam --help, -h and help list the commands; help CMD is that command's help. */
+Test(compare_wire, help_lists_commands_help_cmd_is_its_help)
+{
+    static const struct {
+        const char *argv[4];
+        const char *first, *also;
+    } rows[] = {
+        {{"sockfam", "--help", NULL}, "Usage: sockfam COMMAND [OPTIONS]", "\n  bench    "},
+        {{"sockfam", "-h", NULL}, "Usage: sockfam COMMAND [OPTIONS]", "\n  compare  "},
+        {{"sockfam", "help", NULL}, "Usage: sockfam COMMAND [OPTIONS]", "sockfam help COMMAND"},
+        {{"sockfam", "help", "compare", NULL}, "Usage: sockfam compare [OPTIONS]", "--pcap FILE"},
+        {{"sockfam", "help", "bench", NULL}, "Usage: sockfam bench [OPTIONS]", "--placement P"},
+        {{"sockfam", "compare", "--help", NULL}, "Usage: sockfam compare [OPTIONS]", "--families"},
+    };
+    struct proc c;
+
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        cr_expect_eq(proc_run(&c, WAIT_MS, rows[i].argv), 0, "row %zu: %s", i, c.err);
+        cr_expect_eq(strncmp(c.out, rows[i].first, strlen(rows[i].first)), 0, "row %zu: %s", i,
+                     c.out);
+        cr_expect(strstr(c.out, rows[i].also), "row %zu: %s", i, c.out);
+    }
+    const char *bad[] = {"sockfam", "help", "frobnicate", NULL};
+    cr_expect_eq(proc_run(&c, WAIT_MS, bad), 64, "%s", c.err);
+    cr_expect(strstr(c.err, "unknown command 'frobnicate'"), "%s", c.err);
+}
