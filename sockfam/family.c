@@ -93,7 +93,11 @@ const struct family families[] = {
     },
     {
         .name = "icmp",
-        .socket = "AF_INET SOCK_RAW",
+        .socket = "AF_INET SOCK_RAW IPPROTO_ICMP",
+        /* icmp-ping opens a raw socket, or where it may not (no CAP_NET_RAW) the ICMP
+         * datagram socket that net.ipv4.ping_group_range allows; its summary says which. */
+        .sockets = {{"raw", "AF_INET SOCK_RAW IPPROTO_ICMP"},
+                    {"dgram", "AF_INET SOCK_DGRAM IPPROTO_ICMP"}},
         .setup = "none",
         .boundaries = 1,
         .delivery = "best effort",
@@ -358,6 +362,14 @@ int family_handshake(const struct family *f)
     return f->owns == OWNS_TCP_PORT;
 }
 
+const char *family_socket(const struct family *f, const char *word)
+{
+    for (size_t i = 0; word && *word && i < sizeof(f->sockets) / sizeof(f->sockets[0]); i++)
+        if (f->sockets[i].word && strcmp(f->sockets[i].word, word) == 0)
+            return f->sockets[i].socket;
+    return f->socket;
+}
+
 /* The number at path, scaled, into *out; 1 if it was there. */
 static int number(const char *json, size_t len, const char *path, double scale, double *out)
 {
@@ -388,6 +400,7 @@ int family_summary(const struct family *f, const char *json, size_t len, unsigne
     const char *rtt[3] = {ping ? "rtt_ms.p50" : "rtt_us.p50", ping ? "rtt_ms.p99" : "rtt_us.p99",
                           ping ? "rtt_ms.avg" : "rtt_us.mean"};
     double us = ping ? 1000 : 1;
+    struct sf_json_val v;
 
     memset(s, 0, sizeof(*s));
     if (sf_json_check(json, len, NULL) < 0)
@@ -408,6 +421,8 @@ int family_summary(const struct family *f, const char *json, size_t len, unsigne
     if (ping ? number(json, len, "time_ms", 1e-3, &s->elapsed_s)
              : number(json, len, "elapsed_s", 1, &s->elapsed_s))
         s->have |= SUM_ELAPSED;
+    if (sf_json_get(json, len, "socket", &v) == 1 && v.type == SF_JSON_STRING)
+        sf_json_unescape(&v, s->socket, sizeof(s->socket));
     return 0;
 }
 

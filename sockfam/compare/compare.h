@@ -34,7 +34,8 @@ enum status { ST_OFF, ST_OK, ST_FAILED, ST_SKIPPED };
 
 struct result {
     enum status status;
-    char why[512]; /* failed or skipped: why, in one line */
+    const char *socket; /* the socket its client says it used, or NULL: the row's */
+    char why[512];      /* failed or skipped: why, in one line */
     unsigned long long sent, answered, payload_bytes;
     int have_rtt;
     double p50_us, p99_us;

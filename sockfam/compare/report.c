@@ -22,6 +22,12 @@ static int local(int f)
     return families[f].owns == OWNS_NOTHING;
 }
 
+/* The socket f's client used, as the table and the JSON name it. */
+static const char *socket_of(const struct run *r, int f)
+{
+    return r->r[f].socket ? r->r[f].socket : families[f].socket;
+}
+
 /* A wire cell: the figure, "0 (local)" for AF_UNIX, or "n/a" when not captured. */
 static const char *wire_cell(const struct run *r, int f, unsigned long long v, char *buf,
                              size_t cap)
@@ -40,8 +46,8 @@ static int socket_width(const struct run *r)
     int w = SOCKET_WIDTH;
 
     for (int f = 0; f < family_count; f++)
-        if (r->o.on[f] && (int)strlen(families[f].socket) > w)
-            w = (int)strlen(families[f].socket);
+        if (r->o.on[f] && (int)strlen(socket_of(r, f)) > w)
+            w = (int)strlen(socket_of(r, f));
     return w;
 }
 
@@ -60,12 +66,13 @@ static void row(const struct run *r, int f, int sw)
     snprintf(p50, sizeof(p50), x->have_rtt ? "%.1f" : "n/a", x->p50_us);
     snprintf(p99, sizeof(p99), x->have_rtt ? "%.1f" : "n/a", x->p99_us);
     if (x->status == ST_SKIPPED) {
-        printf("%-15s %-*s %s\n", fam->name, sw, fam->socket, "n/a (skipped: see the notes below)");
+        printf("%-15s %-*s %s\n", fam->name, sw, socket_of(r, f),
+               "n/a (skipped: see the notes below)");
         return;
     }
     printf("%-15s %-*s %-19s %-6s %-23s %5llu %5llu %9s %10s %10llu %8s %8s %8s%s\n", fam->name, sw,
-           fam->socket, setup, fam->boundaries ? "yes" : "no", fam->delivery, x->sent, x->answered,
-           wire_cell(r, f, x->packets, pk, sizeof(pk)),
+           socket_of(r, f), setup, fam->boundaries ? "yes" : "no", fam->delivery, x->sent,
+           x->answered, wire_cell(r, f, x->packets, pk, sizeof(pk)),
            wire_cell(r, f, x->wire_bytes, wb, sizeof(wb)), x->payload_bytes, ov, p50, p99,
            x->status == ST_FAILED ? "  FAILED" : "");
 }
@@ -140,7 +147,7 @@ static json_t *json_family(const struct run *r, int f)
 
     return json_pack(
         "{s:s,s:s,s:s,s:b,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "family", fam->name,
-        "socket", fam->socket, "setup", fam->setup, "boundaries", fam->boundaries, "delivery",
+        "socket", socket_of(r, f), "setup", fam->setup, "boundaries", fam->boundaries, "delivery",
         fam->delivery, "status", status_name(x->status), "why",
         x->status == ST_OK ? json_null() : sf_jstr(x->why), "server",
         sf_jstr(family_where(fam, &r->args[f], where, sizeof(where))), "sent", sf_juint(x->sent),

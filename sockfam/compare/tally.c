@@ -36,6 +36,7 @@ static void client_result(struct run *r, int f)
         return;
     }
     ok = (s.have & need) == need;
+    res->socket = family_socket(fam, s.socket);
     res->sent = (unsigned long long)s.sent;
     res->answered = (unsigned long long)s.answered;
     res->payload_bytes = (unsigned long long)(s.bytes_sent + s.bytes_received);
