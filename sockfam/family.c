@@ -362,6 +362,21 @@ int family_handshake(const struct family *f)
     return f->owns == OWNS_TCP_PORT;
 }
 
+/* family_wire_bound's room: a connection's frames besides its messages, and per frame. */
+#define WIRE_OPENING_CLOSE 16 /* SYN, SYN-ACK, ACK, two FINs and their ACKs, and slack */
+#define WIRE_HEADERS 100      /* Ethernet 14 + IPv4 20 + TCP 20 and 40 of options, or less */
+#define WIRE_REPLY_EXTRA 7    /* "echo=> " */
+
+void family_wire_bound(const struct family *f, unsigned long count, unsigned long size,
+                       unsigned long long *packets, unsigned long long *bytes)
+{
+    *packets = *bytes = 0;
+    if (f->owns == OWNS_NOTHING)
+        return;
+    *packets = 2ull * count + count / 4 + WIRE_OPENING_CLOSE;
+    *bytes = *packets * (size + WIRE_REPLY_EXTRA + WIRE_HEADERS);
+}
+
 const char *family_socket(const struct family *f, const char *word)
 {
     for (size_t i = 0; word && *word && i < sizeof(f->sockets) / sizeof(f->sockets[0]); i++)

@@ -1,9 +1,12 @@
 /*
  * compare: the command; see compare.h.  Options, then the run (prepare,
  * start, wait, finish, cleanup), then the tally and the report, then the
- * exit code: 0 every family succeeded (or was skipped, saying why), 1 some
- * family failed or the capture is incomplete, EX_NOPERM for --pcap
- * without the privilege to capture, 130 on SIGINT or SIGTERM.
+ * exit code.  The first that holds of: 1 some family failed (each named
+ * on stderr) or the capture could not be written, 75 every family
+ * succeeded but the capture is incomplete (its wire cells show what it
+ * kept: a busy machine, or a run past the capture's bounds), 0.  Before
+ * the run: 77 --pcap without the privilege to capture, 71 an OS error;
+ * 130 on SIGINT or SIGTERM.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,11 +28,19 @@ static int failures(const struct run *r)
             sf_cli_warn("%s failed: %s", families[f].name, r->r[f].why);
             failed = 1;
         }
-    if (r->wire && !r->wire_ok) {
-        sf_cli_warn("the capture is incomplete (see the notes)");
-        failed = 1;
-    }
     return failed;
+}
+
+/* The capture lost packets (or could not show it lost none): one line saying so; 1 then. */
+static int incomplete(const struct run *r, int failed)
+{
+    if (!r->wire || r->wire_ok)
+        return 0;
+    sf_cli_warn("the capture is incomplete (%llu packets lost): the wire cells show what it kept; "
+                "%s",
+                r->kernel_drops + r->not_kept,
+                failed ? "see the notes" : "every family's own result stands (see the notes)");
+    return 1;
 }
 
 static int write_pcap(const struct run *r)
@@ -49,6 +60,7 @@ static int write_pcap(const struct run *r)
 static int run(struct run *r)
 {
     struct sf_err err;
+    int failed;
 
     if (run_prepare(&err, r) < 0) {
         sf_cli_warn("setting up: %s", err.msg);
@@ -75,7 +87,8 @@ static int run(struct run *r)
     else
         report_text(r);
     fflush(stdout);
-    return failures(r) | write_pcap(r) ? EXIT_FAILURE : EX_OK;
+    failed = failures(r) | write_pcap(r);
+    return failed ? (incomplete(r, 1), EXIT_FAILURE) : incomplete(r, 0) ? EX_TEMPFAIL : EX_OK;
 }
 
 int compare_main(int argc, char **argv)

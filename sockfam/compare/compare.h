@@ -21,6 +21,9 @@
 #include "task.h"
 #include "wire.h"
 
+/* The captured bytes a run holds at most (fleet.c sizes the capture from the run up to this). */
+#define HELD_MAX (1ull << 30)
+
 struct opts {
     int on[FAM_MAX];
     unsigned long count, size;
@@ -39,7 +42,7 @@ struct result {
     unsigned long long sent, answered, payload_bytes;
     int have_rtt;
     double p50_us, p99_us;
-    int captured; /* the wire cells hold figures */
+    int captured; /* the wire cells hold figures (lower bounds when the capture lost some) */
     unsigned long long packets, wire_bytes, setup_packets;
     char *ladder; /* the first exchange, or NULL */
 };
@@ -56,10 +59,12 @@ struct run {
     int netns;              /* running in a private network namespace */
     char notes[4][512];     /* what was skipped and how to enable it */
     int nnotes;
-    struct sf_wire *wire; /* NULL when not captured */
-    int wire_ok;          /* the capture stopped complete: its figures stand */
-    int interrupted;      /* SIGINT or SIGTERM came */
-    unsigned long long other_packets, kernel_drops;
+    struct sf_wire *wire;            /* NULL when not captured */
+    struct sf_wire_opts wire_bounds; /* the capture's bounds, sized from the run */
+    int wire_ok;                     /* the capture stopped complete: its figures stand */
+    int wire_stopped;                /* it stopped (complete or not): what it kept can be counted */
+    int interrupted;                 /* SIGINT or SIGTERM came */
+    unsigned long long other_packets, kernel_drops, not_kept;
     int signal_fd;
 };
 

@@ -37,9 +37,13 @@ static const struct sf_cmd compare_cmd = {
     compare_opts,
     sizeof(compare_opts) / sizeof(compare_opts[0]),
     "Capturing needs root (a private network namespace and CAP_NET_RAW); without it the\n"
-    "wire cells show n/a and a note says what was skipped. Exit status: 0 every family\n"
-    "succeeded, 1 some family failed (each named on stderr), 64 usage, 71 OS error,\n"
-    "77 --pcap without the privilege to capture, 130 interrupted.\n",
+    "wire cells show n/a and a note says what was skipped. A capture that lost packets\n"
+    "shows what it kept as >=N.\n"
+    "\n"
+    "Exit status: 0 every family succeeded and the capture is whole, 1 some family\n"
+    "failed (each named on stderr), 64 usage, 71 OS error, 75 every family succeeded\n"
+    "but the capture is incomplete, 77 --pcap without the privilege to capture,\n"
+    "130 interrupted.\n",
 };
 
 /*

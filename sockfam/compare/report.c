@@ -28,7 +28,11 @@ static const char *socket_of(const struct run *r, int f)
     return r->r[f].socket ? r->r[f].socket : families[f].socket;
 }
 
-/* A wire cell: the figure, "0 (local)" for AF_UNIX, or "n/a" when not captured. */
+/*
+ * A wire cell: the figure, ">=figure" when the capture lost packets (what
+ * it kept is a lower bound), "0 (local)" for AF_UNIX, or "n/a" when not
+ * captured.
+ */
 static const char *wire_cell(const struct run *r, int f, unsigned long long v, char *buf,
                              size_t cap)
 {
@@ -36,7 +40,7 @@ static const char *wire_cell(const struct run *r, int f, unsigned long long v, c
         return "n/a";
     if (local(f))
         return "0 (local)";
-    snprintf(buf, cap, "%llu", v);
+    snprintf(buf, cap, "%s%llu", r->wire_ok ? "" : ">=", v);
     return buf;
 }
 
@@ -58,11 +62,12 @@ static void row(const struct run *r, int f, int sw)
     char setup[40], pk[24], wb[24], ov[24], p50[24], p99[24];
 
     snprintf(setup, sizeof(setup), "%s", fam->setup);
-    if (family_handshake(fam) && x->captured)
+    if (family_handshake(fam) && x->captured && r->wire_ok)
         snprintf(setup, sizeof(setup), "handshake, %llu pkts", x->setup_packets);
     snprintf(ov, sizeof(ov), "%s", !x->captured ? "n/a" : local(f) ? "0" : "-");
     if (x->captured && !local(f) && x->payload_bytes)
-        snprintf(ov, sizeof(ov), "%.2f", (double)x->wire_bytes / (double)x->payload_bytes);
+        snprintf(ov, sizeof(ov), "%s%.2f",
+                 r->wire_ok ? "" : ">=", (double)x->wire_bytes / (double)x->payload_bytes);
     snprintf(p50, sizeof(p50), x->have_rtt ? "%.1f" : "n/a", x->p50_us);
     snprintf(p99, sizeof(p99), x->have_rtt ? "%.1f" : "n/a", x->p99_us);
     if (x->status == ST_SKIPPED) {
@@ -88,7 +93,7 @@ static void responders(const struct run *r)
 
 static void ladders(const struct run *r)
 {
-    for (int f = 0; f < family_count && r->o.ladder; f++) {
+    for (int f = 0; f < family_count && r->o.ladder && r->wire_ok; f++) {
         if (!r->o.on[f] || !r->r[f].captured)
             continue;
         printf("\n%s, first exchange:\n", families[f].name);
@@ -106,8 +111,9 @@ void report_text(const struct run *r)
     printf("sockfam compare: %lu message%s of %lu bytes per family, %s mode, all families at "
            "once\n",
            r->o.count, r->o.count == 1 ? "" : "s", r->o.size, r->o.mode);
-    if (r->wire_ok) {
-        printf("wire: captured on lo in a private network namespace");
+    if (r->wire_stopped) {
+        printf("wire: captured on lo in a private network namespace%s",
+               r->wire_ok ? "" : ", incomplete (see the notes)");
         responders(r);
         printf("\n");
     }
@@ -117,10 +123,12 @@ void report_text(const struct run *r)
     for (int f = 0; f < family_count; f++)
         if (r->o.on[f])
             row(r, f, sw);
-    printf(
-        "\n* round trips while every family ran at once on the same CPUs: they include "
-        "contention.\n  For clean figures, run `sockfam bench`. bounds: message boundaries kept. "
-        "overhead = wire bytes / payload bytes.\n");
+    printf("\n* round trips while every family ran at once on the same CPUs: they include "
+           "contention.\n  For clean figures, run `sockfam bench`. bounds: message boundaries "
+           "kept. overhead = wire bytes / payload bytes.\n");
+    if (r->wire_stopped && !r->wire_ok)
+        printf("  >=: the capture lost packets; it kept at least this many. Every "
+               "family's own figures (sent, ans, payload, round trips) stand.\n");
     if (r->other_packets)
         printf("  %llu captured packets belong to no family (shown in --pcap).\n",
                r->other_packets);
@@ -139,7 +147,7 @@ static json_t *json_family(const struct run *r, int f)
 {
     const struct family *fam = &families[f];
     const struct result *x = &r->r[f];
-    int overhead = x->captured && x->payload_bytes;
+    int wire = x->captured && r->wire_ok, overhead = wire && x->payload_bytes;
     char where[600];
     json_t *rtt = x->have_rtt ? json_pack("{s:o,s:o}", "p50", sf_jreal(x->p50_us, 1), "p99",
                                           sf_jreal(x->p99_us, 1))
@@ -152,8 +160,8 @@ static json_t *json_family(const struct run *r, int f)
         x->status == ST_OK ? json_null() : sf_jstr(x->why), "server",
         sf_jstr(family_where(fam, &r->args[f], where, sizeof(where))), "sent", sf_juint(x->sent),
         "answered", sf_juint(x->answered), "payload_bytes", sf_juint(x->payload_bytes), "packets",
-        wire_count(x->captured, x->packets), "wire_bytes", wire_count(x->captured, x->wire_bytes),
-        "setup_packets", wire_count(x->captured, x->setup_packets), "overhead",
+        wire_count(wire, x->packets), "wire_bytes", wire_count(wire, x->wire_bytes),
+        "setup_packets", wire_count(wire, x->setup_packets), "overhead",
         overhead ? sf_jreal((double)x->wire_bytes / (double)x->payload_bytes, 4) : json_null(),
         "rtt_us", rtt);
 }
@@ -170,6 +178,12 @@ static void json_responders(json_t *o, const struct run *r)
     }
 }
 
+/* "complete", "incomplete" (it lost packets, or could not prove it lost none), or "none". */
+static const char *capture_state(const struct run *r)
+{
+    return r->wire_ok ? "complete" : r->wire_stopped ? "incomplete" : "none";
+}
+
 void report_json(const struct run *r)
 {
     json_t *fams = json_array(), *notes = json_array(), *o;
@@ -182,6 +196,9 @@ void report_json(const struct run *r)
     o = json_pack("{s:s,s:I,s:I,s:s,s:b,s:b}", "program", "sockfam compare", "count",
                   (json_int_t)r->o.count, "size", (json_int_t)r->o.size, "mode", r->o.mode,
                   "captured", r->wire_ok, "namespace", r->netns);
+    json_object_update_new(
+        o, json_pack("{s:s,s:o}", "capture", capture_state(r), "capture_lost",
+                     r->wire_stopped ? sf_juint(r->kernel_drops + r->not_kept) : json_null()));
     json_responders(o, r);
     json_object_update_new(o, json_pack("{s:b,s:o,s:o,s:o,s:o}", "contention", 1, "families", fams,
                                         "other_packets",

@@ -4,15 +4,20 @@
  * nothing left behind after SIGINT, and an unprivileged run that does what
  * it can and names the rest.
  */
+#include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -99,6 +104,9 @@ Test(compare_wire, json_every_family_consistent_with_its_pcap)
     cr_expect_eq(get_num(c.out, "count"), 5);
     cr_expect_eq(get_num(c.out, "other_packets"), 0);
     cr_expect_eq(get_num(c.out, "kernel_drops"), 0);
+    get_str(c.out, "capture", buf, sizeof(buf));
+    cr_expect_str_eq(buf, "complete");
+    cr_expect_eq(get_num(c.out, "capture_lost"), 0);
     unsigned long long total = 0;
     for (int f = 0; f < NFAM; f++) {
         unsigned long long pk, bytes;
@@ -366,6 +374,36 @@ static void all_ok(const char *json, int n, double count)
 }
 
 /*
+ * 30000 messages per family, all at once: some 240000 frames, past the
+ * 100000 the capture used to hold, kept whole with none lost to the
+ * kernel's ring; udp answered in full (its server runs with
+ * --rate-limit 0: no throttling at 10000 replies a second).
+ */
+Test(compare_wire, count_30000_captured_whole)
+{
+    struct proc c;
+    char path[64];
+
+    need_root();
+    const char *argv[] = {"sockfam", "compare", "-c", "30000", "--json", "--no-ladder", NULL};
+    cr_assert_eq(proc_run(&c, WAIT_MS, argv), 0, "%s\n%s", c.out, c.err);
+    get_str(c.out, "capture", path, sizeof(path));
+    cr_expect_str_eq(path, "complete", "%s", c.out);
+    cr_expect_eq(get_num(c.out, "capture_lost"), 0);
+    all_ok(c.out, NFAM, 30000);
+    for (int f = 0; f < NFAM; f++) {
+        snprintf(path, sizeof(path), "families.%d.packets", f);
+        double packets = get_num(c.out, path);
+        if (strncmp(names[f], "unix", 4) == 0)
+            cr_expect_eq(packets, 0);
+        else if (is_tcp(names[f]))
+            cr_expect_geq(packets, 60000, "%s", names[f]);
+        else
+            cr_expect_eq(packets, 60000, "%s: one frame per message each way", names[f]);
+    }
+}
+
+/*
  * udp alone runs faster than 10000 round trips a second, udp-server's
  * default limit per source; compare's own server has no limit, so every
  * message is answered at once (throttled, one reply went missing and the
@@ -408,6 +446,132 @@ Test(compare_wire, help_lists_commands_help_cmd_is_its_help)
     const char *bad[] = {"sockfam", "help", "frobnicate", NULL};
     cr_expect_eq(proc_run(&c, WAIT_MS, bad), 64, "%s", c.err);
     cr_expect(strstr(c.err, "unknown command 'frobnicate'"), "%s", c.err);
+}
+
+/* compare -s 20000 --pcap: frames of 20042 bytes and more, each captured whole. */
+Test(compare_wire, pcap_holds_large_frames_whole)
+{
+    char dir[] = "/tmp/sockfam-cmp-XXXXXX", pcap[128];
+    struct sf_err err;
+    struct proc c;
+    size_t big = 0;
+
+    need_root();
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(pcap, sizeof(pcap), "%s/run.pcap", dir);
+    const char *argv[] = {"sockfam", "compare", "--families", "tcp,udp", "-c", "2",
+                          "-s",      "20000",   "-q",         "--pcap",  pcap, NULL};
+    cr_assert_eq(proc_run(&c, WAIT_MS, argv), 0, "%s\n%s", c.out, c.err);
+    struct sf_wire *w = sf_wire_read_file(&err, pcap);
+    cr_assert_not_null(w, "%s", err.msg);
+    for (size_t i = 0; i < sf_wire_count(w); i++) {
+        const struct sf_wire_rec *r = sf_wire_at(w, i);
+        cr_expect_eq(r->caplen, r->wire_len, "frame %zu: %u of %u bytes", i, r->caplen,
+                     r->wire_len);
+        big += r->wire_len >= 20042;
+    }
+    cr_expect_geq(big, 8, "each message and reply of 20000 bytes or more: %zu", big);
+    sf_wire_close(w);
+    unlink(pcap);
+    rmdir(dir);
+}
+
+/* Send n datagrams of size bytes from a socket in the network namespace of pid, to port 9. */
+static void flood_in_netns(pid_t pid, int n, size_t size)
+{
+    char path[64];
+    struct sockaddr_in to = {
+        .sin_family = AF_INET, .sin_port = htons(9), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    char *buf = calloc(1, size);
+
+    snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+    int ns = open(path, O_RDONLY | O_CLOEXEC);
+    cr_assert_geq(ns, 0, "%s: %s", path, strerror(errno));
+    cr_assert_eq(setns(ns, CLONE_NEWNET), 0, "setns: %s", strerror(errno));
+    close(ns);
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    cr_assert_geq(fd, 0);
+    for (int i = 0; i < n; i++)
+        cr_assert_eq(sendto(fd, buf, size, 0, (struct sockaddr *)&to, sizeof(to)), (ssize_t)size,
+                     "%s", strerror(errno));
+    close(fd);
+    free(buf);
+}
+
+/*
+ * Run compare (argv) so that its capture loses packets: it is stopped
+ * (SIGSTOP: its reader thread too) once the capture runs, and 60 MB of
+ * datagrams go through its lo meanwhile, more than its 32 MiB ring holds.
+ * Its exit status; its output in c.
+ */
+static int run_losing_packets(struct proc *c, const char *const argv[])
+{
+    char runtime[] = "/tmp/sockfam-rt-XXXXXX", entry[256];
+    int64_t deadline = sf_deadline_after_ms(WAIT_MS);
+    int ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK), rc;
+
+    cr_assert_not_null(mkdtemp(runtime));
+    cr_assert_eq(setenv("XDG_RUNTIME_DIR", runtime, 1), 0);
+    cr_assert_geq(ino, 0);
+    cr_assert_geq(inotify_add_watch(ino, runtime, IN_CREATE), 0);
+    cr_assert_eq(proc_start(c, argv), 0);
+    /* The private directory is made after the capture starts, before any server. */
+    cr_assert(wait_entry(ino, runtime, entry, sizeof(entry), deadline), "no run directory");
+    cr_assert_eq(kill(c->pid, SIGSTOP), 0);
+    flood_in_netns(c->pid, 1000, 60000);
+    cr_assert_eq(kill(c->pid, SIGCONT), 0);
+    rc = proc_wait_exit(c, WAIT_MS);
+    cr_expect_eq(rmdir(runtime), 0, "%s is not empty", runtime);
+    close(ino);
+    return rc;
+}
+
+/*
+ * A capture that lost packets while every family succeeded: the exit is
+ * 75, not 1; the message says the capture is incomplete and names no
+ * family as failed; the wire cells show what was kept as ">=N" and the
+ * notes say why.  The JSON says "capture": "incomplete" with the count,
+ * and leaves the wire figures null.
+ */
+Test(compare_wire, lost_packets_say_so_without_failing_a_family)
+{
+    struct proc c;
+    char buf[64];
+
+    need_root();
+    const char *text[] = {"sockfam", "compare", "--families",  "udp,unix-stream",
+                          "-c",      "3000",    "--no-ladder", NULL};
+    cr_assert_eq(run_losing_packets(&c, text), 75, "%s\n%s", c.out, c.err);
+    cr_expect(strstr(c.err, "the capture is incomplete (") &&
+                  strstr(c.err, "every family's own result stands"),
+              "%s", c.err);
+    cr_expect_null(strstr(c.err, "failed"), "%s", c.err);
+    cr_expect_null(strstr(c.out, "FAILED"), "%s", c.out);
+    cr_expect(strstr(c.out, "private network namespace, incomplete (see the notes)"), "%s", c.out);
+    const char *row = strstr(c.out, "\nudp ");
+    cr_assert_not_null(row, "%s", c.out);
+    size_t len = strcspn(row + 1, "\n");
+    const char *counts = memmem(row, len, "  3000  3000 ", 13);
+    cr_assert_not_null(counts, "%.*s", (int)len, row);
+    int mine = 0; /* packets, wire B, overhead: each at least what was kept */
+    for (const char *p = counts; (p = memmem(p, (size_t)(row + len - p), " >=", 3)); p += 3)
+        mine++;
+    cr_expect_eq(mine, 3, "%.*s", (int)len, row);
+    cr_expect(strstr(c.out, "unix-stream") && strstr(c.out, "0 (local)"), "%s", c.out);
+    cr_expect(strstr(c.out, "packets lost") && strstr(c.out, "dropped by the kernel"), "%s", c.out);
+    cr_expect(strstr(c.out, "wire: the kernel's 32 MiB ring filled faster than it was read"), "%s",
+              c.out);
+
+    const char *json[] = {"sockfam", "compare", "--families", "udp", "-c", "3000", "--json", NULL};
+    cr_assert_eq(run_losing_packets(&c, json), 75, "%s\n%s", c.out, c.err);
+    get_str(c.out, "capture", buf, sizeof(buf));
+    cr_expect_str_eq(buf, "incomplete", "%s", c.out);
+    cr_expect_gt(get_num(c.out, "capture_lost"), 0, "%s", c.out);
+    cr_expect_gt(get_num(c.out, "kernel_drops"), 0, "%s", c.out);
+    all_ok(c.out, 1, 3000);
+    struct sf_json_val v;
+    cr_assert_eq(sf_json_get(c.out, strlen(c.out), "families.0.packets", &v), 1);
+    cr_expect_eq(v.type, SF_JSON_NULL, "a figure from an incomplete capture: %s", c.out);
 }
 
 /*
