@@ -16,6 +16,7 @@
 #define SF_COMPARE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "family.h"
 #include "task.h"
@@ -59,6 +60,8 @@ struct run {
     int netns;              /* running in a private network namespace */
     char notes[4][512];     /* what was skipped and how to enable it */
     int nnotes;
+    int pcap_fd;                     /* --pcap: the file opened before the run (1 for "-"), or -1 */
+    int pcap_created;                /* this run created it (removed if the run is interrupted) */
     struct sf_wire *wire;            /* NULL when not captured */
     struct sf_wire_opts wire_bounds; /* the capture's bounds, sized from the run */
     int wire_ok;                     /* the capture stopped complete: its figures stand */
@@ -85,8 +88,8 @@ void run_cleanup(struct run *r);
 void run_tally(struct run *r);
 
 /* report.c: the table (and ladders), or one JSON object. */
-void report_text(const struct run *r);
-void report_json(const struct run *r);
+void report_text(FILE *out, const struct run *r);
+void report_json(FILE *out, const struct run *r);
 
 /* run.c: one line of the notes (at most four are kept). */
 void run_note(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -1,7 +1,9 @@
 /*
  * report: a compare run as one table (a row per family), the notes on
  * what was skipped, and each family's first exchange as a ladder; or the
- * same as one JSON object (docs/compare-json.md).
+ * same as one JSON object (docs/compare-json.md).  Either goes to the
+ * stream it is given: stdout, or stderr when the capture takes stdout
+ * (`--pcap -`).
  */
 #include <stdio.h>
 #include <string.h>
@@ -55,7 +57,7 @@ static int socket_width(const struct run *r)
     return w;
 }
 
-static void row(const struct run *r, int f, int sw)
+static void row(FILE *out, const struct run *r, int f, int sw)
 {
     const struct family *fam = &families[f];
     const struct result *x = &r->r[f];
@@ -71,70 +73,72 @@ static void row(const struct run *r, int f, int sw)
     snprintf(p50, sizeof(p50), x->have_rtt ? "%.1f" : "n/a", x->p50_us);
     snprintf(p99, sizeof(p99), x->have_rtt ? "%.1f" : "n/a", x->p99_us);
     if (x->status == ST_SKIPPED) {
-        printf("%-15s %-*s %s\n", fam->name, sw, socket_of(r, f),
-               "n/a (skipped: see the notes below)");
+        fprintf(out, "%-15s %-*s %s\n", fam->name, sw, socket_of(r, f),
+                "n/a (skipped: see the notes below)");
         return;
     }
-    printf("%-15s %-*s %-19s %-6s %-23s %5llu %5llu %9s %10s %10llu %8s %8s %8s%s\n", fam->name, sw,
-           socket_of(r, f), setup, fam->boundaries ? "yes" : "no", fam->delivery, x->sent,
-           x->answered, wire_cell(r, f, x->packets, pk, sizeof(pk)),
-           wire_cell(r, f, x->wire_bytes, wb, sizeof(wb)), x->payload_bytes, ov, p50, p99,
-           x->status == ST_FAILED ? "  FAILED" : "");
+    fprintf(out, "%-15s %-*s %-19s %-6s %-23s %5llu %5llu %9s %10s %10llu %8s %8s %8s%s\n",
+            fam->name, sw, socket_of(r, f), setup, fam->boundaries ? "yes" : "no", fam->delivery,
+            x->sent, x->answered, wire_cell(r, f, x->packets, pk, sizeof(pk)),
+            wire_cell(r, f, x->wire_bytes, wb, sizeof(wb)), x->payload_bytes, ov, p50, p99,
+            x->status == ST_FAILED ? "  FAILED" : "");
 }
 
 /* "; icmp answered by icmp-echod": who answered each family the kernel can answer itself. */
-static void responders(const struct run *r)
+static void responders(FILE *out, const struct run *r)
 {
     for (int f = 0; f < family_count; f++)
         if (r->o.on[f] && families[f].kernel_off)
-            printf("; %s answered by %s", families[f].name,
-                   r->responder[f] ? families[f].server : "the kernel");
+            fprintf(out, "; %s answered by %s", families[f].name,
+                    r->responder[f] ? families[f].server : "the kernel");
 }
 
-static void ladders(const struct run *r)
+static void ladders(FILE *out, const struct run *r)
 {
     for (int f = 0; f < family_count && r->o.ladder && r->wire_ok; f++) {
         if (!r->o.on[f] || !r->r[f].captured)
             continue;
-        printf("\n%s, first exchange:\n", families[f].name);
+        fprintf(out, "\n%s, first exchange:\n", families[f].name);
         if (local(f))
-            printf("              (no packets: AF_UNIX never reaches a network interface)\n");
+            fprintf(out, "              (no packets: AF_UNIX never reaches a network interface)\n");
         else
-            fputs(r->r[f].ladder ? r->r[f].ladder : "              (nothing captured)\n", stdout);
+            fputs(r->r[f].ladder ? r->r[f].ladder : "              (nothing captured)\n", out);
     }
 }
 
-void report_text(const struct run *r)
+void report_text(FILE *out, const struct run *r)
 {
     int sw = socket_width(r);
 
-    printf("sockfam compare: %lu message%s of %lu bytes per family, %s mode, all families at "
-           "once\n",
-           r->o.count, r->o.count == 1 ? "" : "s", r->o.size, r->o.mode);
+    fprintf(out,
+            "sockfam compare: %lu message%s of %lu bytes per family, %s mode, all families at "
+            "once\n",
+            r->o.count, r->o.count == 1 ? "" : "s", r->o.size, r->o.mode);
     if (r->wire_stopped) {
-        printf("wire: captured on lo in a private network namespace%s",
-               r->wire_ok ? "" : ", incomplete (see the notes)");
-        responders(r);
-        printf("\n");
+        fprintf(out, "wire: captured on lo in a private network namespace%s",
+                r->wire_ok ? "" : ", incomplete (see the notes)");
+        responders(out, r);
+        fprintf(out, "\n");
     }
-    printf("\n%-15s %-*s %-19s %-6s %-23s %5s %5s %9s %10s %10s %8s %8s %8s\n", "family", sw,
-           "socket type", "setup", "bounds", "delivery", "sent", "ans", "packets", "wire B",
-           "payload B", "overhead", "p50 us*", "p99 us*");
+    fprintf(out, "\n%-15s %-*s %-19s %-6s %-23s %5s %5s %9s %10s %10s %8s %8s %8s\n", "family", sw,
+            "socket type", "setup", "bounds", "delivery", "sent", "ans", "packets", "wire B",
+            "payload B", "overhead", "p50 us*", "p99 us*");
     for (int f = 0; f < family_count; f++)
         if (r->o.on[f])
-            row(r, f, sw);
-    printf("\n* round trips while every family ran at once on the same CPUs: they include "
-           "contention.\n  For clean figures, run `sockfam bench`. bounds: message boundaries "
-           "kept. overhead = wire bytes / payload bytes.\n");
+            row(out, r, f, sw);
+    fprintf(out,
+            "\n* round trips while every family ran at once on the same CPUs: they include "
+            "contention.\n  For clean figures, run `sockfam bench`. bounds: message boundaries "
+            "kept. overhead = wire bytes / payload bytes.\n");
     if (r->wire_stopped && !r->wire_ok)
-        printf("  >=: the capture lost packets; it kept at least this many. Every "
-               "family's own figures (sent, ans, payload, round trips) stand.\n");
+        fprintf(out, "  >=: the capture lost packets; it kept at least this many. Every "
+                     "family's own figures (sent, ans, payload, round trips) stand.\n");
     if (r->other_packets)
-        printf("  %llu captured packets belong to no family (shown in --pcap).\n",
-               r->other_packets);
+        fprintf(out, "  %llu captured packets belong to no family (shown in --pcap).\n",
+                r->other_packets);
     for (int i = 0; i < r->nnotes; i++)
-        printf("%s%s\n", i == 0 ? "\nnotes:\n  " : "  ", r->notes[i]);
-    ladders(r);
+        fprintf(out, "%s%s\n", i == 0 ? "\nnotes:\n  " : "  ", r->notes[i]);
+    ladders(out, r);
 }
 
 /* A wire figure, or null when nothing was captured. */
@@ -184,7 +188,7 @@ static const char *capture_state(const struct run *r)
     return r->wire_ok ? "complete" : r->wire_stopped ? "incomplete" : "none";
 }
 
-void report_json(const struct run *r)
+void report_json(FILE *out, const struct run *r)
 {
     json_t *fams = json_array(), *notes = json_array(), *o;
 
@@ -204,5 +208,5 @@ void report_json(const struct run *r)
                                         "other_packets",
                                         r->wire_ok ? sf_juint(r->other_packets) : json_null(),
                                         "kernel_drops", sf_juint(r->kernel_drops), "notes", notes));
-    sf_jout_print(stdout, o);
+    sf_jout_print(out, o);
 }
