@@ -37,6 +37,10 @@ const struct family families[] = {
         .server = "udp-server",
         .client = "udp-client",
         .line = LINE_INET,
+        /* Its default of 10000 replies a second to one source ends forged echo loops;
+         * the runners measure on loopback or in their own namespace, where nothing is
+         * forged, and their round trips would otherwise stop at 10000 a second. */
+        .server_flags = {"--rate-limit", "0"},
         .connect = "--connect",
         .owns = OWNS_UDP_PORT,
         .floor = FLOOR_UDP,
@@ -89,7 +93,11 @@ const struct family families[] = {
     },
     {
         .name = "icmp",
-        .socket = "AF_INET SOCK_RAW",
+        .socket = "AF_INET SOCK_RAW IPPROTO_ICMP",
+        /* icmp-ping opens a raw socket, or where it may not (no CAP_NET_RAW) the ICMP
+         * datagram socket that net.ipv4.ping_group_range allows; its summary says which. */
+        .sockets = {{"raw", "AF_INET SOCK_RAW IPPROTO_ICMP"},
+                    {"dgram", "AF_INET SOCK_DGRAM IPPROTO_ICMP"}},
         .setup = "none",
         .boundaries = 1,
         .delivery = "best effort",
@@ -217,10 +225,11 @@ static void put_num(struct fam_argv *v, int *n, int k, const char *opt, long lon
     put(v, n, v->num[k]);
 }
 
-static void put_flags(const struct family *f, struct fam_argv *v, int *n)
+/* Up to three arguments of a row (flags, server_flags), to the first NULL. */
+static void put_flags(const char *const flags[3], struct fam_argv *v, int *n)
 {
-    for (size_t i = 0; i < sizeof(f->flags) / sizeof(f->flags[0]) && f->flags[i]; i++)
-        put(v, n, f->flags[i]);
+    for (size_t i = 0; i < 3 && flags[i]; i++)
+        put(v, n, flags[i]);
 }
 
 const char *const *family_server_argv(const struct family *f, const struct fam_args *a,
@@ -237,7 +246,8 @@ const char *const *family_server_argv(const struct family *f, const struct fam_a
         put(v, &n, "--recv-size"), put(v, &n, "65536");
         if (a->backlog > 0)
             put_num(v, &n, 0, "--backlog", a->backlog);
-        put_flags(f, v, &n);
+        put_flags(f->flags, v, &n);
+        put_flags(f->server_flags, v, &n);
         if (f->line == LINE_LOCAL)
             put(v, &n, "--bind"), put(v, &n, a->path);
         else
@@ -271,7 +281,7 @@ const char *const *family_client_argv(const struct family *f, const struct fam_a
         put(v, &n, "-w"), put(v, &n, a->wait);
     if (a->connect && f->connect)
         put(v, &n, f->connect);
-    put_flags(f, v, &n);
+    put_flags(f->flags, v, &n);
     if (f->line == LINE_LOCAL) {
         put(v, &n, a->path);
     } else {
@@ -352,6 +362,29 @@ int family_handshake(const struct family *f)
     return f->owns == OWNS_TCP_PORT;
 }
 
+/* family_wire_bound's room: a connection's frames besides its messages, and per frame. */
+#define WIRE_OPENING_CLOSE 16 /* SYN, SYN-ACK, ACK, two FINs and their ACKs, and slack */
+#define WIRE_HEADERS 100      /* Ethernet 14 + IPv4 20 + TCP 20 and 40 of options, or less */
+#define WIRE_REPLY_EXTRA 7    /* "echo=> " */
+
+void family_wire_bound(const struct family *f, unsigned long count, unsigned long size,
+                       unsigned long long *packets, unsigned long long *bytes)
+{
+    *packets = *bytes = 0;
+    if (f->owns == OWNS_NOTHING)
+        return;
+    *packets = 2ull * count + count / 4 + WIRE_OPENING_CLOSE;
+    *bytes = *packets * (size + WIRE_REPLY_EXTRA + WIRE_HEADERS);
+}
+
+const char *family_socket(const struct family *f, const char *word)
+{
+    for (size_t i = 0; word && *word && i < sizeof(f->sockets) / sizeof(f->sockets[0]); i++)
+        if (f->sockets[i].word && strcmp(f->sockets[i].word, word) == 0)
+            return f->sockets[i].socket;
+    return f->socket;
+}
+
 /* The number at path, scaled, into *out; 1 if it was there. */
 static int number(const char *json, size_t len, const char *path, double scale, double *out)
 {
@@ -382,6 +415,7 @@ int family_summary(const struct family *f, const char *json, size_t len, unsigne
     const char *rtt[3] = {ping ? "rtt_ms.p50" : "rtt_us.p50", ping ? "rtt_ms.p99" : "rtt_us.p99",
                           ping ? "rtt_ms.avg" : "rtt_us.mean"};
     double us = ping ? 1000 : 1;
+    struct sf_json_val v;
 
     memset(s, 0, sizeof(*s));
     if (sf_json_check(json, len, NULL) < 0)
@@ -402,6 +436,8 @@ int family_summary(const struct family *f, const char *json, size_t len, unsigne
     if (ping ? number(json, len, "time_ms", 1e-3, &s->elapsed_s)
              : number(json, len, "elapsed_s", 1, &s->elapsed_s))
         s->have |= SUM_ELAPSED;
+    if (sf_json_get(json, len, "socket", &v) == 1 && v.type == SF_JSON_STRING)
+        sf_json_unescape(&v, s->socket, sizeof(s->socket));
     return 0;
 }
 

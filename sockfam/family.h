@@ -50,28 +50,39 @@ enum fam_owns {
     OWNS_ICMP,     /* every ICMP and ICMPv6 packet */
 };
 
+/* A socket the client may choose at run time, as its summary names it, and its column. */
+struct fam_socket {
+    const char *word;   /* the summary's "socket" value: "raw" */
+    const char *socket; /* the socket column then: "AF_INET SOCK_RAW IPPROTO_ICMP" */
+};
+
 struct family {
     /* What the table teaches: the row of `sockfam compare`. */
-    const char *name;     /* "tcp": the row's name and its word in --families (unique) */
-    const char *group;    /* "unix": a --families word that takes every row of the group; or NULL */
-    const char *socket;   /* "AF_INET SOCK_STREAM": domain, type, and the protocol if not 0 */
-    const char *setup;    /* how a conversation starts: "3-way handshake", "none" */
-    int boundaries;       /* 1 when message boundaries are kept */
-    const char *delivery; /* what it promises: "reliable, ordered", "best effort" */
+    const char *name;   /* "tcp": the row's name and its word in --families (unique) */
+    const char *group;  /* "unix": a --families word that takes every row of the group; or NULL */
+    const char *socket; /* "AF_INET SOCK_STREAM": domain, type, and the protocol if not 0 */
+    const char *setup;  /* how a conversation starts: "3-way handshake", "none" */
+    struct fam_socket sockets[2]; /* the client chooses its socket (icmp-ping: raw, or the
+                                     ICMP datagram socket): the one it names in its summary
+                                     is shown; `socket` until it says.  Or none */
+    int boundaries;               /* 1 when message boundaries are kept */
+    const char *delivery;         /* what it promises: "reliable, ordered", "best effort" */
 
     /* How to run it. */
-    const char *server;     /* its server program, beside sockfam; NULL: none */
-    const char *client;     /* its client program, beside sockfam */
-    enum fam_line line;     /* the command line both speak, and how the server is reached */
-    const char *flags[3];   /* what selects the family, given to both programs after the
-                               line's own arguments: {"--type", "dgram"}, {"--mptcp"} */
-    const char *connect;    /* the client's flag for a connected datagram socket, or NULL */
-    const char *kernel_off; /* the kernel answers this family itself; its server is a stand-in
-                               that runs only where writing 1 to this sysctl silences the
-                               kernel (a private namespace).  NULL: the server always runs */
-    int refused_exit;       /* the exit status with which its server says, before its
-                               readiness line, that this kernel refuses the family; the row
-                               is then skipped with the server's reason.  0: none */
+    const char *server;          /* its server program, beside sockfam; NULL: none */
+    const char *client;          /* its client program, beside sockfam */
+    enum fam_line line;          /* the command line both speak, and how the server is reached */
+    const char *flags[3];        /* what selects the family, given to both programs after the
+                                    line's own arguments: {"--type", "dgram"}, {"--mptcp"} */
+    const char *server_flags[3]; /* given to the server alone, after flags: what measuring
+                                    needs where no source is forged ({"--rate-limit", "0"}) */
+    const char *connect;         /* the client's flag for a connected datagram socket, or NULL */
+    const char *kernel_off;      /* the kernel answers this family itself; its server is a stand-in
+                                    that runs only where writing 1 to this sysctl silences the
+                                    kernel (a private namespace).  NULL: the server always runs */
+    int refused_exit;            /* the exit status with which its server says, before its
+                                    readiness line, that this kernel refuses the family; the row
+                                    is then skipped with the server's reason.  0: none */
 
     /* The wire. */
     enum fam_owns owns; /* which captured packets are its own */
@@ -152,13 +163,27 @@ int family_owns(const struct family *f, const struct sf_pkt *p, int port);
 /* Does f's conversation start with a TCP handshake that the capture can count? */
 int family_handshake(const struct family *f);
 
+/*
+ * At most what f's run of count messages of size bytes puts on lo, for
+ * sizing a capture: frames (a request and a reply each, a quarter more for
+ * bare ACKs and retransmissions, and a connection's opening and close) and
+ * their captured bytes (each frame's headers at most 100, the payload at
+ * most size + 7, "echo=> ").  Both 0 for a row that owns no packets.
+ */
+void family_wire_bound(const struct family *f, unsigned long count, unsigned long size,
+                       unsigned long long *packets, unsigned long long *bytes);
+
+/* The socket column for f when its client's summary said word (NULL or "": it did not). */
+const char *family_socket(const struct family *f, const char *word);
+
 /* What a client's one-line JSON summary says, in the same units for every vocabulary. */
 struct fam_summary {
     double sent, answered;             /* messages (ping: transmitted, received) */
     double bytes_sent, bytes_received; /* payload bytes (ping: the echo data each way) */
     double p50_us, p99_us, mean_us;    /* round trips, microseconds */
     double elapsed_s;
-    unsigned have; /* which of the above were there: SUM_* bits */
+    char socket[16]; /* the socket the client says it used ("raw", "dgram"), or "" */
+    unsigned have;   /* which of the above were there: SUM_* bits */
 };
 
 enum { SUM_COUNTS = 1, SUM_BYTES = 2, SUM_RTT = 4, SUM_ELAPSED = 8 };

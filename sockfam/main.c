@@ -3,10 +3,12 @@
  *
  *   sockfam compare   every family's pair side by side, with the wire (compare/)
  *   sockfam bench     round trips of every family beside the kernel's floor (bench/)
+ *   sockfam help      the commands; `sockfam help CMD` is CMD's help (as CMD --help)
  *
  * Both start the suite's own programs (found beside this binary), as the
  * family table (family.c) says.
  */
+#include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
 
@@ -17,27 +19,61 @@
 static const struct {
     const char *name;
     int (*main)(int argc, char **argv);
+    const char *summary; /* one line of `sockfam --help` */
 } commands[] = {
-    {"compare", compare_main},
-    {"bench", bench_main},
+    {"compare", compare_main,
+     "every family's server and client side by side, the wire captured: one table"},
+    {"bench", bench_main,
+     "each family's round trips and rates beside the kernel's floor and trusted tools"},
 };
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+/* The command named name, or -1. */
+static int command(const char *name)
+{
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (strcmp(name, commands[i].name) == 0)
+            return (int)i;
+    return -1;
+}
+
+static void help(void)
+{
+    printf("Usage: sockfam COMMAND [OPTIONS]\n"
+           "Run the suite's socket families side by side and show what each puts on the wire.\n"
+           "\nCommands:\n");
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        printf("  %-8s %s\n", commands[i].name, commands[i].summary);
+    printf("\n`sockfam help COMMAND` or `sockfam COMMAND --help` shows a command's options.\n");
+}
+
+/* Run command k with argv from its name on; its exit code. */
+static int run(int k, int argc, char **argv)
+{
+    sf_cli_subcommand(commands[k].name); /* "sockfam: compare: ..." */
+    return commands[k].main(argc, argv);
+}
 
 int main(int argc, char **argv)
 {
     sf_cli_init("sockfam"); /* SIGPIPE ignored, stdout line-buffered */
-    for (size_t i = 0; argc >= 2 && i < sizeof(commands) / sizeof(commands[0]); i++)
-        if (strcmp(argv[1], commands[i].name) == 0) {
-            sf_cli_subcommand(commands[i].name); /* "sockfam: compare: ..." */
-            return commands[i].main(argc - 1, argv + 1);
-        }
-    if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
-        sf_cli_subcommand("compare"); /* the main command's help, as ever */
-        compare_help();
+    if (argc < 2) {
+        sf_cli_warn("a command is needed: sockfam compare|bench [OPTIONS] (see sockfam --help)");
+        return EX_USAGE;
+    }
+    if (command(argv[1]) >= 0)
+        return run(command(argv[1]), argc - 1, argv + 1);
+    if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+        (strcmp(argv[1], "help") == 0 && argc == 2)) {
+        help();
         return EX_OK;
     }
-    if (argc < 2)
-        sf_cli_warn("a command is needed: sockfam compare|bench [OPTIONS]");
-    else
-        sf_cli_warn("unknown command '%s': sockfam compare|bench [OPTIONS]", argv[1]);
+    if (strcmp(argv[1], "help") == 0 && command(argv[2]) >= 0) {
+        char *sub[] = {argv[2], "--help", NULL}; /* the command prints its help and exits 0 */
+        return run(command(argv[2]), 2, sub);
+    }
+    sf_cli_warn("unknown command '%s': sockfam compare|bench [OPTIONS] (see sockfam --help)",
+                strcmp(argv[1], "help") == 0 ? argv[2] : argv[1]);
     return EX_USAGE;
 }

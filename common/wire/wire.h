@@ -2,16 +2,18 @@
  * wire: what a family put on the wire, captured with libpcap and kept as a
  * list of decoded records, so tests and the runner can assert on packets.
  *
- * A live capture is created, configured (immediate mode, a short buffer
- * timeout, nanosecond stamps) and activated with its BPF filter before
+ * A live capture is created, configured (a ring that packs frames by their
+ * length, handed over within 10 ms; nanosecond stamps; frames whole, up
+ * to tcpdump's snaplen) and activated with its BPF filter before
  * sf_wire_open() returns: anything sent after that call is seen.  While the
- * traffic runs, a reader thread empties the kernel ring as packets come
- * (or, with opts.manual, the caller does, polling sf_wire_fd() and calling
- * sf_wire_poll()).  sf_wire_stop() then proves the capture is
- * complete: it sends a marker datagram to itself over loopback, reads until
- * the marker comes back through the capture (every packet queued before it
- * is then in hand), and reads the kernel's drop counters.  A capture that
- * lost anything, in the kernel or at our own bounds, fails loudly.
+ * traffic runs, a reader thread empties the kernel ring as packets come,
+ * at nice -10 where the process may raise it (or, with opts.manual, the
+ * caller does, polling sf_wire_fd() and calling sf_wire_poll()).
+ * sf_wire_stop() then proves the capture is complete: it sends a marker
+ * datagram to itself over loopback, reads until the marker comes back
+ * through the capture (every packet queued before it is then in hand),
+ * and reads the kernel's drop counters.  A capture that lost anything, in
+ * the kernel or at our own bounds, fails loudly.
  *
  * The same record list comes from a .pcap file (sf_wire_read_file) or is
  * built by hand (sf_wire_new + sf_wire_add, for fixtures), and is written
@@ -38,17 +40,26 @@ struct sf_wire_rec {
 struct sf_wire_opts {
     const char *ifname; /* NULL: "lo"; "any" for every interface */
     const char *filter; /* BPF expression; NULL or "": everything */
-    int snaplen;        /* bytes kept per frame (wire_len keeps the whole length); 0: 8192 */
+    int snaplen;        /* bytes kept per frame (wire_len keeps the whole length); 0: 262144,
+                           tcpdump's default, more than any frame on lo (65536 + 14) */
     size_t max_packets; /* records kept at most; 0: 100000 */
     size_t max_bytes;   /* captured bytes kept at most; 0: 64 MiB */
-    int buffer_bytes;   /* the kernel ring; 0: 32 MiB.  In immediate mode libpcap uses
-                           one snaplen-sized slot per frame: about 4050 slots unread, and
-                           on lo each packet takes two (its outgoing copy too) */
+    int buffer_bytes;   /* the kernel ring; 0: 32 MiB.  It holds bytes, not slots: each
+                           frame takes its captured length plus about 90 bytes, so 32 MiB
+                           hold some 160000 unread 64-byte UDP echoes on lo (where only
+                           the incoming copy of each packet is kept); sf_wire_ring_for()
+                           sizes it for a run */
     int manual;         /* no reader thread: the caller polls sf_wire_fd()/sf_wire_poll() */
     /* Where the end marker is sent (an IPv4 address the captured interface carries packets
      * to, such as the lab's next hop); NULL: 127.0.0.1, for captures on lo. */
     const char *marker_to;
 };
+
+/*
+ * The ring (buffer_bytes) that holds packets frames of bytes captured
+ * bytes in all, none of them read yet; at least two blocks of 256 KiB.
+ */
+size_t sf_wire_ring_for(uint64_t packets, uint64_t bytes);
 
 struct sf_wire;
 
@@ -86,8 +97,16 @@ int sf_wire_add(struct sf_err *err, struct sf_wire *w, uint64_t ts_ns, const uin
 /* Read a .pcap (or pcapng) file whole.  NULL with err set. */
 struct sf_wire *sf_wire_read_file(struct sf_err *err, const char *path);
 
-/* Write every record as a .pcap file (microsecond stamps).  0 or -1. */
+/* Write every record as a .pcap file (microsecond stamps), created or truncated.  0 or -1. */
 int sf_wire_write_file(struct sf_err *err, const struct sf_wire *w, const char *path);
+
+/*
+ * The same into fd, open for writing (a file opened before the run, or a
+ * pipe: standard output for `tcpdump -r -`); fd stays open and the
+ * caller's.  name is fd's name for messages ("-", a path).  0, or -1 with
+ * err set (EPIPE when the reader went away, ENOSPC...).
+ */
+int sf_wire_write_fd(struct sf_err *err, const struct sf_wire *w, int fd, const char *name);
 
 /* The records: after sf_wire_stop(), for files and built captures, or inside a wait's pred. */
 size_t sf_wire_count(const struct sf_wire *w);

@@ -1,13 +1,21 @@
 /*
  * compare: the command; see compare.h.  Options, then the run (prepare,
- * start, wait, finish, cleanup), then the tally and the report, then the
- * exit code: 0 every family succeeded (or was skipped, saying why), 1 some
- * family failed or the capture is incomplete, EX_NOPERM for --pcap
- * without the privilege to capture, 130 on SIGINT or SIGTERM.
+ * the --pcap file opened, start, wait, finish, cleanup), then the tally
+ * and the report, then the exit code.  The first that holds of: 1 some
+ * family failed (each named on stderr), 74 the capture could not be
+ * written, 75 every family succeeded but the capture is incomplete (its
+ * wire cells show what it kept: a busy machine, or a run past the
+ * capture's bounds), 0.  Before the run: 77 --pcap without the privilege
+ * to capture, 73 a --pcap file that cannot be created, 71 an OS error;
+ * 130 on SIGINT or SIGTERM.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "compare.h"
@@ -25,30 +33,83 @@ static int failures(const struct run *r)
             sf_cli_warn("%s failed: %s", families[f].name, r->r[f].why);
             failed = 1;
         }
-    if (r->wire && !r->wire_ok) {
-        sf_cli_warn("the capture is incomplete (see the notes)");
-        failed = 1;
-    }
     return failed;
 }
 
-static int write_pcap(const struct run *r)
+/*
+ * The capture lost packets (or could not show it lost none): one line
+ * saying so, 1 then.  worse: a family failed or the capture could not be
+ * written, which the message then does not contradict.
+ */
+static int incomplete(const struct run *r, int worse)
+{
+    if (!r->wire || r->wire_ok)
+        return 0;
+    sf_cli_warn("the capture is incomplete (%llu packets lost): the wire cells show what it kept; "
+                "%s",
+                r->kernel_drops + r->not_kept,
+                worse ? "see the notes" : "every family's own result stands (see the notes)");
+    return 1;
+}
+
+/*
+ * Open the --pcap file before anything runs, so that a bad path is found
+ * at once (73); created, or an existing file opened as it is and emptied
+ * only when the capture is written.  "-" is standard output.
+ */
+static int open_pcap(struct sf_err *err, struct run *r)
+{
+    r->pcap_fd = -1;
+    if (!r->o.pcap)
+        return 0;
+    if (r->o.pcap[0] == '-' && !r->o.pcap[1]) {
+        r->pcap_fd = STDOUT_FILENO;
+        return 0;
+    }
+    r->pcap_fd = open(r->o.pcap, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0666);
+    r->pcap_created = r->pcap_fd >= 0;
+    if (r->pcap_fd < 0 && errno == EEXIST)
+        r->pcap_fd = open(r->o.pcap, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+    return r->pcap_fd < 0 ? sf_err_sys(err, errno, "--pcap", r->o.pcap) : 0;
+}
+
+/* An interrupted run writes no capture: close the --pcap file, and remove it if it is ours. */
+static void discard_pcap(struct run *r)
+{
+    if (r->pcap_fd > STDOUT_FILENO)
+        close(r->pcap_fd);
+    if (r->pcap_created)
+        unlink(r->o.pcap);
+    r->pcap_fd = -1;
+}
+
+/* Write the capture into the --pcap file (emptied first) and close it; 1 if that failed. */
+static int write_pcap(struct run *r)
 {
     struct sf_err err;
+    struct stat st;
+    int fd = r->pcap_fd, rc = 0;
 
-    if (!r->o.pcap || !r->wire)
+    if (fd < 0 || !r->wire)
         return 0;
-    if (sf_wire_write_file(&err, r->wire, r->o.pcap) < 0) {
+    r->pcap_fd = -1;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && ftruncate(fd, 0) < 0)
+        rc = sf_err_sys(&err, errno, "--pcap", r->o.pcap);
+    if (rc == 0)
+        rc = sf_wire_write_fd(&err, r->wire, fd, r->o.pcap);
+    if (fd != STDOUT_FILENO && close(fd) < 0 && rc == 0)
+        rc = sf_err_sys(&err, errno, "--pcap", r->o.pcap);
+    if (rc < 0)
         sf_cli_warn("%s", err.msg);
-        return 1;
-    }
-    return 0;
+    return rc < 0;
 }
 
 /* The run, from the first server to the last child stopped; the exit code. */
 static int run(struct run *r)
 {
     struct sf_err err;
+    FILE *out;
+    int failed, unwritten, lost;
 
     if (run_prepare(&err, r) < 0) {
         sf_cli_warn("setting up: %s", err.msg);
@@ -60,22 +121,33 @@ static int run(struct run *r)
         run_cleanup(r);
         return EX_NOPERM;
     }
+    if (open_pcap(&err, r) < 0) {
+        sf_cli_warn("%s", err.msg);
+        run_cleanup(r);
+        return EX_CANTCREAT;
+    }
+    /* With the capture on stdout (--pcap -), the table or the JSON goes to stderr. */
+    out = r->pcap_fd == STDOUT_FILENO ? stderr : stdout;
     run_start(r);
     run_wait(r);
     if (!r->interrupted)
         run_finish(r);
     run_cleanup(r);
     if (r->interrupted) {
+        discard_pcap(r);
         sf_cli_warn("interrupted; every child stopped, socket files removed");
         return EXIT_INTERRUPTED;
     }
     run_tally(r);
     if (r->o.json)
-        report_json(r);
+        report_json(out, r);
     else
-        report_text(r);
-    fflush(stdout);
-    return failures(r) | write_pcap(r) ? EXIT_FAILURE : EX_OK;
+        report_text(out, r);
+    fflush(out);
+    failed = failures(r);
+    unwritten = write_pcap(r);
+    lost = incomplete(r, failed || unwritten);
+    return failed ? EXIT_FAILURE : unwritten ? EX_IOERR : lost ? EX_TEMPFAIL : EX_OK;
 }
 
 int compare_main(int argc, char **argv)
@@ -88,6 +160,7 @@ int compare_main(int argc, char **argv)
         return EX_OSERR;
     }
     compare_options(&r->o, argc, argv);
+    r->pcap_fd = -1;
     rc = run(r);
     for (int f = 0; f < family_count; f++)
         free(r->r[f].ladder);

@@ -16,10 +16,14 @@
 #define SF_COMPARE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "family.h"
 #include "task.h"
 #include "wire.h"
+
+/* The captured bytes a run holds at most (fleet.c sizes the capture from the run up to this). */
+#define HELD_MAX (1ull << 30)
 
 struct opts {
     int on[FAM_MAX];
@@ -34,11 +38,12 @@ enum status { ST_OFF, ST_OK, ST_FAILED, ST_SKIPPED };
 
 struct result {
     enum status status;
-    char why[512]; /* failed or skipped: why, in one line */
+    const char *socket; /* the socket its client says it used, or NULL: the row's */
+    char why[512];      /* failed or skipped: why, in one line */
     unsigned long long sent, answered, payload_bytes;
     int have_rtt;
     double p50_us, p99_us;
-    int captured; /* the wire cells hold figures */
+    int captured; /* the wire cells hold figures (lower bounds when the capture lost some) */
     unsigned long long packets, wire_bytes, setup_packets;
     char *ladder; /* the first exchange, or NULL */
 };
@@ -58,10 +63,14 @@ struct run {
     int netns;               /* running in a private network namespace */
     char notes[4][512];      /* what was skipped and how to enable it */
     int nnotes;
-    struct sf_wire *wire; /* NULL when not captured */
-    int wire_ok;          /* the capture stopped complete: its figures stand */
-    int interrupted;      /* SIGINT or SIGTERM came */
-    unsigned long long other_packets, kernel_drops;
+    int pcap_fd;                     /* --pcap: the file opened before the run (1 for "-"), or -1 */
+    int pcap_created;                /* this run created it (removed if the run is interrupted) */
+    struct sf_wire *wire;            /* NULL when not captured */
+    struct sf_wire_opts wire_bounds; /* the capture's bounds, sized from the run */
+    int wire_ok;                     /* the capture stopped complete: its figures stand */
+    int wire_stopped;                /* it stopped (complete or not): what it kept can be counted */
+    int interrupted;                 /* SIGINT or SIGTERM came */
+    unsigned long long other_packets, kernel_drops, not_kept;
     int signal_fd;
 };
 
@@ -70,9 +79,6 @@ int compare_main(int argc, char **argv);
 
 /* options.c: defaults, then argv (exits on --help and on a usage error). */
 void compare_options(struct opts *o, int argc, char **argv);
-
-/* options.c: compare's --help, for `sockfam -h` as well. */
-void compare_help(void);
 
 /* fleet.c: namespace, capture, servers, clients, the wait, and the cleanup. */
 int run_prepare(struct sf_err *err, struct run *r);
@@ -85,8 +91,8 @@ void run_cleanup(struct run *r);
 void run_tally(struct run *r);
 
 /* report.c: the table (and ladders), or one JSON object. */
-void report_text(const struct run *r);
-void report_json(const struct run *r);
+void report_text(FILE *out, const struct run *r);
+void report_json(FILE *out, const struct run *r);
 
 /* run.c: one line of the notes (at most four are kept). */
 void run_note(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -108,6 +108,41 @@ static const struct sf_spawn_user *child_user(struct run *r, int f, struct sf_sp
     return buf;
 }
 
+/*
+ * The capture is held whole in memory until the run ends, sized from the
+ * run, rather than streamed to the .pcap as it comes: the table, the
+ * ladders (each family's first exchange and its close, at the end of the
+ * run) and the .pcap are all read from the one list afterwards, and
+ * nothing a reader of `--pcap -` does (a tcpdump slow to print) can stall
+ * the capture while the families run.  The cost is memory in proportion
+ * to the run, which the bounds below make explicit: every frame the
+ * families can put on lo (family_wire_bound), up to HELD_MAX bytes; and a
+ * kernel ring that holds the whole run unread (sf_wire_ring_for) up to
+ * RING_MAX, so that a reader thread scheduled late among a dozen busy
+ * children loses nothing.  Past either bound the capture says it is
+ * incomplete, and the families' own results stand.
+ */
+#define HELD_MAX (1ull << 30)   /* captured bytes kept at most */
+#define RING_MIN (32ull << 20)  /* the kernel ring at least (a short run), ... */
+#define RING_MAX (128ull << 20) /* ... and at most: it is the kernel's memory */
+#define WIRE_SLACK 1024         /* frames besides the families' (the end marker, strays) */
+
+static void wire_bounds(const struct run *r, struct sf_wire_opts *o)
+{
+    unsigned long long packets = WIRE_SLACK, bytes = WIRE_SLACK * 256ull, p, b;
+    size_t ring;
+
+    for (int f = 0; f < family_count; f++)
+        if (r->o.on[f]) {
+            family_wire_bound(&families[f], r->o.count, r->o.size, &p, &b);
+            packets += p, bytes += b;
+        }
+    ring = sf_wire_ring_for(packets, bytes);
+    o->max_packets = (size_t)packets;
+    o->max_bytes = (size_t)(bytes < HELD_MAX ? bytes : HELD_MAX);
+    o->buffer_bytes = (int)(ring < RING_MIN ? RING_MIN : ring > RING_MAX ? RING_MAX : ring);
+}
+
 /* The namespace and the capture; without privilege the wire cells become n/a. */
 static void wire_setup(struct run *r)
 {
@@ -122,6 +157,8 @@ static void wire_setup(struct run *r)
         return;
     }
     r->netns = 1;
+    wire_bounds(r, &o);
+    r->wire_bounds = o;
     r->wire = sf_wire_open(&err, &o);
     if (!r->wire)
         run_note(r, "wire: not captured: %s", err.msg);
@@ -349,9 +386,12 @@ void run_finish(struct run *r)
     if (!r->wire)
         return;
     r->wire_ok = sf_wire_stop(&err, r->wire, sf_deadline_after_ms(STOP_MS)) == 0;
+    r->wire_stopped = 1;
     r->kernel_drops = sf_wire_totals(r->wire).kernel_drops;
+    r->not_kept = sf_wire_totals(r->wire).not_kept;
     if (!r->wire_ok)
-        run_note(r, "wire: the capture is incomplete, so its figures are not shown: %s", err.msg);
+        run_note(r, "wire: the capture is incomplete, so its cells show what it kept (>=): %s",
+                 err.msg);
 }
 
 /*

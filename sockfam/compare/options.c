@@ -26,7 +26,9 @@ static struct sf_opt compare_opts[] = {
     {"size", 's', "BYTES", "payload bytes per message (default: 64, at most 65000)"},
     {"mode", 'm', "MODE", "echo or mirror (default: echo)"},
     {"json", OPT_JSON, NULL, "print one JSON object instead (docs/compare-json.md)"},
-    {"pcap", OPT_PCAP, "FILE", "write the whole run's capture to FILE (tcpdump -r reads it)"},
+    {"pcap", OPT_PCAP, "FILE",
+     "write the whole run's capture to FILE (tcpdump -r reads it), created\n"
+     "before the run; - for stdout, the table then on stderr"},
     {"no-ladder", OPT_NO_LADDER, NULL, "leave out the ladder diagrams"},
     {"quiet", 'q', NULL, "no progress line and no ladders: the table and notes only"},
 };
@@ -37,9 +39,14 @@ static const struct sf_cmd compare_cmd = {
     compare_opts,
     sizeof(compare_opts) / sizeof(compare_opts[0]),
     "Capturing needs root (a private network namespace and CAP_NET_RAW); without it the\n"
-    "wire cells show n/a and a note says what was skipped. Exit status: 0 every family\n"
-    "succeeded, 1 some family failed (each named on stderr), 64 usage, 71 OS error,\n"
-    "77 --pcap without the privilege to capture, 130 interrupted.\n",
+    "wire cells show n/a and a note says what was skipped. A capture that lost packets\n"
+    "shows what it kept as >=N. Example: sockfam compare --pcap - | tcpdump -nr -\n"
+    "\n"
+    "Exit status: 0 every family succeeded and the capture is whole, 1 some family\n"
+    "failed (each named on stderr), 64 usage, 71 OS error, 73 the --pcap file cannot\n"
+    "be created (found before the run), 74 the capture could not be written, 75 every\n"
+    "family succeeded but the capture is incomplete, 77 --pcap without the privilege\n"
+    "to capture, 130 interrupted.\n",
 };
 
 /*
@@ -85,12 +92,6 @@ static void help_texts(void)
     fill(text, FAMILIES_FIRST, 0, families_help, sizeof(families_help));
 }
 
-void compare_help(void)
-{
-    help_texts();
-    sf_opts_help(stdout, &compare_cmd);
-}
-
 static void option(void *ctx, int c, const char *arg)
 {
     static const char *const modes[] = {"echo", "mirror", NULL};
@@ -134,6 +135,9 @@ void compare_options(struct opts *o, int argc, char **argv)
     family_parse_list(NULL, "all", o->on, NULL);
     help_texts();
     sf_opts_no_operands(argc, argv, sf_opts_parse(&compare_cmd, argc, argv, option, o));
+    if (o->pcap && strcmp(o->pcap, "-") == 0 && isatty(STDOUT_FILENO))
+        sf_cli_usage_error("--pcap -: standard output is a terminal; pipe it (| tcpdump -nr -) or "
+                           "redirect it");
     o->progress = !o->quiet && !o->json && isatty(2);
     if (sf_exe_dir(&err, o->bin_dir, sizeof(o->bin_dir)) < 0)
         sf_cli_fail(&err);

@@ -1,7 +1,9 @@
 /*
  * report: a compare run as one table (a row per family), the notes on
  * what was skipped, and each family's first exchange as a ladder; or the
- * same as one JSON object (docs/compare-json.md).
+ * same as one JSON object (docs/compare-json.md).  Either goes to the
+ * stream it is given: stdout, or stderr when the capture takes stdout
+ * (`--pcap -`).
  */
 #include <stdio.h>
 #include <string.h>
@@ -22,7 +24,17 @@ static int local(int f)
     return families[f].owns == OWNS_NOTHING;
 }
 
-/* A wire cell: the figure, "0 (local)" for AF_UNIX, or "n/a" when not captured. */
+/* The socket f's client used, as the table and the JSON name it. */
+static const char *socket_of(const struct run *r, int f)
+{
+    return r->r[f].socket ? r->r[f].socket : families[f].socket;
+}
+
+/*
+ * A wire cell: the figure, ">=figure" when the capture lost packets (what
+ * it kept is a lower bound), "0 (local)" for AF_UNIX, or "n/a" when not
+ * captured.
+ */
 static const char *wire_cell(const struct run *r, int f, unsigned long long v, char *buf,
                              size_t cap)
 {
@@ -30,7 +42,7 @@ static const char *wire_cell(const struct run *r, int f, unsigned long long v, c
         return "n/a";
     if (local(f))
         return "0 (local)";
-    snprintf(buf, cap, "%llu", v);
+    snprintf(buf, cap, "%s%llu", r->wire_ok ? "" : ">=", v);
     return buf;
 }
 
@@ -40,86 +52,93 @@ static int socket_width(const struct run *r)
     int w = SOCKET_WIDTH;
 
     for (int f = 0; f < family_count; f++)
-        if (r->o.on[f] && (int)strlen(families[f].socket) > w)
-            w = (int)strlen(families[f].socket);
+        if (r->o.on[f] && (int)strlen(socket_of(r, f)) > w)
+            w = (int)strlen(socket_of(r, f));
     return w;
 }
 
-static void row(const struct run *r, int f, int sw)
+static void row(FILE *out, const struct run *r, int f, int sw)
 {
     const struct family *fam = &families[f];
     const struct result *x = &r->r[f];
     char setup[40], pk[24], wb[24], ov[24], p50[24], p99[24];
 
     snprintf(setup, sizeof(setup), "%s", fam->setup);
-    if (family_handshake(fam) && x->captured)
+    if (family_handshake(fam) && x->captured && r->wire_ok)
         snprintf(setup, sizeof(setup), "handshake, %llu pkts", x->setup_packets);
     snprintf(ov, sizeof(ov), "%s", !x->captured ? "n/a" : local(f) ? "0" : "-");
     if (x->captured && !local(f) && x->payload_bytes)
-        snprintf(ov, sizeof(ov), "%.2f", (double)x->wire_bytes / (double)x->payload_bytes);
+        snprintf(ov, sizeof(ov), "%s%.2f",
+                 r->wire_ok ? "" : ">=", (double)x->wire_bytes / (double)x->payload_bytes);
     snprintf(p50, sizeof(p50), x->have_rtt ? "%.1f" : "n/a", x->p50_us);
     snprintf(p99, sizeof(p99), x->have_rtt ? "%.1f" : "n/a", x->p99_us);
     if (x->status == ST_SKIPPED) {
-        printf("%-15s %-*s %s\n", fam->name, sw, fam->socket, "n/a (skipped: see the notes below)");
+        fprintf(out, "%-15s %-*s %s\n", fam->name, sw, socket_of(r, f),
+                "n/a (skipped: see the notes below)");
         return;
     }
-    printf("%-15s %-*s %-19s %-6s %-23s %5llu %5llu %9s %10s %10llu %8s %8s %8s%s\n", fam->name, sw,
-           fam->socket, setup, fam->boundaries ? "yes" : "no", fam->delivery, x->sent, x->answered,
-           wire_cell(r, f, x->packets, pk, sizeof(pk)),
-           wire_cell(r, f, x->wire_bytes, wb, sizeof(wb)), x->payload_bytes, ov, p50, p99,
-           x->status == ST_FAILED ? "  FAILED" : "");
+    fprintf(out, "%-15s %-*s %-19s %-6s %-23s %5llu %5llu %9s %10s %10llu %8s %8s %8s%s\n",
+            fam->name, sw, socket_of(r, f), setup, fam->boundaries ? "yes" : "no", fam->delivery,
+            x->sent, x->answered, wire_cell(r, f, x->packets, pk, sizeof(pk)),
+            wire_cell(r, f, x->wire_bytes, wb, sizeof(wb)), x->payload_bytes, ov, p50, p99,
+            x->status == ST_FAILED ? "  FAILED" : "");
 }
 
 /* "; icmp answered by icmp-echod": who answered each family the kernel can answer itself. */
-static void responders(const struct run *r)
+static void responders(FILE *out, const struct run *r)
 {
     for (int f = 0; f < family_count; f++)
         if (r->o.on[f] && families[f].kernel_off)
-            printf("; %s answered by %s", families[f].name,
-                   r->responder[f] ? families[f].server : "the kernel");
+            fprintf(out, "; %s answered by %s", families[f].name,
+                    r->responder[f] ? families[f].server : "the kernel");
 }
 
-static void ladders(const struct run *r)
+static void ladders(FILE *out, const struct run *r)
 {
-    for (int f = 0; f < family_count && r->o.ladder; f++) {
+    for (int f = 0; f < family_count && r->o.ladder && r->wire_ok; f++) {
         if (!r->o.on[f] || !r->r[f].captured)
             continue;
-        printf("\n%s, first exchange:\n", families[f].name);
+        fprintf(out, "\n%s, first exchange:\n", families[f].name);
         if (local(f))
-            printf("              (no packets: AF_UNIX never reaches a network interface)\n");
+            fprintf(out, "              (no packets: AF_UNIX never reaches a network interface)\n");
         else
-            fputs(r->r[f].ladder ? r->r[f].ladder : "              (nothing captured)\n", stdout);
+            fputs(r->r[f].ladder ? r->r[f].ladder : "              (nothing captured)\n", out);
     }
 }
 
-void report_text(const struct run *r)
+void report_text(FILE *out, const struct run *r)
 {
     int sw = socket_width(r);
 
-    printf("sockfam compare: %lu message%s of %lu bytes per family, %s mode, all families at "
-           "once\n",
-           r->o.count, r->o.count == 1 ? "" : "s", r->o.size, r->o.mode);
-    if (r->wire_ok) {
-        printf("wire: captured on lo in a private network namespace");
-        responders(r);
-        printf("\n");
+    fprintf(out,
+            "sockfam compare: %lu message%s of %lu bytes per family, %s mode, all families at "
+            "once\n",
+            r->o.count, r->o.count == 1 ? "" : "s", r->o.size, r->o.mode);
+    if (r->wire_stopped) {
+        fprintf(out, "wire: captured on lo in a private network namespace%s",
+                r->wire_ok ? "" : ", incomplete (see the notes)");
+        responders(out, r);
+        fprintf(out, "\n");
     }
-    printf("\n%-15s %-*s %-19s %-6s %-23s %5s %5s %9s %10s %10s %8s %8s %8s\n", "family", sw,
-           "socket type", "setup", "bounds", "delivery", "sent", "ans", "packets", "wire B",
-           "payload B", "overhead", "p50 us*", "p99 us*");
+    fprintf(out, "\n%-15s %-*s %-19s %-6s %-23s %5s %5s %9s %10s %10s %8s %8s %8s\n", "family", sw,
+            "socket type", "setup", "bounds", "delivery", "sent", "ans", "packets", "wire B",
+            "payload B", "overhead", "p50 us*", "p99 us*");
     for (int f = 0; f < family_count; f++)
         if (r->o.on[f])
-            row(r, f, sw);
-    printf(
-        "\n* round trips while every family ran at once on the same CPUs: they include "
-        "contention.\n  For clean figures, run `sockfam bench`. bounds: message boundaries kept. "
-        "overhead = wire bytes / payload bytes.\n");
+            row(out, r, f, sw);
+    fprintf(out,
+            "\n* round trips while every family ran at once on the same CPUs: they include "
+            "contention.\n  For clean figures, run `sockfam bench`. bounds: message boundaries "
+            "kept. overhead = wire bytes / payload bytes.\n");
+    if (r->wire_stopped && !r->wire_ok)
+        fprintf(out, "  >=: the capture lost packets; it kept at least this many. Every "
+                     "family's own figures (sent, ans, payload, round trips) stand.\n");
     if (r->other_packets)
-        printf("  %llu captured packets belong to no family (shown in --pcap).\n",
-               r->other_packets);
+        fprintf(out, "  %llu captured packets belong to no family (shown in --pcap).\n",
+                r->other_packets);
     for (int i = 0; i < r->nnotes; i++)
-        printf("%s%s\n", i == 0 ? "\nnotes:\n  " : "  ", r->notes[i]);
-    ladders(r);
+        fprintf(out, "%s%s\n", i == 0 ? "\nnotes:\n  " : "  ", r->notes[i]);
+    ladders(out, r);
 }
 
 /* A wire figure, or null when nothing was captured. */
@@ -132,7 +151,7 @@ static json_t *json_family(const struct run *r, int f)
 {
     const struct family *fam = &families[f];
     const struct result *x = &r->r[f];
-    int overhead = x->captured && x->payload_bytes;
+    int wire = x->captured && r->wire_ok, overhead = wire && x->payload_bytes;
     char where[600];
     json_t *rtt = x->have_rtt ? json_pack("{s:o,s:o}", "p50", sf_jreal(x->p50_us, 1), "p99",
                                           sf_jreal(x->p99_us, 1))
@@ -140,13 +159,13 @@ static json_t *json_family(const struct run *r, int f)
 
     return json_pack(
         "{s:s,s:s,s:s,s:b,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "family", fam->name,
-        "socket", fam->socket, "setup", fam->setup, "boundaries", fam->boundaries, "delivery",
+        "socket", socket_of(r, f), "setup", fam->setup, "boundaries", fam->boundaries, "delivery",
         fam->delivery, "status", status_name(x->status), "why",
         x->status == ST_OK ? json_null() : sf_jstr(x->why), "server",
         sf_jstr(family_where(fam, &r->args[f], where, sizeof(where))), "sent", sf_juint(x->sent),
         "answered", sf_juint(x->answered), "payload_bytes", sf_juint(x->payload_bytes), "packets",
-        wire_count(x->captured, x->packets), "wire_bytes", wire_count(x->captured, x->wire_bytes),
-        "setup_packets", wire_count(x->captured, x->setup_packets), "overhead",
+        wire_count(wire, x->packets), "wire_bytes", wire_count(wire, x->wire_bytes),
+        "setup_packets", wire_count(wire, x->setup_packets), "overhead",
         overhead ? sf_jreal((double)x->wire_bytes / (double)x->payload_bytes, 4) : json_null(),
         "rtt_us", rtt);
 }
@@ -163,7 +182,13 @@ static void json_responders(json_t *o, const struct run *r)
     }
 }
 
-void report_json(const struct run *r)
+/* "complete", "incomplete" (it lost packets, or could not prove it lost none), or "none". */
+static const char *capture_state(const struct run *r)
+{
+    return r->wire_ok ? "complete" : r->wire_stopped ? "incomplete" : "none";
+}
+
+void report_json(FILE *out, const struct run *r)
 {
     json_t *fams = json_array(), *notes = json_array(), *o;
 
@@ -175,10 +200,13 @@ void report_json(const struct run *r)
     o = json_pack("{s:s,s:I,s:I,s:s,s:b,s:b}", "program", "sockfam compare", "count",
                   (json_int_t)r->o.count, "size", (json_int_t)r->o.size, "mode", r->o.mode,
                   "captured", r->wire_ok, "namespace", r->netns);
+    json_object_update_new(
+        o, json_pack("{s:s,s:o}", "capture", capture_state(r), "capture_lost",
+                     r->wire_stopped ? sf_juint(r->kernel_drops + r->not_kept) : json_null()));
     json_responders(o, r);
     json_object_update_new(o, json_pack("{s:b,s:o,s:o,s:o,s:o}", "contention", 1, "families", fams,
                                         "other_packets",
                                         r->wire_ok ? sf_juint(r->other_packets) : json_null(),
                                         "kernel_drops", sf_juint(r->kernel_drops), "notes", notes));
-    sf_jout_print(stdout, o);
+    sf_jout_print(out, o);
 }

@@ -36,6 +36,7 @@ static void client_result(struct run *r, int f)
         return;
     }
     ok = (s.have & need) == need;
+    res->socket = family_socket(fam, s.socket);
     res->sent = (unsigned long long)s.sent;
     res->answered = (unsigned long long)s.answered;
     res->payload_bytes = (unsigned long long)(s.bytes_sent + s.bytes_received);
@@ -131,8 +132,30 @@ static void wire_result(struct run *r)
             first[f] = i;
     }
     for (int f = 0; f < family_count; f++)
-        if (first[f] != SIZE_MAX && r->o.ladder)
+        if (first[f] != SIZE_MAX && r->o.ladder && r->wire_ok) /* a lost packet may be in it */
             draw(r, f, first[f]);
+}
+
+/* Why the capture lost packets, and what to do about it: a note each. */
+static void why_incomplete(struct run *r)
+{
+    const struct sf_wire_opts *b = &r->wire_bounds;
+
+    if (r->kernel_drops)
+        run_note(r,
+                 "wire: the kernel's %d MiB ring filled faster than it was read (a machine busy "
+                 "elsewhere?): run again, or with a lower --count or --size",
+                 b->buffer_bytes >> 20);
+    if (r->not_kept && !r->other_packets)
+        run_note(r,
+                 "wire: the capture holds %zu packets and %zu MiB at most, sized from --count "
+                 "and --size up to %zu MiB: a lower --count or --size fits",
+                 b->max_packets, b->max_bytes >> 20, (size_t)(HELD_MAX >> 20));
+    else if (r->not_kept)
+        run_note(r,
+                 "wire: the capture holds %zu packets and %zu MiB at most, sized from --count "
+                 "and --size, and %llu of those it kept belong to no family",
+                 b->max_packets, b->max_bytes >> 20, r->other_packets);
 }
 
 void run_tally(struct run *r)
@@ -146,6 +169,8 @@ void run_tally(struct run *r)
     for (int f = 0; f < family_count; f++)
         if (r->o.on[f] && r->r[f].status == ST_SKIPPED)
             run_note(r, "%s: skipped: %s", families[f].name, r->r[f].why);
-    if (r->wire_ok)
+    if (r->wire_stopped) /* complete, or what an incomplete capture kept */
         wire_result(r);
+    if (r->wire_stopped && !r->wire_ok)
+        why_incomplete(r);
 }

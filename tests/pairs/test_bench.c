@@ -199,3 +199,75 @@ Test(bench, usage_errors_exit_64)
         cr_expect(strstr(c.err, "(see sockfam bench --help)"), "%s", c.err);
     }
 }
+
+/*
+ * 15000 udp round trips as fast as they go: past udp-server's default
+ * 10000 replies a second to one source, which the bench's server does not
+ * have (--rate-limit 0), so the cell is measured, not failed on a reply
+ * that never came.
+ */
+Test(bench, udp_latency_not_throttled_by_the_rate_limit)
+{
+    struct proc c;
+    const char *argv[] = {"sockfam",    "bench",    "--json",     "-q",      "-c",
+                          "15000",      "--warmup", "0",          "--sizes", "64",
+                          "--families", "udp",      "--sections", "latency", NULL};
+
+    struct sf_json_val cells;
+
+    cr_assert_eq(proc_run(&c, WAIT_MS, argv), 0, "exit %d: %s", c.status, c.err);
+    cr_assert(get(c.out, "cells", &cells) && cells.type == SF_JSON_ARRAY, "%s", c.out);
+    cr_expect(has_cell(c.out, cells.count, "latency", "udp", 64), "%s", c.out);
+}
+
+/*
+ * --peers as an ordinary user: iputils ping refuses -i 0 to anyone but
+ * root, so the ping row is skipped saying so (not failed), and the run
+ * exits 0.
+ */
+Test(bench, peers_as_non_root_skip_ping_saying_why)
+{
+    struct proc c;
+    char sec[32], name[64], why[256], path[64];
+    struct sf_json_val cells;
+    int seen = 0;
+
+    if (access("/usr/bin/setpriv", X_OK) != 0)
+        cr_skip_test("setpriv (util-linux) is needed to drop privilege");
+    const char *argv[] = {"/usr/bin/setpriv",
+                          "--reuid=65534",
+                          "--regid=65534",
+                          "--clear-groups",
+                          "--inh-caps=-all",
+                          "--bounding-set=-all",
+                          proc_bin("sockfam"),
+                          "bench",
+                          "--json",
+                          "-q",
+                          "--peers",
+                          "-c",
+                          "10",
+                          "--warmup",
+                          "0",
+                          "--sizes",
+                          "64",
+                          "--families",
+                          "icmp",
+                          "--sections",
+                          "latency",
+                          NULL};
+    cr_assert_eq(proc_run(&c, WAIT_MS, argv), 0, "exit %d: %s\n%s", c.status, c.err, c.out);
+    cr_assert(get(c.out, "cells", &cells) && cells.type == SF_JSON_ARRAY, "%s", c.out);
+    for (size_t i = 0; i < cells.count; i++) {
+        str(c.out, i, "section", sec, sizeof(sec));
+        str(c.out, i, "name", name, sizeof(name));
+        if (strcmp(name, "ping") != 0)
+            continue;
+        seen = 1;
+        snprintf(path, sizeof(path), "cells.%zu.skipped", i);
+        cr_expect(is_true(c.out, path), "%s", c.out);
+        str(c.out, i, "why", why, sizeof(why));
+        cr_expect(strstr(why, "-i 0 to root only") && strstr(why, "2ms"), "%s", why);
+    }
+    cr_expect(seen, "no ping row: %s", c.out);
+}

@@ -1,6 +1,7 @@
 /*
  * The capture itself, in a private network namespace: ready before the
- * first packet, complete after the last, and loud when it lost anything
+ * first packet, complete after the last, frames whole, a ring that holds
+ * what it was sized for, and loud when it lost anything
  * (in the kernel's ring or past its own bounds); bad filters and
  * interfaces are named in the error.
  */
@@ -8,6 +9,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "capture.h"
@@ -45,45 +47,98 @@ static void udp_burst(const char *count, const char *bytes)
     cr_assert_eq(proc_signal_wait(&s.p, SIGTERM, WAIT_MS), 0, "%s", s.p.err);
 }
 
-static int holds_1500(const struct sf_wire *w, void *unused)
+static int holds_1000(const struct sf_wire *w, void *unused)
 {
     (void)unused;
-    return sf_wire_count(w) >= 1500;
+    return sf_wire_count(w) >= 1000;
 }
 
 /*
- * The 32 MiB ring has about 4050 slots, and on lo each datagram takes two
- * (its outgoing copy too): about 2000 datagrams fit unread.  Two bursts of
- * 1500, each of which fits even if the reader thread is never scheduled
- * during it: the first is read while the test only waits, so the second
- * fits too, and all 3000 are in the capture.
+ * The ring holds bytes, not slots: a 1400-byte datagram takes 1528 of a
+ * 256 KiB block, 171 a block, and a 3 MiB ring (12 blocks) about 2050 of
+ * them unread.  Two bursts of 1000, each of which fits even if the reader
+ * thread is never scheduled during it: the first is read while the test
+ * only waits, so the second fits too, and all 2000 are in the capture.
  */
 Test(capture_wire, reader_thread_empties_the_ring_between_bursts)
 {
-    struct sf_wire_opts o = {.filter = "udp"};
+    struct sf_wire_opts o = {.filter = "udp", .buffer_bytes = 3 << 20};
     struct sf_wire *w = open_or_skip(&o);
 
-    udp_burst("1500", "100");
-    cr_assert(capture_until(w, holds_1500, NULL, WAIT_MS), "the reader thread read %zu of 1500",
+    udp_burst("1000", "1400");
+    cr_assert(capture_until(w, holds_1000, NULL, WAIT_MS), "the reader thread read %zu of 1000",
               sf_wire_count(w));
-    udp_burst("1500", "100");
+    udp_burst("1000", "1400");
     capture_stop(w);
-    cr_expect_eq(sf_wire_count(w), 3000);
+    cr_expect_eq(sf_wire_count(w), 2000);
     cr_expect_eq(sf_wire_totals(w).kernel_drops, 0);
     sf_wire_close(w);
 }
 
-/* The same 3000 datagrams in one burst, nobody reading (manual): more than the ring holds. */
+/* 3000 of them in one burst, nobody reading (manual): more than the 3 MiB ring holds. */
 Test(capture_wire, one_burst_of_both_overflows_an_unread_ring)
 {
-    struct sf_wire_opts o = {.filter = "udp", .manual = 1};
+    struct sf_wire_opts o = {.filter = "udp", .buffer_bytes = 3 << 20, .manual = 1};
     struct sf_wire *w = open_or_skip(&o);
     struct sf_err err;
 
-    udp_burst("3000", "100");
+    udp_burst("3000", "1400");
     cr_expect_eq(sf_wire_stop(&err, w, sf_deadline_after_ms(WAIT_MS)), -1,
                  "an unread ring kept all 3000 datagrams: the bursts test proves nothing");
     cr_expect_gt(sf_wire_totals(w).kernel_drops, 0);
+    sf_wire_close(w);
+}
+
+/*
+ * A ring of sf_wire_ring_for() a run's frames holds the whole run with
+ * nobody reading (manual) until the stop: what lets sockfam compare lose
+ * nothing however late its reader thread is scheduled.  Frames are the
+ * datagram plus 42 bytes of Ethernet, IPv4 and UDP headers.
+ */
+Test(capture_wire, ring_sized_for_a_run_holds_it_unread)
+{
+    static const struct {
+        const char *count, *size;
+    } runs[] = {{"20000", "64"}, {"2000", "1400"}, {"200", "60000"}};
+
+    for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
+        unsigned long n = strtoul(runs[i].count, NULL, 10), size = strtoul(runs[i].size, NULL, 10);
+        struct sf_wire_opts o = {.filter = "udp",
+                                 .manual = 1,
+                                 .max_packets = n,
+                                 .max_bytes = n * (size + 42),
+                                 .buffer_bytes = (int)sf_wire_ring_for(n, n * (size + 42))};
+        struct sf_wire *w = open_or_skip(&o);
+        struct sf_err err;
+
+        udp_burst(runs[i].count, runs[i].size);
+        cr_expect_eq(sf_wire_stop(&err, w, sf_deadline_after_ms(WAIT_MS)), 0,
+                     "%s datagrams of %s bytes in a %d KiB ring: %s", runs[i].count, runs[i].size,
+                     o.buffer_bytes >> 10, err.msg);
+        cr_expect_eq(sf_wire_count(w), n, "%s of %s bytes", runs[i].count, runs[i].size);
+        sf_wire_close(w);
+    }
+}
+
+/* tcpdump's snaplen: a datagram of 20000 or 65000 bytes is captured whole, not cut at 8192. */
+Test(capture_wire, frames_captured_whole_up_to_lo_mtu)
+{
+    static const char *const sizes[] = {"20000", "65000"};
+    struct sf_wire_opts o = {.filter = "udp"};
+    struct sf_wire *w = open_or_skip(&o);
+
+    for (size_t i = 0; i < 2; i++)
+        udp_burst("1", sizes[i]);
+    capture_stop(w);
+    cr_assert_eq(sf_wire_count(w), 2, "%s", capture_ladder(w));
+    for (size_t i = 0; i < 2; i++) {
+        const struct sf_wire_rec *r = sf_wire_at(w, i);
+        unsigned long frame = strtoul(sizes[i], NULL, 10) + 42;
+        cr_expect_eq(r->wire_len, frame, "%s bytes: a frame of %u", sizes[i], r->wire_len);
+        cr_expect_eq(r->caplen, r->wire_len, "%s bytes: %u of %u captured", sizes[i], r->caplen,
+                     r->wire_len);
+        cr_expect(r->ok && r->pkt.payload_len == frame - 42, "%s", r->pkt.why);
+    }
     sf_wire_close(w);
 }
 

@@ -1,23 +1,35 @@
 /*
  * sockfam compare, end to end: every family's row in text and JSON, the
  * JSON consistent with the capture it writes (re-read by the decoder),
- * nothing left behind after SIGINT, and an unprivileged run that does what
- * it can and names the rest.
+ * a run of 30000 messages captured whole, a capture that lost packets
+ * saying so without failing a family, --pcap opened before the run,
+ * written whole or failing with 74, and `--pcap -` for tcpdump, the socket
+ * icmp-ping really used, nothing left
+ * behind after SIGINT, an unprivileged run that does what it can and
+ * names the rest, and sockfam's own --help.
  */
+#include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "io.h"
 #include "json.h"
+#include "netns.h"
 #include "proc.h"
 #include "wire.h"
 
@@ -97,6 +109,9 @@ Test(compare_wire, json_every_family_consistent_with_its_pcap)
     cr_expect_eq(get_num(c.out, "count"), 5);
     cr_expect_eq(get_num(c.out, "other_packets"), 0);
     cr_expect_eq(get_num(c.out, "kernel_drops"), 0);
+    get_str(c.out, "capture", buf, sizeof(buf));
+    cr_expect_str_eq(buf, "complete");
+    cr_expect_eq(get_num(c.out, "capture_lost"), 0);
     unsigned long long total = 0;
     for (int f = 0; f < NFAM; f++) {
         unsigned long long pk, bytes;
@@ -107,6 +122,10 @@ Test(compare_wire, json_every_family_consistent_with_its_pcap)
         get_str(c.out, FIELD("status"), buf, sizeof(buf));
         cr_expect_str_eq(buf, "ok", "%s: %s", names[f], c.out);
         get_str(c.out, FIELD("socket"), buf, sizeof(buf));
+        if (strcmp(names[f], "icmp") == 0) /* what icmp-ping says it used, never the guess */
+            cr_expect(strcmp(buf, "AF_INET SOCK_RAW IPPROTO_ICMP") == 0 ||
+                          strcmp(buf, "AF_INET SOCK_DGRAM IPPROTO_ICMP") == 0,
+                      "icmp: %s", buf);
         get_str(c.out, FIELD("setup"), buf, sizeof(buf));
         get_str(c.out, FIELD("delivery"), buf, sizeof(buf));
         cr_expect_eq(get_num(c.out, FIELD("sent")), 5, "%s", names[f]);
@@ -347,4 +366,420 @@ Test(compare_wire, failed_family_named_others_still_run)
     cr_expect_null(strstr(c.err, "clients done"), "a progress line without a terminal: %s", c.err);
     cr_expect_eq(rmdir(deep), 0, "the run left something in %s", deep);
     rmdir(base);
+}
+
+/* Every family's status in compare's JSON is "ok", with count messages answered. */
+static void all_ok(const char *json, int n, double count)
+{
+    char path[64], buf[256];
+
+    for (int f = 0; f < n; f++) {
+        snprintf(path, sizeof(path), "families.%d.status", f);
+        get_str(json, path, buf, sizeof(buf));
+        cr_expect_str_eq(buf, "ok", "family %d: %s", f, json);
+        snprintf(path, sizeof(path), "families.%d.answered", f);
+        cr_expect_eq(get_num(json, path), count, "family %d", f);
+    }
+}
+
+/*
+ * 30000 messages per family, all at once: some 240000 frames, past the
+ * 100000 the capture used to hold, kept whole with none lost to the
+ * kernel's ring; udp answered in full (its server runs with
+ * --rate-limit 0: no throttling at 10000 replies a second).
+ */
+Test(compare_wire, count_30000_captured_whole)
+{
+    struct proc c;
+    char path[64];
+
+    need_root();
+    const char *argv[] = {"sockfam", "compare", "-c", "30000", "--json", "--no-ladder", NULL};
+    cr_assert_eq(proc_run(&c, WAIT_MS, argv), 0, "%s\n%s", c.out, c.err);
+    get_str(c.out, "capture", path, sizeof(path));
+    cr_expect_str_eq(path, "complete", "%s", c.out);
+    cr_expect_eq(get_num(c.out, "capture_lost"), 0);
+    all_ok(c.out, NFAM, 30000);
+    for (int f = 0; f < NFAM; f++) {
+        snprintf(path, sizeof(path), "families.%d.packets", f);
+        double packets = get_num(c.out, path);
+        if (strncmp(names[f], "unix", 4) == 0)
+            cr_expect_eq(packets, 0);
+        else if (is_tcp(names[f]))
+            cr_expect_geq(packets, 60000, "%s", names[f]);
+        else
+            cr_expect_eq(packets, 60000, "%s: one frame per message each way", names[f]);
+    }
+}
+
+/*
+ * udp alone runs faster than 10000 round trips a second, udp-server's
+ * default limit per source; compare's own server has no limit, so every
+ * message is answered at once (throttled, one reply went missing and the
+ * client waited out its deadline).
+ */
+Test(compare_wire, udp_alone_not_throttled_by_the_rate_limit)
+{
+    struct proc c;
+
+    const char *argv[] = {"sockfam", "compare", "--families",  "udp", "-c",
+                          "30000",   "--json",  "--no-ladder", NULL};
+    int64_t t0 = sf_now_ns();
+    cr_assert_eq(proc_run(&c, WAIT_MS, argv), 0, "%s\n%s", c.out, c.err);
+    all_ok(c.out, 1, 30000);
+    cr_expect_lt(sf_now_ns() - t0, 5000000000ll, "no reply waited out the client's 5 s deadline");
+}
+
+/* compare -s 20000 --pcap: frames of 20042 bytes and more, each captured whole. */
+Test(compare_wire, pcap_holds_large_frames_whole)
+{
+    char dir[] = "/tmp/sockfam-cmp-XXXXXX", pcap[128];
+    struct sf_err err;
+    struct proc c;
+    size_t big = 0;
+
+    need_root();
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(pcap, sizeof(pcap), "%s/run.pcap", dir);
+    const char *argv[] = {"sockfam", "compare", "--families", "tcp,udp", "-c", "2",
+                          "-s",      "20000",   "-q",         "--pcap",  pcap, NULL};
+    cr_assert_eq(proc_run(&c, WAIT_MS, argv), 0, "%s\n%s", c.out, c.err);
+    struct sf_wire *w = sf_wire_read_file(&err, pcap);
+    cr_assert_not_null(w, "%s", err.msg);
+    for (size_t i = 0; i < sf_wire_count(w); i++) {
+        const struct sf_wire_rec *r = sf_wire_at(w, i);
+        cr_expect_eq(r->caplen, r->wire_len, "frame %zu: %u of %u bytes", i, r->caplen,
+                     r->wire_len);
+        big += r->wire_len >= 20042;
+    }
+    cr_expect_geq(big, 8, "each message and reply of 20000 bytes or more: %zu", big);
+    sf_wire_close(w);
+    unlink(pcap);
+    rmdir(dir);
+}
+
+/* Send n datagrams of size bytes from a socket in the network namespace of pid, to port 9. */
+static void flood_in_netns(pid_t pid, int n, size_t size)
+{
+    char path[64];
+    struct sockaddr_in to = {
+        .sin_family = AF_INET, .sin_port = htons(9), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    char *buf = calloc(1, size);
+
+    snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+    int ns = open(path, O_RDONLY | O_CLOEXEC);
+    cr_assert_geq(ns, 0, "%s: %s", path, strerror(errno));
+    cr_assert_eq(setns(ns, CLONE_NEWNET), 0, "setns: %s", strerror(errno));
+    close(ns);
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    cr_assert_geq(fd, 0);
+    for (int i = 0; i < n; i++)
+        cr_assert_eq(sendto(fd, buf, size, 0, (struct sockaddr *)&to, sizeof(to)), (ssize_t)size,
+                     "%s", strerror(errno));
+    close(fd);
+    free(buf);
+}
+
+/*
+ * Run compare (argv) so that its capture loses packets: it is stopped
+ * (SIGSTOP: its reader thread too) once the capture runs, and 60 MB of
+ * datagrams go through its lo meanwhile, more than its 32 MiB ring holds.
+ * Its exit status; its output in c.
+ */
+static int run_losing_packets(struct proc *c, const char *const argv[])
+{
+    char runtime[] = "/tmp/sockfam-rt-XXXXXX", entry[256];
+    int64_t deadline = sf_deadline_after_ms(WAIT_MS);
+    int ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK), rc;
+
+    cr_assert_not_null(mkdtemp(runtime));
+    cr_assert_eq(setenv("XDG_RUNTIME_DIR", runtime, 1), 0);
+    cr_assert_geq(ino, 0);
+    cr_assert_geq(inotify_add_watch(ino, runtime, IN_CREATE), 0);
+    cr_assert_eq(proc_start(c, argv), 0);
+    /* The private directory is made after the capture starts, before any server. */
+    cr_assert(wait_entry(ino, runtime, entry, sizeof(entry), deadline), "no run directory");
+    cr_assert_eq(kill(c->pid, SIGSTOP), 0);
+    flood_in_netns(c->pid, 1000, 60000);
+    cr_assert_eq(kill(c->pid, SIGCONT), 0);
+    rc = proc_wait_exit(c, WAIT_MS);
+    cr_expect_eq(rmdir(runtime), 0, "%s is not empty", runtime);
+    close(ino);
+    return rc;
+}
+
+/*
+ * A capture that lost packets while every family succeeded: the exit is
+ * 75, not 1; the message says the capture is incomplete and names no
+ * family as failed; the wire cells show what was kept as ">=N" and the
+ * notes say why.  The JSON says "capture": "incomplete" with the count,
+ * and leaves the wire figures null.
+ */
+Test(compare_wire, lost_packets_say_so_without_failing_a_family)
+{
+    struct proc c;
+    char buf[64];
+
+    need_root();
+    const char *text[] = {"sockfam", "compare", "--families",  "udp,unix-stream",
+                          "-c",      "3000",    "--no-ladder", NULL};
+    cr_assert_eq(run_losing_packets(&c, text), 75, "%s\n%s", c.out, c.err);
+    cr_expect(strstr(c.err, "the capture is incomplete (") &&
+                  strstr(c.err, "every family's own result stands"),
+              "%s", c.err);
+    cr_expect_null(strstr(c.err, "failed"), "%s", c.err);
+    cr_expect_null(strstr(c.out, "FAILED"), "%s", c.out);
+    cr_expect(strstr(c.out, "private network namespace, incomplete (see the notes)"), "%s", c.out);
+    const char *row = strstr(c.out, "\nudp ");
+    cr_assert_not_null(row, "%s", c.out);
+    size_t len = strcspn(row + 1, "\n");
+    const char *counts = memmem(row, len, "  3000  3000 ", 13);
+    cr_assert_not_null(counts, "%.*s", (int)len, row);
+    int mine = 0; /* packets, wire B, overhead: each at least what was kept */
+    for (const char *p = counts; (p = memmem(p, (size_t)(row + len - p), " >=", 3)); p += 3)
+        mine++;
+    cr_expect_eq(mine, 3, "%.*s", (int)len, row);
+    cr_expect(strstr(c.out, "unix-stream") && strstr(c.out, "0 (local)"), "%s", c.out);
+    cr_expect(strstr(c.out, "packets lost") && strstr(c.out, "dropped by the kernel"), "%s", c.out);
+    cr_expect(strstr(c.out, "wire: the kernel's 32 MiB ring filled faster than it was read"), "%s",
+              c.out);
+
+    const char *json[] = {"sockfam", "compare", "--families", "udp", "-c", "3000", "--json", NULL};
+    cr_assert_eq(run_losing_packets(&c, json), 75, "%s\n%s", c.out, c.err);
+    get_str(c.out, "capture", buf, sizeof(buf));
+    cr_expect_str_eq(buf, "incomplete", "%s", c.out);
+    cr_expect_gt(get_num(c.out, "capture_lost"), 0, "%s", c.out);
+    cr_expect_gt(get_num(c.out, "kernel_drops"), 0, "%s", c.out);
+    all_ok(c.out, 1, 3000);
+    struct sf_json_val v;
+    cr_assert_eq(sf_json_get(c.out, strlen(c.out), "families.0.packets", &v), 1);
+    cr_expect_eq(v.type, SF_JSON_NULL, "a figure from an incomplete capture: %s", c.out);
+}
+
+/* A --pcap path that cannot be created fails at once: exit 73, one line, no run, no table. */
+Test(compare_wire, pcap_bad_path_fails_before_the_run)
+{
+    char dir[] = "/tmp/sockfam-cmp-XXXXXX", missing[160];
+
+    need_root();
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(missing, sizeof(missing), "%s/no/such/dir/run.pcap", dir);
+    const char *const paths[] = {missing, dir}; /* ENOENT; a directory, EISDIR */
+    for (size_t i = 0; i < 2; i++) {
+        struct proc c;
+        const char *argv[] = {"sockfam", "compare", "-c", "100000", "--pcap", paths[i], NULL};
+        int64_t t0 = sf_now_ns();
+        cr_expect_eq(proc_run(&c, WAIT_MS, argv), 73, "%s: %s", paths[i], c.err);
+        cr_expect(strstr(c.err, "sockfam: compare: --pcap(") && strstr(c.err, paths[i]), "%s",
+                  c.err);
+        cr_expect_eq(strchr(c.err, '\n'), c.err + strlen(c.err) - 1, "one line: %s", c.err);
+        cr_expect_eq(c.out_len, 0, "a table: %s", c.out);
+        cr_expect_lt(sf_now_ns() - t0, 2000000000ll, "-c 100000 ran before the path was tried");
+    }
+    cr_expect_eq(rmdir(dir), 0, "something was left in %s", dir);
+}
+
+/* A --pcap file that exists is replaced whole by the capture, not written over in part. */
+Test(compare_wire, pcap_existing_file_replaced_whole)
+{
+    char dir[] = "/tmp/sockfam-cmp-XXXXXX", pcap[128], junk[65536];
+    struct sf_err err;
+    struct proc c;
+
+    need_root();
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(pcap, sizeof(pcap), "%s/run.pcap", dir);
+    memset(junk, 'x', sizeof(junk));
+    FILE *f = fopen(pcap, "w");
+    cr_assert_not_null(f);
+    for (int i = 0; i < 16; i++) /* 1 MiB: more than the capture */
+        cr_assert_eq(fwrite(junk, 1, sizeof(junk), f), sizeof(junk));
+    cr_assert_eq(fclose(f), 0);
+    const char *argv[] = {"sockfam", "compare", "--families", "udp", "-c",
+                          "2",       "-q",      "--pcap",     pcap,  NULL};
+    cr_assert_eq(proc_run(&c, WAIT_MS, argv), 0, "%s", c.err);
+    struct sf_wire *w = sf_wire_read_file(&err, pcap);
+    cr_assert_not_null(w, "%s", err.msg);
+    cr_expect_eq(sf_wire_count(w), 4, "two messages, two replies");
+    sf_wire_close(w);
+    unlink(pcap);
+    rmdir(dir);
+}
+
+/* A capture that cannot be written (a full disk): 74, the reason, the table still printed. */
+Test(compare_wire, pcap_write_failure_exits_74)
+{
+    struct proc c;
+
+    need_root();
+    const char *argv[] = {"sockfam", "compare", "--families", "udp",       "-c",
+                          "2",       "-q",      "--pcap",     "/dev/full", NULL};
+    cr_assert_eq(proc_run(&c, WAIT_MS, argv), 74, "%s", c.err);
+    cr_expect(strstr(c.err, "write capture(/dev/full): No space left on device"), "%s", c.err);
+    cr_expect(strstr(c.out, "\nudp "), "the families' results stand: %s", c.out);
+    cr_expect_null(strstr(c.err, "udp failed"), "%s", c.err);
+}
+
+/* Ctrl-C during a run with --pcap: no capture is written, and the file it created is removed. */
+Test(compare_wire, sigint_removes_the_pcap_file_it_created)
+{
+    char dir[] = "/tmp/sockfam-cmp-XXXXXX", pcap[128], entry[256];
+    int64_t deadline = sf_deadline_after_ms(WAIT_MS);
+    struct proc c;
+
+    need_root();
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(pcap, sizeof(pcap), "%s/run.pcap", dir);
+    int ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+    cr_assert_geq(ino, 0);
+    cr_assert_geq(inotify_add_watch(ino, dir, IN_CREATE), 0);
+    const char *argv[] = {"sockfam", "compare", "--families", "tcp", "-c",
+                          "100000",  "-q",      "--pcap",     pcap,  NULL};
+    cr_assert_eq(proc_start(&c, argv), 0);
+    cr_assert(wait_entry(ino, dir, entry, sizeof(entry), deadline), "no %s", pcap);
+    cr_assert_eq(proc_signal_wait(&c, SIGINT, WAIT_MS), 130, "%s", c.err);
+    cr_expect_eq(access(pcap, F_OK), -1, "%s is still there", pcap);
+    cr_expect_eq(rmdir(dir), 0);
+    close(ino);
+}
+
+/* The pipeline: the capture on stdout for tcpdump, the table on stderr. */
+Test(compare_wire, pcap_dash_pipes_into_tcpdump_table_on_stderr)
+{
+    struct proc c;
+
+    need_root();
+    if (access("/usr/bin/tcpdump", X_OK) != 0)
+        cr_skip_test("tcpdump is needed (apt-get install tcpdump)");
+    const char *argv[] = {"/bin/bash", "-c",
+                          "set -o pipefail; \"$0\" compare --families udp,unix-dgram -c 3 --pcap - "
+                          "| /usr/bin/tcpdump -nr -",
+                          proc_bin("sockfam"), NULL};
+    cr_assert_eq(proc_run(&c, WAIT_MS, argv), 0, "%s\n%s", c.out, c.err);
+    int udp = 0;
+    for (const char *p = c.out; (p = strstr(p, "UDP, length 64")); p++)
+        udp++;
+    cr_expect_eq(udp, 3, "three 64-byte messages (and three replies of 71): %s", c.out);
+    cr_expect(strstr(c.out, "UDP, length 71"), "%s", c.out);
+    cr_expect_null(strstr(c.out, "sockfam compare:"), "the table in the capture: %s", c.out);
+    cr_expect(strstr(c.err, "sockfam compare: 3 messages") && strstr(c.err, "\nunix-dgram "), "%s",
+              c.err);
+    cr_expect(strstr(c.err, "reading from file -"), "tcpdump read the capture: %s", c.err);
+}
+
+/* The same with --json: the object on stderr, the capture (starting with its magic) on stdout. */
+Test(compare_wire, pcap_dash_json_on_stderr)
+{
+    struct proc c;
+
+    need_root();
+    const char *argv[] = {"sockfam", "compare", "--families", "udp", "-c",
+                          "2",       "--json",  "--pcap",     "-",   NULL};
+    cr_assert_eq(proc_run(&c, WAIT_MS, argv), 0, "%s", c.err);
+    const uint8_t magic[] = {0xd4, 0xc3, 0xb2, 0xa1}; /* classic .pcap, little-endian */
+    cr_assert_geq(c.out_len, 24 + 4 * (16 + 42));
+    cr_expect_eq(memcmp(c.out, magic, 4), 0, "stdout is no capture");
+    const char *json = strstr(c.err, "{\"program\":\"sockfam compare\"");
+    cr_assert_not_null(json, "%s", c.err);
+    cr_expect_eq(sf_json_check(json, strcspn(json, "\n"), NULL), 0, "%s", json);
+}
+
+/* `--pcap -` with a terminal on stdout: a usage error rather than binary on the screen. */
+Test(compare_wire, pcap_dash_to_a_terminal_is_a_usage_error)
+{
+    int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC), errp[2];
+    char err[512] = "";
+
+    cr_assert_geq(master, 0);
+    cr_assert_eq(grantpt(master), 0);
+    cr_assert_eq(unlockpt(master), 0);
+    cr_assert_eq(pipe2(errp, O_CLOEXEC), 0);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        int tty = open(ptsname(master), O_RDWR | O_NOCTTY);
+        if (tty < 0 || dup2(tty, STDOUT_FILENO) < 0 || dup2(errp[1], STDERR_FILENO) < 0)
+            _exit(127);
+        execl(proc_bin("sockfam"), "sockfam", "compare", "--pcap", "-", (char *)NULL);
+        _exit(127);
+    }
+    close(errp[1]);
+    struct pollfd pf = {.fd = errp[0], .events = POLLIN};
+    size_t n = 0;
+    for (ssize_t k = 1; k > 0 && n < sizeof(err) - 1 && poll(&pf, 1, WAIT_MS) > 0;)
+        if ((k = read(errp[0], err + n, sizeof(err) - 1 - n)) > 0)
+            n += (size_t)k;
+    int status = 0;
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 64, "status %d: %s", status, err);
+    cr_expect(strstr(err, "--pcap -: standard output is a terminal"), "%s", err);
+    close(errp[0]);
+    close(master);
+}
+
+/*
+ * Where icmp-ping may not open a raw socket (no CAP_NET_RAW) but
+ * net.ipv4.ping_group_range lets it open the ICMP datagram socket (here
+ * in this test's own namespace, for everyone), the icmp row names the
+ * socket it used, not SOCK_RAW.
+ */
+Test(compare_wire, icmp_row_names_the_datagram_socket_it_used)
+{
+    struct sf_err err;
+    struct proc c;
+    char buf[128];
+
+    need_root();
+    if (access("/usr/bin/setpriv", X_OK) != 0)
+        cr_skip_test("setpriv (util-linux) is needed to drop privilege");
+    private_netns();
+    cr_assert_eq(sf_sysctl_write(&err, "/proc/sys/net/ipv4/ping_group_range", "0 2147483647"), 0,
+                 "%s", err.msg);
+    const char *argv[] = {"/usr/bin/setpriv",
+                          "--reuid=65534",
+                          "--regid=65534",
+                          "--clear-groups",
+                          "--inh-caps=-all",
+                          "--bounding-set=-all",
+                          proc_bin("sockfam"),
+                          "compare",
+                          "--families",
+                          "icmp",
+                          "-c",
+                          "3",
+                          "--json",
+                          NULL};
+    cr_assert_eq(proc_run(&c, WAIT_MS, argv), 0, "%s\n%s", c.out, c.err);
+    get_str(c.out, "families.0.status", buf, sizeof(buf));
+    cr_expect_str_eq(buf, "ok", "%s", c.out);
+    get_str(c.out, "families.0.socket", buf, sizeof(buf));
+    cr_expect_str_eq(buf, "AF_INET SOCK_DGRAM IPPROTO_ICMP", "%s", c.out);
+    cr_expect_eq(get_num(c.out, "families.0.answered"), 3);
+}
+
+/* sockfam --help, -h and help list the commands; help CMD is that command's help. */
+Test(compare_wire, help_lists_commands_help_cmd_is_its_help)
+{
+    static const struct {
+        const char *argv[4];
+        const char *first, *also;
+    } rows[] = {
+        {{"sockfam", "--help", NULL}, "Usage: sockfam COMMAND [OPTIONS]", "\n  bench    "},
+        {{"sockfam", "-h", NULL}, "Usage: sockfam COMMAND [OPTIONS]", "\n  compare  "},
+        {{"sockfam", "help", NULL}, "Usage: sockfam COMMAND [OPTIONS]", "sockfam help COMMAND"},
+        {{"sockfam", "help", "compare", NULL}, "Usage: sockfam compare [OPTIONS]", "--pcap FILE"},
+        {{"sockfam", "help", "bench", NULL}, "Usage: sockfam bench [OPTIONS]", "--placement P"},
+        {{"sockfam", "compare", "--help", NULL}, "Usage: sockfam compare [OPTIONS]", "--families"},
+    };
+    struct proc c;
+
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        cr_expect_eq(proc_run(&c, WAIT_MS, rows[i].argv), 0, "row %zu: %s", i, c.err);
+        cr_expect_eq(strncmp(c.out, rows[i].first, strlen(rows[i].first)), 0, "row %zu: %s", i,
+                     c.out);
+        cr_expect(strstr(c.out, rows[i].also), "row %zu: %s", i, c.out);
+    }
+    const char *bad[] = {"sockfam", "help", "frobnicate", NULL};
+    cr_expect_eq(proc_run(&c, WAIT_MS, bad), 64, "%s", c.err);
+    cr_expect(strstr(c.err, "unknown command 'frobnicate'"), "%s", c.err);
 }
