@@ -239,7 +239,7 @@ const char *const *family_server_argv(const struct family *f, const struct fam_a
 
     put(v, &n, f->server);
     if (f->line == LINE_PING) {
-        put(v, &n, "-4"); /* the runner's clients ping 127.0.0.1 */
+        put(v, &n, a->v6 ? "-6" : "-4"); /* the family the runner's clients ping */
     } else {
         /* Quiet, and reading 64 KiB at once: no runner sends a larger message. */
         put(v, &n, "--mode"), put(v, &n, a->mode), put(v, &n, "-q");
@@ -250,6 +250,9 @@ const char *const *family_server_argv(const struct family *f, const struct fam_a
         put_flags(f->server_flags, v, &n);
         if (f->line == LINE_LOCAL)
             put(v, &n, "--bind"), put(v, &n, a->path);
+        else if (a->host)
+            put(v, &n, a->v6 ? "-6" : "-4"), put(v, &n, "--bind"), put(v, &n, a->host),
+                put(v, &n, "-p"), put(v, &n, "0");
         else
             put(v, &n, "-4"), put(v, &n, "-p"), put(v, &n, "0");
     }
@@ -270,7 +273,7 @@ const char *const *family_client_argv(const struct family *f, const struct fam_a
         put(v, &n, "-i"), put(v, &n, "0"); /* the next request as soon as the reply comes */
         if (a->wait)
             put(v, &n, "-W"), put(v, &n, a->wait);
-        put(v, &n, "127.0.0.1");
+        put(v, &n, a->host ? a->host : "127.0.0.1");
         v->v[n] = NULL;
         return v->v;
     }
@@ -286,7 +289,7 @@ const char *const *family_client_argv(const struct family *f, const struct fam_a
         put(v, &n, a->path);
     } else {
         put_num(v, &n, 3, "-p", a->port);
-        put(v, &n, "127.0.0.1");
+        put(v, &n, a->host ? a->host : "127.0.0.1");
     }
     v->v[n] = NULL;
     return v->v;

@@ -123,6 +123,8 @@ struct fam_args {
     int backlog;         /* server: --backlog N; 0: its default */
     const char *path;    /* LINE_LOCAL: the socket file or @name the server listens on */
     int port;            /* LINE_INET: the server's port, from its readiness line */
+    const char *host;    /* LINE_INET, LINE_PING: the server's address; NULL: 127.0.0.1 */
+    int v6;              /* LINE_INET, LINE_PING: host is IPv6 */
 };
 
 /* An argv built from a row and its arguments, with room for the numbers it holds. */

@@ -114,7 +114,8 @@ static int run(struct run *r)
     if (run_prepare(&err, r) < 0) {
         sf_cli_warn("setting up: %s", err.msg);
         run_cleanup(r);
-        return EX_OSERR;
+        /* The lab's refusals have their codes: 77 not root, 69 a tool or a module missing. */
+        return r->o.lab ? sf_err_exit_code(&err) : EX_OSERR;
     }
     if (r->o.pcap && !r->wire) {
         sf_cli_warn("--pcap %s: nothing can be captured here (%s)", r->o.pcap, r->notes[0]);
@@ -165,6 +166,7 @@ int compare_main(int argc, char **argv)
     for (int f = 0; f < family_count; f++)
         free(r->r[f].ladder);
     sf_wire_close(r->wire);
+    sf_wire_close(r->wire_far);
     free(r);
     return rc;
 }

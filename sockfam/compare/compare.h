@@ -19,6 +19,7 @@
 #include <stdio.h>
 
 #include "family.h"
+#include "netlab.h"
 #include "task.h"
 #include "wire.h"
 
@@ -31,7 +32,10 @@ struct opts {
     const char *mode; /* "echo" or "mirror" */
     const char *pcap; /* write the whole capture here, or NULL */
     int json, ladder, quiet, progress;
-    char bin_dir[4096]; /* where tcp-server and the others are */
+    char bin_dir[4096];       /* where tcp-server and the others are */
+    int lab, lab_asked, v6;   /* --link lab; a lab option was given; -6 */
+    int verbose;              /* -v: the lab's commands */
+    struct sf_lab_opts lab_o; /* the lab's link and impairments */
 };
 
 enum status { ST_OFF, ST_OK, ST_FAILED, ST_SKIPPED };
@@ -44,6 +48,9 @@ struct result {
     int have_rtt;
     double p50_us, p99_us;
     int captured; /* the wire cells hold figures (lower bounds when the capture lost some) */
+    /* --link lab: packets seen on the sender's side of the router and not on the other
+     * (up: client to server), and data segments sent again (a sequence start seen before). */
+    unsigned long long lost_up, lost_down, resent;
     unsigned long long packets, wire_bytes, setup_packets;
     char *ladder; /* the first exchange, or NULL */
 };
@@ -72,6 +79,10 @@ struct run {
     int interrupted;                 /* SIGINT or SIGTERM came */
     unsigned long long other_packets, kernel_drops, not_kept;
     int signal_fd;
+    struct sf_lab *lab;       /* --link lab, or NULL (and NULL again once torn down) */
+    char lab_cc[16];          /* its TCP congestion control, for the report */
+    struct sf_wire *wire_far; /* --link lab: the capture on the router's server side (r1);
+                                 r->wire is its client side (r0) */
 };
 
 /* The command: argv[0] is "compare"; the exit code. */
@@ -86,6 +97,16 @@ void run_start(struct run *r);
 void run_wait(struct run *r);
 void run_finish(struct run *r);
 void run_cleanup(struct run *r);
+
+/* link.c: --link lab, the lab and its second capture (fleet.c and tally.c call it). */
+int link_up(struct sf_err *err, struct run *r, const struct sf_wire_opts *bounds);
+int link_netns(const struct run *r, int server); /* a child's namespace, -1: ours */
+int link_silence(struct run *r, const char *sysctl);
+void link_stop(struct run *r);
+void link_tally(struct run *r, int (*owner)(const struct run *, const struct sf_pkt *));
+void link_describe(FILE *out, const struct run *r);
+void link_json(void *obj, const struct run *r); /* obj: a json_t * of the run */
+void link_down(struct run *r);
 
 /* tally.c: what the capture says about each family, and the ladders. */
 void run_tally(struct run *r);

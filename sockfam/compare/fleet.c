@@ -168,9 +168,24 @@ static void wire_setup(struct run *r)
 static void silence_kernel(struct run *r)
 {
     for (int f = 0; f < family_count; f++)
-        if (r->o.on[f] && families[f].kernel_off && r->netns &&
-            sf_sysctl_write(NULL, families[f].kernel_off, "1") == 0)
+        if (r->o.on[f] && families[f].kernel_off &&
+            ((r->lab && link_silence(r, families[f].kernel_off) == 0) ||
+             (r->netns && sf_sysctl_write(NULL, families[f].kernel_off, "1") == 0)))
             r->responder[f] = 1;
+}
+
+/* --link lab: the lab instead of the private namespace; the unix families stay home. */
+static int lab_setup(struct sf_err *err, struct run *r)
+{
+    struct sf_wire_opts o = {0};
+
+    wire_bounds(r, &o);
+    if (link_up(err, r, &o) < 0)
+        return -1;
+    for (int f = 0; f < family_count; f++)
+        if (r->o.on[f] && families[f].line == LINE_LOCAL)
+            run_result(r, f, ST_SKIPPED, "local only: AF_UNIX cannot cross a link");
+    return 0;
 }
 
 int run_prepare(struct sf_err *err, struct run *r)
@@ -179,7 +194,10 @@ int run_prepare(struct sf_err *err, struct run *r)
     r->dir_fd = -1;
     if (children_user(err, r) < 0)
         return -1;
-    wire_setup(r);
+    if (r->o.lab && lab_setup(err, r) < 0)
+        return -1;
+    if (!r->o.lab)
+        wire_setup(r);
     if (private_dir(err, r) < 0)
         return -1;
     silence_kernel(r);
@@ -199,12 +217,17 @@ static void arguments(struct run *r, int f)
 
     if (fam->line == LINE_LOCAL)
         snprintf(r->path[f], sizeof(r->path[f]), "%s/%s.sock", r->dir, fam->name);
-    r->args[f] = (struct fam_args){.mode = r->o.mode,
-                                   .count = r->o.count,
-                                   .size = r->o.size,
-                                   .warmup = -1,
-                                   .wait = CLIENT_TIMEOUT,
-                                   .path = r->path[f]};
+    r->args[f] = (struct fam_args){
+        .mode = r->o.mode,
+        .count = r->o.count,
+        .size = r->o.size,
+        .warmup = -1,
+        /* In the lab a lost datagram costs the wait: 1 s does (TCP's own retries need more). */
+        .wait = r->o.lab && !family_handshake(fam) ? "1" : CLIENT_TIMEOUT,
+        .path = r->path[f],
+        /* In the lab the server listens on its own address there. */
+        .host = r->lab ? sf_lab_addr(SF_LAB_SERVER, r->o.v6) : NULL,
+        .v6 = r->lab && r->o.v6};
 }
 
 static void start_server(struct run *r, int f)
@@ -213,8 +236,8 @@ static void start_server(struct run *r, int f)
     struct sf_spawn_user u;
     struct sf_err err;
 
-    if (sf_task_start_as(&err, &r->server[f], r->o.bin_dir,
-                         family_server_argv(&families[f], &r->args[f], &v),
+    if (sf_task_start_in(&err, &r->server[f], r->o.bin_dir,
+                         family_server_argv(&families[f], &r->args[f], &v), link_netns(r, 1),
                          child_user(r, f, &u)) < 0)
         run_result(r, f, ST_FAILED, "%s", err.msg);
 }
@@ -302,8 +325,8 @@ static void start_client(struct run *r, int f)
     struct sf_spawn_user u;
     struct sf_err err;
 
-    if (sf_task_start_as(&err, &r->client[f], r->o.bin_dir,
-                         family_client_argv(&families[f], &r->args[f], &v),
+    if (sf_task_start_in(&err, &r->client[f], r->o.bin_dir,
+                         family_client_argv(&families[f], &r->args[f], &v), link_netns(r, 0),
                          child_user(r, f, &u)) < 0)
         run_result(r, f, ST_FAILED, "%s", err.msg);
 }
@@ -392,6 +415,7 @@ void run_finish(struct run *r)
     if (!r->wire_ok)
         run_note(r, "wire: the capture is incomplete, so its cells show what it kept (>=): %s",
                  err.msg);
+    link_stop(r);
 }
 
 /*
@@ -431,4 +455,5 @@ void run_cleanup(struct run *r)
     if (r->dir[0])
         rmdir(r->dir);
     r->dir[0] = '\0';
+    link_down(r); /* the children are gone: the namespaces go with everything in them */
 }

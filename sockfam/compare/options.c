@@ -4,6 +4,7 @@
  * table, so a new row shows up in --help without an edit here.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -15,7 +16,20 @@
 #define SUMMARY_WIDTH 88  /* the help's paragraphs are filled to this column */
 #define FAMILIES_FIRST 52 /* the --families help's first line, beside the option */
 
-enum { OPT_FAMILIES = SF_OPT_LONG, OPT_JSON, OPT_PCAP, OPT_NO_LADDER };
+enum {
+    OPT_FAMILIES = SF_OPT_LONG,
+    OPT_JSON,
+    OPT_PCAP,
+    OPT_NO_LADDER,
+    OPT_LINK,
+    OPT_LOSS,
+    OPT_LOSS_DIR,
+    OPT_DUP,
+    OPT_RATE,
+    OPT_MTU,
+    OPT_DELAY,
+    OPT_CC,
+};
 
 static char families_help[512], summary[1024];
 
@@ -31,6 +45,18 @@ static struct sf_opt compare_opts[] = {
      "before the run; - for stdout, the table then on stderr"},
     {"no-ladder", OPT_NO_LADDER, NULL, "leave out the ladder diagrams"},
     {"quiet", 'q', NULL, "no progress line and no ladders: the table and notes only"},
+    {"link", OPT_LINK, "lo|lab",
+     "lo: loopback, in a private namespace (default); lab: a real link, client\n"
+     "and server namespaces joined through a router (veth, MTU 1500)"},
+    {"ipv6", '6', NULL, "lab: the IP families over IPv6"},
+    {"loss", OPT_LOSS, "P%|every:N", "lab: the router drops P% of packets, or every Nth"},
+    {"loss-dir", OPT_LOSS_DIR, "DIR", "lab: up (to the server), down or both (default: both)"},
+    {"dup", OPT_DUP, "P%", "lab: the router duplicates P% of packets"},
+    {"rate", OPT_RATE, "RATE", "lab: a bottleneck each way (tbf, e.g. 10mbit)"},
+    {"mtu", OPT_MTU, "N", "lab: a narrow hop after the router (path MTU N, 576-1500)"},
+    {"delay", OPT_DELAY, "MS", "lab: a delay each way (netem, where the kernel has it)"},
+    {"cc", OPT_CC, "NAME", "lab: TCP congestion control in both ends (default: cubic)"},
+    {"verbose", 'v', NULL, "lab: print every command that builds it, and how long it took"},
 };
 
 static const struct sf_cmd compare_cmd = {
@@ -92,6 +118,72 @@ static void help_texts(void)
     fill(text, FAMILIES_FIRST, 0, families_help, sizeof(families_help));
 }
 
+/* A percentage, 0-100 with decimals: "5%", "0.5%". */
+static double percent(const char *what, const char *arg)
+{
+    char *end;
+    double v = strtod(arg, &end);
+
+    if (end == arg || strcmp(end, "%") != 0 || !(v >= 0 && v <= 100))
+        sf_cli_usage_error("invalid %s '%s' (expected a percentage such as 5%% or 0.5%%)", what,
+                           arg);
+    return v;
+}
+
+/* The lab's options (they need --link lab, checked once all are read). */
+static void lab_option(struct opts *o, int c, const char *arg)
+{
+    static const char *const links[] = {"lo", "lab", NULL}, *const dirs[] = {"both", "up", "down",
+                                                                             NULL};
+    struct sf_lab_opts *l = &o->lab_o;
+
+    o->lab_asked |= c != OPT_LINK;
+    switch (c) {
+    case OPT_LINK:
+        o->lab = sf_opt_choice("--link", arg, links);
+        break;
+    case '6':
+        o->v6 = 1;
+        break;
+    case OPT_LOSS:
+        if (strncmp(arg, "every:", 6) == 0) {
+            l->loss = SF_LOSS_EVERY;
+            l->loss_every = (unsigned)sf_opt_uint("--loss every:N", arg + 6, 2, 1000000);
+        } else {
+            l->loss = SF_LOSS_RANDOM;
+            l->loss_pct = percent("--loss", arg);
+        }
+        break;
+    case OPT_LOSS_DIR:
+        l->loss_dir = (int)sf_opt_choice("--loss-dir", arg, dirs); /* 0 both, 1 up, 2 down */
+        break;
+    case OPT_DUP:
+        l->dup_pct = percent("--dup", arg);
+        break;
+    case OPT_RATE:
+        if (strlen(arg) >= sizeof(l->rate) ||
+            strspn(arg, "0123456789.kmgbitKMGBITps") != strlen(arg))
+            sf_cli_usage_error("invalid --rate '%s' (as tc writes it: 10mbit, 500kbit)", arg);
+        snprintf(l->rate, sizeof(l->rate), "%s", arg);
+        break;
+    case OPT_MTU:
+        l->mtu = (int)sf_opt_uint("--mtu", arg, 576, 1500);
+        break;
+    case OPT_DELAY:
+        l->delay_ms = (unsigned)sf_opt_uint("--delay", arg, 1, 10000);
+        break;
+    case OPT_CC:
+        if (strlen(arg) >= 16 ||
+            strspn(arg, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(arg))
+            sf_cli_usage_error("invalid --cc '%s'", arg);
+        l->cc = arg;
+        break;
+    case 'v':
+        o->verbose = 1;
+        break;
+    }
+}
+
 static void option(void *ctx, int c, const char *arg)
 {
     static const char *const modes[] = {"echo", "mirror", NULL};
@@ -124,6 +216,8 @@ static void option(void *ctx, int c, const char *arg)
     case 'q':
         o->quiet = 1, o->ladder = 0;
         break;
+    default:
+        lab_option(o, c, arg);
     }
 }
 
@@ -135,6 +229,9 @@ void compare_options(struct opts *o, int argc, char **argv)
     family_parse_list(NULL, "all", o->on, NULL);
     help_texts();
     sf_opts_no_operands(argc, argv, sf_opts_parse(&compare_cmd, argc, argv, option, o));
+    if (o->lab_asked && !o->lab)
+        sf_cli_usage_error("-6, -v, --loss, --loss-dir, --dup, --rate, --mtu, --delay and --cc "
+                           "are the lab's: give --link lab");
     if (o->pcap && strcmp(o->pcap, "-") == 0 && isatty(STDOUT_FILENO))
         sf_cli_usage_error("--pcap -: standard output is a terminal; pipe it (| tcpdump -nr -) or "
                            "redirect it");

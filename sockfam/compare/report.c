@@ -77,11 +77,16 @@ static void row(FILE *out, const struct run *r, int f, int sw)
                 "n/a (skipped: see the notes below)");
         return;
     }
-    fprintf(out, "%-15s %-*s %-19s %-6s %-23s %5llu %5llu %9s %10s %10llu %8s %8s %8s%s\n",
-            fam->name, sw, socket_of(r, f), setup, fam->boundaries ? "yes" : "no", fam->delivery,
-            x->sent, x->answered, wire_cell(r, f, x->packets, pk, sizeof(pk)),
-            wire_cell(r, f, x->wire_bytes, wb, sizeof(wb)), x->payload_bytes, ov, p50, p99,
-            x->status == ST_FAILED ? "  FAILED" : "");
+    fprintf(out, "%-15s %-*s %-19s %-6s %-23s %5llu %5llu %9s %10s %10llu %8s %8s %8s", fam->name,
+            sw, socket_of(r, f), setup, fam->boundaries ? "yes" : "no", fam->delivery, x->sent,
+            x->answered, wire_cell(r, f, x->packets, pk, sizeof(pk)),
+            wire_cell(r, f, x->wire_bytes, wb, sizeof(wb)), x->payload_bytes, ov, p50, p99);
+    if (r->o.lab) { /* measured on both sides of the router */
+        char lost[48];
+        snprintf(lost, sizeof(lost), "%llu/%llu", x->lost_up, x->lost_down);
+        fprintf(out, " %11s %6llu", lost, x->resent);
+    }
+    fprintf(out, "%s\n", x->status == ST_FAILED ? "  FAILED" : "");
 }
 
 /* "; icmp answered by icmp-echod": who answered each family the kernel can answer itself. */
@@ -114,15 +119,18 @@ void report_text(FILE *out, const struct run *r)
             "sockfam compare: %lu message%s of %lu bytes per family, %s mode, all families at "
             "once\n",
             r->o.count, r->o.count == 1 ? "" : "s", r->o.size, r->o.mode);
-    if (r->wire_stopped) {
+    if (r->o.lab) {
+        link_describe(out, r);
+    } else if (r->wire_stopped) {
         fprintf(out, "wire: captured on lo in a private network namespace%s",
                 r->wire_ok ? "" : ", incomplete (see the notes)");
         responders(out, r);
         fprintf(out, "\n");
     }
-    fprintf(out, "\n%-15s %-*s %-19s %-6s %-23s %5s %5s %9s %10s %10s %8s %8s %8s\n", "family", sw,
+    fprintf(out, "\n%-15s %-*s %-19s %-6s %-23s %5s %5s %9s %10s %10s %8s %8s %8s", "family", sw,
             "socket type", "setup", "bounds", "delivery", "sent", "ans", "packets", "wire B",
             "payload B", "overhead", "p50 us*", "p99 us*");
+    fprintf(out, r->o.lab ? " %11s %6s\n" : "\n", "lost up/dn", "resent");
     for (int f = 0; f < family_count; f++)
         if (r->o.on[f])
             row(out, r, f, sw);
@@ -130,6 +138,10 @@ void report_text(FILE *out, const struct run *r)
             "\n* round trips while every family ran at once on the same CPUs: they include "
             "contention.\n  For clean figures, run `sockfam bench`. bounds: message boundaries "
             "kept. overhead = wire bytes / payload bytes.\n");
+    if (r->o.lab)
+        fprintf(out, "  lost up/dn: packets the router took from one side and did not hand to the "
+                     "other, client to server / back.\n  resent: TCP data segments sent again "
+                     "(a sequence start seen before), from the captures.\n");
     if (r->wire_stopped && !r->wire_ok)
         fprintf(out, "  >=: the capture lost packets; it kept at least this many. Every "
                      "family's own figures (sent, ans, payload, round trips) stand.\n");
@@ -157,7 +169,7 @@ static json_t *json_family(const struct run *r, int f)
                                           sf_jreal(x->p99_us, 1))
                               : json_null();
 
-    return json_pack(
+    json_t *o = json_pack(
         "{s:s,s:s,s:s,s:b,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "family", fam->name,
         "socket", socket_of(r, f), "setup", fam->setup, "boundaries", fam->boundaries, "delivery",
         fam->delivery, "status", status_name(x->status), "why",
@@ -168,6 +180,12 @@ static json_t *json_family(const struct run *r, int f)
         "setup_packets", wire_count(wire, x->setup_packets), "overhead",
         overhead ? sf_jreal((double)x->wire_bytes / (double)x->payload_bytes, 4) : json_null(),
         "rtt_us", rtt);
+
+    if (o && r->o.lab && x->status != ST_SKIPPED) /* measured on both sides of the router */
+        json_object_update_new(o, json_pack("{s:{s:o,s:o},s:o}", "lost_on_wire", "up",
+                                            sf_juint(x->lost_up), "down", sf_juint(x->lost_down),
+                                            "resent", sf_juint(x->resent)));
+    return o;
 }
 
 /* "icmp_responder": "icmp-echod" or "kernel", for every family the kernel can answer. */
@@ -204,6 +222,8 @@ void report_json(FILE *out, const struct run *r)
         o, json_pack("{s:s,s:o}", "capture", capture_state(r), "capture_lost",
                      r->wire_stopped ? sf_juint(r->kernel_drops + r->not_kept) : json_null()));
     json_responders(o, r);
+    if (r->o.lab)
+        link_json(o, r);
     json_object_update_new(o, json_pack("{s:b,s:o,s:o,s:o,s:o}", "contention", 1, "families", fams,
                                         "other_packets",
                                         r->wire_ok ? sf_juint(r->other_packets) : json_null(),

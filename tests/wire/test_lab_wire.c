@@ -7,6 +7,7 @@
  */
 #include <criterion/criterion.h>
 #include <arpa/inet.h>
+#include <jansson.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -400,4 +401,56 @@ Test(lab_wire, refusals_say_why_and_leave_nothing)
     cr_expect_null(sf_lab_up(&err, &cc));
     cr_expect(strstr(err.msg, "congestion control 'no-such-cc' is not available"), "%s", err.msg);
     cr_expect(!lab_listed(word), "a failed build left %s*", word);
+}
+
+/*
+ * sockfam compare --link lab: the IP families across the router, the unix
+ * ones skipped with the lesson, and the loss measured on both sides of
+ * the router: a datagram family's lost messages are exactly what the
+ * router dropped of it, counted by direction, and TCP loses none.
+ */
+Test(lab_wire, compare_over_the_lab_measures_loss)
+{
+    struct proc c;
+    json_error_t jerr;
+    char word[64];
+
+    if (geteuid() != 0)
+        cr_skip_test("not root: the lab makes network namespaces and veth pairs");
+    const char *argv[] = {"sockfam", "compare", "--link", "lab",        "--loss",
+                          "every:6", "-c",      "60",     "--families", "tcp,udp,icmp,unix-stream",
+                          "--json",  NULL};
+    cr_assert_eq(proc_run(&c, 120000, argv), 0, "%s", c.err);
+    json_t *o = json_loads(c.out, 0, &jerr);
+    cr_assert_not_null(o, "%s: %s", jerr.text, c.out);
+    cr_expect_str_eq(json_string_value(json_object_get(json_object_get(o, "link"), "kind")), "lab");
+    json_t *fams = json_object_get(o, "families");
+    for (size_t i = 0; i < json_array_size(fams); i++) {
+        json_t *f = json_array_get(fams, i);
+        const char *name = json_string_value(json_object_get(f, "family"));
+        json_int_t sent = json_integer_value(json_object_get(f, "sent")),
+                   ans = json_integer_value(json_object_get(f, "answered"));
+        json_t *lost = json_object_get(f, "lost_on_wire");
+        if (strcmp(name, "unix-stream") == 0) {
+            cr_expect_str_eq(json_string_value(json_object_get(f, "status")), "skipped");
+            cr_expect(strstr(json_string_value(json_object_get(f, "why")), "cannot cross a link"));
+            continue;
+        }
+        json_int_t up = json_integer_value(json_object_get(lost, "up")),
+                   down = json_integer_value(json_object_get(lost, "down"));
+        cr_log_info("compare --link lab --loss every:6, %s: sent %lld, answered %lld, lost on the "
+                    "wire %lld up, %lld down, resent %lld",
+                    name, (long long)sent, (long long)ans, (long long)up, (long long)down,
+                    (long long)json_integer_value(json_object_get(f, "resent")));
+        cr_expect_str_eq(json_string_value(json_object_get(f, "status")), "ok", "%s", name);
+        cr_expect_gt(up + down, 0, "%s: the router dropped some", name);
+        if (strcmp(name, "tcp") == 0)
+            cr_expect_eq(ans, sent, "TCP delivers everything");
+        else
+            cr_expect_eq(sent - ans, up + down, "%s: each message lost was dropped on the wire",
+                         name);
+    }
+    json_decref(o);
+    snprintf(word, sizeof(word), "sockfam-lab-");
+    cr_expect(!lab_listed(word), "the run left a namespace");
 }

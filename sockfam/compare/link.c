@@ -1,0 +1,199 @@
+/*
+ * link: `sockfam compare --link lab`.  The lab (common/lab/netlab) in
+ * place of the private loopback namespace: servers in its server namespace,
+ * clients in its client namespace, and a capture on each side of the
+ * router (r0 towards the client, r1 towards the server).  What a capture on
+ * one side holds and the other lacks was lost on the wire: counted per
+ * family and direction, and TCP's data segments sent again beside them.
+ */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "compare.h"
+#include "io.h"
+#include "jout.h"
+#include "netns.h"
+
+static void trace(void *ctx, const char *line, int64_t ns)
+{
+    (void)ctx;
+    fprintf(stderr, "sockfam: lab: %s  (%.1f ms)\n", line, (double)ns / 1e6);
+}
+
+static struct sf_wire *router_capture(struct sf_err *err, struct run *r, const char *dev,
+                                      const char *next_hop, const struct sf_wire_opts *bounds)
+{
+    struct sf_wire_opts o = *bounds;
+    struct sf_wire *w;
+
+    o.ifname = dev;
+    o.marker_to = next_hop; /* the end marker goes out on dev */
+    if (sf_lab_enter(err, r->lab, SF_LAB_ROUTER) < 0)
+        return NULL;
+    w = sf_wire_open(err, &o);
+    if (sf_lab_enter(w ? err : NULL, r->lab, SF_LAB_NS) < 0) {
+        sf_wire_close(w);
+        return NULL;
+    }
+    return w;
+}
+
+int link_up(struct sf_err *err, struct run *r, const struct sf_wire_opts *bounds)
+{
+    r->o.lab_o.trace = r->o.verbose ? trace : NULL;
+    r->lab = sf_lab_up(err, &r->o.lab_o);
+    if (!r->lab)
+        return -1;
+    if (r->o.verbose)
+        fprintf(stderr, "sockfam: lab: built in %.1f ms\n", (double)sf_lab_build_ns(r->lab) / 1e6);
+    snprintf(r->lab_cc, sizeof(r->lab_cc), "%s", sf_lab_cc(r->lab));
+    r->wire_bounds = *bounds;
+    r->wire = router_capture(err, r, "r0", sf_lab_addr(SF_LAB_CLIENT, 0), bounds);
+    r->wire_far =
+        r->wire ? router_capture(err, r, "r1", sf_lab_addr(SF_LAB_SERVER, 0), bounds) : NULL;
+    return r->wire && r->wire_far ? 0 : -1;
+}
+
+int link_netns(const struct run *r, int server)
+{
+    return r->lab ? sf_lab_netns(r->lab, server ? SF_LAB_SERVER : SF_LAB_CLIENT) : -1;
+}
+
+int link_silence(struct run *r, const char *sysctl)
+{
+    int rc;
+
+    if (sf_lab_enter(NULL, r->lab, SF_LAB_SERVER) < 0)
+        return -1;
+    rc = sf_sysctl_write(NULL, sysctl, "1");
+    return sf_lab_enter(NULL, r->lab, SF_LAB_NS) < 0 ? -1 : rc;
+}
+
+void link_stop(struct run *r)
+{
+    struct sf_err err;
+
+    if (r->wire_far && sf_wire_stop(&err, r->wire_far, sf_deadline_after_ms(3000)) < 0) {
+        r->wire_ok = 0;
+        run_note(r, "wire: the server side's capture is incomplete: %s", err.msg);
+    }
+}
+
+/*
+ * Is p going from client to server (1), back (0), or neither (-1: ICMP
+ * that is not an echo, such as IPv6's neighbour discovery and multicast
+ * listener reports)?  Servers are known by their port; ICMP by its type.
+ */
+static int up(const struct run *r, int f, const struct sf_pkt *p)
+{
+    if (p->l4 == SF_L4_ICMP || p->l4 == SF_L4_ICMP6)
+        return p->type == 8 || p->type == 128 ? 1 : p->type == 0 || p->type == 129 ? 0 : -1;
+    return p->dport == r->args[f].port;
+}
+
+static int by_seq(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Data segments of family f, one way (up), whose start was sent before: sorted, duplicates. */
+static unsigned long long resent_in(const struct run *r, const struct sf_wire *w, int f, int way,
+                                    int (*owner)(const struct run *, const struct sf_pkt *))
+{
+    size_t n = 0, cap = sf_wire_count(w);
+    uint32_t *seq = malloc((cap ? cap : 1) * sizeof(*seq));
+    unsigned long long again = 0;
+
+    if (!seq)
+        return 0;
+    for (size_t i = 0; i < cap; i++) {
+        const struct sf_wire_rec *rec = sf_wire_at(w, i);
+        const struct sf_pkt *p = &rec->pkt;
+        if (rec->ok && p->l4 == SF_L4_TCP && p->payload_len && owner(r, p) == f &&
+            up(r, f, p) == way)
+            seq[n++] = p->seq;
+    }
+    qsort(seq, n, sizeof(*seq), by_seq);
+    for (size_t i = 1; i < n; i++)
+        again += seq[i] == seq[i - 1];
+    free(seq);
+    return again;
+}
+
+void link_tally(struct run *r, int (*owner)(const struct run *, const struct sf_pkt *))
+{
+    unsigned long long seen[2][FAM_MAX][2] = {{{0}}}; /* [side][family][up] */
+
+    if (!r->o.lab || !r->wire || !r->wire_far)
+        return;
+    for (int side = 0; side < 2; side++) {
+        const struct sf_wire *w = side ? r->wire_far : r->wire;
+        for (size_t i = 0; i < sf_wire_count(w); i++) {
+            const struct sf_wire_rec *rec = sf_wire_at(w, i);
+            int f = rec->ok ? owner(r, &rec->pkt) : -1, way = f >= 0 ? up(r, f, &rec->pkt) : -1;
+            if (way >= 0)
+                seen[side][f][way]++;
+        }
+    }
+    for (int f = 0; f < family_count; f++) {
+        struct result *x = &r->r[f];
+        if (!r->o.on[f] || x->status == ST_SKIPPED)
+            continue;
+        /* Up: seen coming in on r0, not going out on r1; down the other way round. */
+        x->lost_up = seen[0][f][1] > seen[1][f][1] ? seen[0][f][1] - seen[1][f][1] : 0;
+        x->lost_down = seen[1][f][0] > seen[0][f][0] ? seen[1][f][0] - seen[0][f][0] : 0;
+        if (family_handshake(&families[f]))
+            x->resent = resent_in(r, r->wire, f, 1, owner) + resent_in(r, r->wire_far, f, 0, owner);
+    }
+}
+
+void link_describe(FILE *out, const struct run *r)
+{
+    const struct sf_lab_opts *l = &r->o.lab_o;
+    static const char *const dirs[] = {"both ways", "up", "down"};
+
+    fprintf(out, "link: lab (client and server namespaces through a router, veth, MTU 1500");
+    if (l->mtu)
+        fprintf(out, ", a narrow hop of %d", l->mtu);
+    if (l->loss == SF_LOSS_RANDOM)
+        fprintf(out, ", loss %g%% %s", l->loss_pct, dirs[l->loss_dir]);
+    if (l->loss == SF_LOSS_EVERY)
+        fprintf(out, ", loss every %u packets %s", l->loss_every, dirs[l->loss_dir]);
+    if (l->dup_pct > 0)
+        fprintf(out, ", %g%% duplicated", l->dup_pct);
+    if (l->rate[0])
+        fprintf(out, ", %s each way", l->rate);
+    if (l->delay_ms)
+        fprintf(out, ", %u ms each way", l->delay_ms);
+    fprintf(out, "), TCP %s, IPv%d\n", r->lab_cc, r->o.v6 ? 6 : 4);
+    fprintf(out, "wire: captured on both sides of the router; lost = seen on the sender's side "
+                 "of it and not on the other\n");
+}
+
+void link_json(void *obj, const struct run *r)
+{
+    const struct sf_lab_opts *l = &r->o.lab_o;
+    static const char *const dirs[] = {"both", "up", "down"};
+    static const char *const loss[] = {"none", "random", "every"};
+
+    json_object_set_new(
+        obj, "link",
+        json_pack("{s:s,s:i,s:i,s:s,s:o,s:i,s:s,s:o,s:s,s:i,s:s,s:i}", "kind", "lab", "mtu", 1500,
+                  "narrow_hop", l->mtu, "loss", loss[l->loss], "loss_pct",
+                  sf_jreal(l->loss == SF_LOSS_RANDOM ? l->loss_pct : 0, 3), "loss_every",
+                  l->loss == SF_LOSS_EVERY ? (int)l->loss_every : 0, "loss_dir", dirs[l->loss_dir],
+                  "dup_pct", sf_jreal(l->dup_pct, 3), "rate", l->rate, "delay_ms", (int)l->delay_ms,
+                  "cc", r->lab_cc, "ip", r->o.v6 ? 6 : 4));
+}
+
+void link_down(struct run *r)
+{
+    struct sf_err err;
+
+    if (r->lab && sf_lab_down(&err, r->lab) < 0)
+        sf_cli_warn("lab: %s", err.msg);
+    r->lab = NULL;
+}
