@@ -209,9 +209,25 @@ Test(bench, usage_errors_exit_64)
 Test(bench, udp_latency_not_throttled_by_the_rate_limit)
 {
     struct proc c;
-    const char *argv[] = {"sockfam",    "bench",    "--json",     "-q",      "-c",
-                          "15000",      "--warmup", "0",          "--sizes", "64",
-                          "--families", "udp",      "--sections", "latency", NULL};
+    /* Niced: seconds of round trips flat out, beside the suite's timing tests. */
+    const char *argv[] = {"/usr/bin/nice",
+                          "-n",
+                          "15",
+                          proc_bin("sockfam"),
+                          "bench",
+                          "--json",
+                          "-q",
+                          "-c",
+                          "15000",
+                          "--warmup",
+                          "0",
+                          "--sizes",
+                          "64",
+                          "--families",
+                          "udp",
+                          "--sections",
+                          "latency",
+                          NULL};
 
     struct sf_json_val cells;
 
