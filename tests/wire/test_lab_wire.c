@@ -313,9 +313,13 @@ Test(lab_wire, loss_every_n_counted_exactly)
                 "answered",
                 (unsigned long long)dropped, resent);
     cr_expect_gt(dropped, 0);
-    /* Every drop was resent; TCP may add a spurious one (seen: 11 for 10). */
+    /*
+     * Every drop was resent.  Not "and nothing else": a retransmission timer
+     * that fires while a loaded machine delays the ACK sends a segment that
+     * was not lost (seen: 11 and 13 resent for 10 dropped, alone and beside
+     * the suite's other tests).  TCP's promise is delivery, checked above.
+     */
     cr_expect_geq(resent, dropped, "every dropped segment was sent again");
-    cr_expect_leq(resent, dropped + 2, "and hardly anything else");
     sf_wire_close(w0);
     sf_wire_close(w1);
     proc_signal_wait(&t.p, SIGTERM, WAIT_MS);
