@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <jansson.h>
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -457,4 +458,87 @@ Test(lab_wire, compare_over_the_lab_measures_loss)
     json_decref(o);
     snprintf(word, sizeof(word), "sockfam-lab-");
     cr_expect(!lab_listed(word), "the run left a namespace");
+}
+
+/* Ctrl-C in the middle of a lab run: exit 130, and no namespace of the run is left. */
+Test(lab_wire, sigint_mid_run_leaves_nothing)
+{
+    char path[128];
+    struct proc c;
+
+    if (geteuid() != 0)
+        cr_skip_test("not root: the lab makes network namespaces and veth pairs");
+    const char *argv[] = {"sockfam", "compare", "--link", "lab", "--families",
+                          "tcp",     "-c",      "100000", "-q",  NULL};
+    cr_assert_eq(proc_start(&c, argv), 0);
+    /* The run is under way once its server namespace exists (bounded poll of /run/netns). */
+    snprintf(path, sizeof(path), "/run/netns/sockfam-lab-%d-server", (int)c.pid);
+    int waited = 0;
+    while (access(path, F_OK) != 0 && waited < WAIT_MS)
+        poll(NULL, 0, 10), waited += 10;
+    cr_assert_eq(access(path, F_OK), 0, "no lab: %s", c.err);
+    cr_expect_eq(proc_signal_wait(&c, SIGINT, WAIT_MS), 130, "%s", c.err);
+    char word[64];
+    snprintf(word, sizeof(word), "sockfam-lab-%d-", (int)c.pid);
+    cr_expect(!lab_listed(word), "%s* left behind", word);
+}
+
+/* Without root the lab says what it needs, and exits 77. */
+Test(lab_wire, unprivileged_exits_77)
+{
+    struct proc c;
+
+    if (geteuid() != 0 || access("/usr/bin/setpriv", X_OK) != 0)
+        cr_skip_test("needs root and setpriv to run the command as nobody");
+    const char *argv[] = {"/usr/bin/setpriv",
+                          "--reuid=65534",
+                          "--regid=65534",
+                          "--clear-groups",
+                          "--inh-caps=-all",
+                          "--bounding-set=-all",
+                          proc_bin("sockfam"),
+                          "compare",
+                          "--link",
+                          "lab",
+                          NULL};
+    cr_expect_eq(proc_run(&c, WAIT_MS, argv), 77, "%s", c.err);
+    cr_expect(strstr(c.err, "the lab needs root"), "%s", c.err);
+}
+
+/*
+ * --loss 10% (random, towards the server): UDP's loss lies within the
+ * binomial 99.9% interval for the count sent, and is exactly what the
+ * router dropped; TCP loses nothing.
+ */
+Test(lab_wire, random_loss_binomial_udp_none_for_tcp)
+{
+    struct sf_lab_opts o = {.loss = SF_LOSS_RANDOM, .loss_pct = 10, .loss_dir = SF_LAB_UP};
+    struct sf_lab *lab = lab_or_skip(&o);
+    const char *quiet[] = {"-q", NULL};
+    struct server u, t;
+    struct proc c;
+    struct sf_err err;
+    uint64_t up, down;
+
+    lab_server(lab, &u, "udp-server", 0, quiet);
+    const char *udp[] = {"udp-client", "-c", "500",     "--timeout",  "0.05",
+                         "--json",     "-p", u.portstr, "198.18.2.2", NULL};
+    lab_client(lab, &c, udp);
+    const char *lost = strstr(c.out, "\"lost\":");
+    cr_assert_not_null(lost, "%s", c.err);
+    unsigned long long n = strtoull(lost + 7, NULL, 10);
+    cr_assert_eq(sf_lab_dropped(&err, lab, &up, &down), 0, "%s", err.msg);
+    /* n = 500, p = 0.1: mean 50, sd 6.7; 99.9% within 3.29 sd: 28 to 72. */
+    cr_log_info("loss 10%% up, udp: %llu of 500 lost, the router dropped %llu", n,
+                (unsigned long long)up);
+    cr_expect(n >= 28 && n <= 72, "%llu of 500 lost: outside the 99.9%% interval", n);
+    cr_expect_eq(n, up, "each lost datagram was dropped by the router");
+    lab_server(lab, &t, "tcp-server", 0, quiet);
+    const char *tcp[] = {"tcp-client", "-c", "200", "--json", "-p", t.portstr, "198.18.2.2", NULL};
+    cr_expect_eq(lab_client(lab, &c, tcp), 0, "%s", c.err);
+    cr_expect(strstr(c.out, "\"answered\":200"), "TCP loses nothing: %s", c.out);
+    proc_signal_wait(&u.p, SIGTERM, WAIT_MS);
+    proc_signal_wait(&t.p, SIGTERM, WAIT_MS);
+    current = NULL;
+    sf_lab_down(&err, lab);
 }
