@@ -12,8 +12,6 @@
 #include "compare.h"
 #include "ladder.h"
 
-#define LADDER_MAX 4096
-
 static void client_result(struct run *r, int f)
 {
     const struct family *fam = &families[f];
@@ -100,12 +98,14 @@ static void ladder_cut(const struct sf_wire_rec **recs, size_t n, int tcp, size_
 
 static void draw(struct run *r, int f, size_t first)
 {
-    const struct sf_wire_rec **recs = calloc(LADDER_MAX, sizeof(*recs));
+    /* Room for the whole flow, to its close at the end of the run: every record from first. */
+    size_t max = sf_wire_count(r->wire) - first;
+    const struct sf_wire_rec **recs = calloc(max, sizeof(*recs));
     size_t n, head, tail;
 
     if (!recs)
         return;
-    n = sf_ladder_flow(r->wire, first, recs, LADDER_MAX);
+    n = sf_ladder_flow(r->wire, first, recs, max);
     if (n > 1) {
         ladder_cut(recs, n, family_handshake(&families[f]), &head, &tail);
         r->r[f].ladder = sf_ladder(NULL, recs, n, head, tail);

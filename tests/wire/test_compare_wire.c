@@ -190,6 +190,38 @@ Test(compare_wire, text_table_and_ladders)
               c.out);
 }
 
+/*
+ * A run longer than a few thousand packets: the ladder still ends with the
+ * close (the flow is followed to the end of the capture), and the count
+ * it elides is what the packets cell says less what it draws.
+ */
+Test(compare_wire, ladder_of_a_long_run_ends_with_its_close)
+{
+    struct proc c;
+    unsigned long long more = 0, packets = 0;
+
+    need_root();
+    const char *argv[] = {"sockfam", "compare", "--families", "tcp", "-c", "3000", NULL};
+    cr_assert_eq(proc_run(&c, WAIT_MS, argv), 0, "%s\n%s", c.out, c.err);
+    const char *row = strstr(c.out, "\ntcp ");
+    cr_assert_not_null(row, "%s", c.out);
+    const char *counts = strstr(row, " 3000  3000 "); /* sent, answered, then packets */
+    cr_assert_not_null(counts, "%s", row);
+    packets = strtoull(counts + 12, NULL, 10);
+    const char *elided = strstr(c.out, " more packets ...\n");
+    cr_assert_not_null(elided, "%s", c.out);
+    while (elided > c.out && elided[-1] != ' ' && elided[-1] != '.')
+        elided--;
+    more = strtoull(elided, NULL, 10);
+    const char *after = strstr(elided, "\n") + 1;
+    cr_expect(strstr(after, "FIN,ACK"), "no close after the elided packets:\n%s", after);
+    int drawn = 0; /* arrows: lines holding " ms  " */
+    for (const char *p = strstr(c.out, "tcp, first exchange:"); p && (p = strstr(p, " ms  ")); p++)
+        drawn++;
+    cr_expect_eq(more + (unsigned long long)drawn, packets, "%llu elided + %d drawn, %llu packets",
+                 more, drawn, packets);
+}
+
 /* Wait (inotify, bounded) until the directory holds an entry; its name into buf. */
 static int wait_entry(int ino, const char *dir, char *buf, size_t cap, int64_t deadline)
 {
