@@ -266,7 +266,9 @@ static int set_filter(struct sf_err *err, struct sf_wire *w, const char *user)
  * frames by their captured length (the arithmetic above RING_BLOCK): the
  * same ring holds about 160000 such echoes, and a ring sized from a run's
  * frames (sf_wire_ring_for) holds all of them however late the reader is
- * scheduled.  The cost is latency: a block is handed over when it is
+ * scheduled, when they come fast enough to fill a block within
+ * BUFFER_TIMEOUT_MS (a slow sender leaves blocks part-empty, and gives
+ * the reader the time it needs).  The cost is latency: a block is handed over when it is
  * full, or BUFFER_TIMEOUT_MS after its first frame.
  */
 static int activate(struct sf_err *err, struct sf_wire *w, int ring)
