@@ -318,15 +318,16 @@ size_t sf_wire_ring_for(uint64_t packets, uint64_t bytes)
     /*
      * Every frame's header and alignment; in every block its header, and at
      * its end the room that the next frame did not fit in (a frame of the
-     * mean size, at most half a block).  Then twice that: the kernel's
+     * mean size, at most half a block).  Then four times that: the kernel's
      * timer hands over the block being filled every BUFFER_TIMEOUT_MS, full
      * or not (measured here, with 64- and 100-byte datagrams sent flat out
-     * and none read: blocks 64-90% full).
+     * and none read: blocks 64-90% full; a sender that shares its CPU with
+     * others fills them less: twice was not enough beside the test suite).
      */
     uint64_t mean = (packets ? bytes / packets : 0) + RING_FRAME_HEADER + 8;
     uint64_t room =
         RING_BLOCK - RING_BLOCK_HEADER - (mean < RING_BLOCK / 2 ? mean : RING_BLOCK / 2);
-    uint64_t blocks = 2 * ((bytes + packets * (RING_FRAME_HEADER + 8)) / room) + 2;
+    uint64_t blocks = 4 * ((bytes + packets * (RING_FRAME_HEADER + 8)) / room) + 2;
 
     return blocks > SIZE_MAX / RING_BLOCK ? SIZE_MAX : (size_t)(blocks * RING_BLOCK);
 }
