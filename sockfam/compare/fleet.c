@@ -116,13 +116,12 @@ static const struct sf_spawn_user *child_user(struct run *r, int f, struct sf_sp
  * nothing a reader of `--pcap -` does (a tcpdump slow to print) can stall
  * the capture while the families run.  The cost is memory in proportion
  * to the run, which the bounds below make explicit: every frame the
- * families can put on lo (family_wire_bound), up to HELD_MAX bytes; and a
- * kernel ring that holds the whole run unread (sf_wire_ring_for) up to
- * RING_MAX, so that a reader thread scheduled late among a dozen busy
- * children loses nothing.  Past either bound the capture says it is
+ * families can put on lo (family_wire_bound), up to HELD_MAX bytes
+ * (compare.h); and a kernel ring that holds the whole run unread
+ * (sf_wire_ring_for) up to RING_MAX, so that a reader thread scheduled
+ * late among a dozen busy children loses nothing.  Past either bound the capture says it is
  * incomplete, and the families' own results stand.
  */
-#define HELD_MAX (1ull << 30)   /* captured bytes kept at most */
 #define RING_MIN (32ull << 20)  /* the kernel ring at least (a short run), ... */
 #define RING_MAX (128ull << 20) /* ... and at most: it is the kernel's memory */
 #define WIRE_SLACK 1024         /* frames besides the families' (the end marker, strays) */
