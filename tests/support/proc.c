@@ -330,3 +330,16 @@ unsigned long long line_counter(const char *line, const char *name)
     cr_assert_not_null(p, "no '%s' in %s", name, line);
     return strtoull(p + strlen(name), NULL, 10);
 }
+
+int proc_run_nobody(struct proc *p, int timeout_ms, const char *const argv[])
+{
+    const char *v[64] = {"/usr/bin/setpriv", "--reuid=65534",   "--regid=65534",
+                         "--clear-groups",   "--inh-caps=-all", "--bounding-set=-all",
+                         proc_bin(argv[0])};
+    int n = 7;
+
+    for (int i = 1; argv[i] && n < 63; i++)
+        v[n++] = argv[i];
+    v[n] = NULL;
+    return proc_run(p, timeout_ms, v);
+}

@@ -52,6 +52,14 @@ int proc_signal_wait(struct proc *p, int sig, int timeout_ms);
 /* Start, wait for the exit, return the exit code (-1 on failure or deadline). */
 int proc_run(struct proc *p, int timeout_ms, const char *const argv[]);
 
+/*
+ * proc_run() for one of ours (argv[0] a bare name) as uid and gid 65534
+ * with no capability (setpriv: groups cleared, inheritable and bounding
+ * sets emptied), for the unprivileged path of a test run as root.  The
+ * caller checks that /usr/bin/setpriv exists.
+ */
+int proc_run_nobody(struct proc *p, int timeout_ms, const char *const argv[]);
+
 /* A free TCP port on 127.0.0.1 with nothing listening (for "refused"). */
 int free_tcp_port(void);
 

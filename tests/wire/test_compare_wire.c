@@ -299,19 +299,8 @@ Test(compare_wire, unprivileged_runs_what_it_can_and_names_the_rest)
 
     if (access("/usr/bin/setpriv", X_OK) != 0)
         cr_skip_test("setpriv (util-linux) is needed to drop privilege");
-    const char *argv[] = {"/usr/bin/setpriv",
-                          "--reuid=65534",
-                          "--regid=65534",
-                          "--clear-groups",
-                          "--inh-caps=-all",
-                          "--bounding-set=-all",
-                          proc_bin("sockfam"),
-                          "compare",
-                          "-c",
-                          "3",
-                          "--json",
-                          NULL};
-    cr_assert_eq(proc_run(&c, WAIT_MS, argv), 0, "%s\n%s", c.out, c.err);
+    const char *argv[] = {"sockfam", "compare", "-c", "3", "--json", NULL};
+    cr_assert_eq(proc_run_nobody(&c, WAIT_MS, argv), 0, "%s\n%s", c.out, c.err);
     cr_assert_eq(sf_json_check(c.out, strlen(c.out), NULL), 0, "%s", c.out);
     struct sf_json_val v;
     cr_assert_eq(sf_json_get(c.out, strlen(c.out), "captured", &v), 1);
@@ -756,21 +745,8 @@ Test(compare_wire, icmp_row_names_the_datagram_socket_it_used)
     private_netns();
     cr_assert_eq(sf_sysctl_write(&err, "/proc/sys/net/ipv4/ping_group_range", "0 2147483647"), 0,
                  "%s", err.msg);
-    const char *argv[] = {"/usr/bin/setpriv",
-                          "--reuid=65534",
-                          "--regid=65534",
-                          "--clear-groups",
-                          "--inh-caps=-all",
-                          "--bounding-set=-all",
-                          proc_bin("sockfam"),
-                          "compare",
-                          "--families",
-                          "icmp",
-                          "-c",
-                          "3",
-                          "--json",
-                          NULL};
-    cr_assert_eq(proc_run(&c, WAIT_MS, argv), 0, "%s\n%s", c.out, c.err);
+    const char *argv[] = {"sockfam", "compare", "--families", "icmp", "-c", "3", "--json", NULL};
+    cr_assert_eq(proc_run_nobody(&c, WAIT_MS, argv), 0, "%s\n%s", c.out, c.err);
     get_str(c.out, "families.0.status", buf, sizeof(buf));
     cr_expect_str_eq(buf, "ok", "%s", c.out);
     get_str(c.out, "families.0.socket", buf, sizeof(buf));
