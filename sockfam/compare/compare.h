@@ -51,6 +51,8 @@ struct result {
     /* --link lab: packets seen on the sender's side of the router and not on the other
      * (up: client to server), and data segments sent again (a sequence start seen before). */
     unsigned long long lost_up, lost_down, resent;
+    /* TCP families: the largest payload a segment carried, and the MSS each SYN announced. */
+    unsigned largest, mss_client, mss_server;
     unsigned long long packets, wire_bytes, setup_packets;
     char *ladder; /* the first exchange, or NULL */
 };

@@ -181,6 +181,10 @@ static json_t *json_family(const struct run *r, int f)
         overhead ? sf_jreal((double)x->wire_bytes / (double)x->payload_bytes, 4) : json_null(),
         "rtt_us", rtt);
 
+    if (o && wire && family_handshake(fam)) /* what the segments were, lo and lab alike */
+        json_object_update_new(o, json_pack("{s:i,s:{s:i,s:i}}", "largest_segment", (int)x->largest,
+                                            "mss", "client", (int)x->mss_client, "server",
+                                            (int)x->mss_server));
     if (o && r->o.lab && x->status != ST_SKIPPED) /* measured on both sides of the router */
         json_object_update_new(o, json_pack("{s:{s:o,s:o},s:o}", "lost_on_wire", "up",
                                             sf_juint(x->lost_up), "down", sf_juint(x->lost_down),

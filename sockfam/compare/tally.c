@@ -113,6 +113,17 @@ static void draw(struct run *r, int f, size_t first)
     free(recs);
 }
 
+/* A TCP segment's size, and the MSS its SYN announces (the SYN-ACK is the server's). */
+static void segment(struct result *x, const struct sf_pkt *p)
+{
+    if (p->l4 != SF_L4_TCP)
+        return;
+    if (p->payload_len > x->largest)
+        x->largest = (unsigned)p->payload_len;
+    if ((p->flags & SF_TCP_SYN) && p->mss)
+        *((p->flags & SF_TCP_ACK) ? &x->mss_server : &x->mss_client) = p->mss;
+}
+
 static void wire_result(struct run *r)
 {
     size_t first[FAM_MAX];
@@ -131,6 +142,7 @@ static void wire_result(struct run *r)
         }
         r->r[f].packets++;
         r->r[f].wire_bytes += rec->wire_len;
+        segment(&r->r[f], &rec->pkt);
         if (family_handshake(&families[f]))
             r->r[f].setup_packets += (unsigned long long)setup_packet(&rec->pkt, &after_synack[f]);
         if (first[f] == SIZE_MAX)

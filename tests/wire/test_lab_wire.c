@@ -449,9 +449,13 @@ Test(lab_wire, compare_over_the_lab_measures_loss)
                     (long long)json_integer_value(json_object_get(f, "resent")));
         cr_expect_str_eq(json_string_value(json_object_get(f, "status")), "ok", "%s", name);
         cr_expect_gt(up + down, 0, "%s: the router dropped some", name);
-        if (strcmp(name, "tcp") == 0)
+        if (strcmp(name, "tcp") == 0) {
             cr_expect_eq(ans, sent, "TCP delivers everything");
-        else
+            json_t *mss = json_object_get(f, "mss");
+            cr_expect_eq(json_integer_value(json_object_get(mss, "client")), 1460);
+            cr_expect_eq(json_integer_value(json_object_get(mss, "server")), 1460);
+            cr_expect_leq(json_integer_value(json_object_get(f, "largest_segment")), 1448);
+        } else
             cr_expect_eq(sent - ans, up + down, "%s: each message lost was dropped on the wire",
                          name);
     }
