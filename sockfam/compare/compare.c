@@ -104,6 +104,38 @@ static int write_pcap(struct run *r)
     return rc < 0;
 }
 
+/*
+ * --link lab: the router's server side (r1) beside the --pcap file, as
+ * FILE.server.pcap (FILE's ".pcap" replaced), while FILE holds its client
+ * side (r0): two files tcpdump and tshark read, the same packets before
+ * and after the router.  With "-" only the client side goes to stdout.
+ */
+static int write_far_pcap(struct run *r)
+{
+    struct sf_err err;
+    char path[4096];
+    size_t n = strlen(r->o.pcap);
+    int fd;
+
+    if (!r->wire_far || strcmp(r->o.pcap, "-") == 0)
+        return 0;
+    if (n > 5 && strcmp(r->o.pcap + n - 5, ".pcap") == 0)
+        n -= 5;
+    if ((size_t)snprintf(path, sizeof(path), "%.*s.server.pcap", (int)n, r->o.pcap) >=
+        sizeof(path)) {
+        sf_cli_warn("--pcap %s: the server side's file name would be too long", r->o.pcap);
+        return 1;
+    }
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0666);
+    if (fd < 0 || sf_wire_write_fd(&err, r->wire_far, fd, path) < 0 || close(fd) < 0) {
+        if (fd < 0)
+            sf_err_sys(&err, errno, "--pcap", path);
+        sf_cli_warn("%s", err.msg);
+        return 1;
+    }
+    return 0;
+}
+
 /* The run, from the first server to the last child stopped; the exit code. */
 static int run(struct run *r)
 {
@@ -146,7 +178,8 @@ static int run(struct run *r)
         report_text(out, r);
     fflush(out);
     failed = failures(r);
-    unwritten = write_pcap(r);
+    unwritten = r->o.pcap ? write_far_pcap(r) : 0; /* before: write_pcap closes its file */
+    unwritten |= write_pcap(r);
     lost = incomplete(r, failed || unwritten);
     return failed ? EXIT_FAILURE : unwritten ? EX_IOERR : lost ? EX_TEMPFAIL : EX_OK;
 }

@@ -537,3 +537,45 @@ Test(lab_wire, random_loss_binomial_udp_none_for_tcp)
     current = NULL;
     sf_lab_down(&err, lab);
 }
+
+/* Datagrams of a capture that come from address a (the first four bytes of the IPv4 source). */
+static unsigned udp_from(const char *path, const char *a)
+{
+    struct sf_err err;
+    struct in_addr want;
+    unsigned n = 0;
+    struct sf_wire *w = sf_wire_read_file(&err, path);
+
+    cr_assert_not_null(w, "%s", err.msg);
+    cr_assert_eq(inet_pton(AF_INET, a, &want), 1);
+    for (size_t i = 0; i < sf_wire_count(w); i++) {
+        const struct sf_wire_rec *r = sf_wire_at(w, i);
+        n += r->ok && r->pkt.l4 == SF_L4_UDP && memcmp(r->pkt.src, &want, 4) == 0;
+    }
+    sf_wire_close(w);
+    return n;
+}
+
+/* --pcap in the lab: FILE is the router's client side, FILE.server.pcap its server side. */
+Test(lab_wire, pcap_writes_both_sides_of_the_router)
+{
+    char dir[] = "/tmp/sockfam-labpcap-XXXXXX", file[128], far[128];
+    struct proc c;
+
+    if (geteuid() != 0)
+        cr_skip_test("not root: the lab makes network namespaces and veth pairs");
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(file, sizeof(file), "%s/run.pcap", dir);
+    snprintf(far, sizeof(far), "%s/run.server.pcap", dir);
+    const char *argv[] = {"sockfam",    "compare", "--link",     "lab", "--loss", "every:5",
+                          "--loss-dir", "up",      "--families", "udp", "-c",     "20",
+                          "-q",         "--pcap",  file,         NULL};
+    cr_assert_eq(proc_run(&c, 60000, argv), 0, "%s", c.err);
+    unsigned near_up = udp_from(file, "198.18.1.2"), far_up = udp_from(far, "198.18.1.2");
+    cr_log_info("--pcap in the lab, loss every:5 up: %u requests on the client side, %u on the "
+                "server side",
+                near_up, far_up);
+    cr_expect_eq(near_up, 20);
+    cr_expect_eq(far_up, 16, "every fifth dropped between the two sides");
+    unlink(file), unlink(far), rmdir(dir);
+}
