@@ -550,9 +550,18 @@ Test(compare_wire, lost_packets_say_so_without_failing_a_family)
         mine++;
     cr_expect_eq(mine, 3, "%.*s", (int)len, row);
     cr_expect(strstr(c.out, "unix-stream") && strstr(c.out, "0 (local)"), "%s", c.out);
-    cr_expect(strstr(c.out, "packets lost") && strstr(c.out, "dropped by the kernel"), "%s", c.out);
-    cr_expect(strstr(c.out, "wire: the kernel's 32 MiB ring filled faster than it was read"), "%s",
-              c.out);
+    /*
+     * Lost in the kernel's ring, or past the capture's own bounds when the
+     * reader empties the ring faster than the flood fills it: which one comes
+     * first depends on the machine's load (both seen); either is said, with
+     * what to do, and neither fails a family.
+     */
+    cr_expect(strstr(c.out, "packets lost") &&
+                  (strstr(c.out, "dropped by the kernel") || strstr(c.out, "past the capture")),
+              "%s", c.out);
+    cr_expect(strstr(c.out, "wire: the kernel's 32 MiB ring filled faster than it was read") ||
+                  strstr(c.out, "wire: the capture holds "),
+              "%s", c.out);
 
     const char *json[] = {"sockfam", "compare", "--families", "udp", "-c", "3000", "--json", NULL};
     cr_assert_eq(run_losing_packets(&c, json), 75, "%s\n%s", c.out, c.err);
