@@ -436,6 +436,7 @@ int family_summary(const struct family *f, const char *json, size_t len, unsigne
     if (number(json, len, rtt[0], us, &s->p50_us) && number(json, len, rtt[1], us, &s->p99_us) &&
         number(json, len, rtt[2], us, &s->mean_us))
         s->have |= SUM_RTT;
+    number(json, len, ping ? "rtt_ms.max" : "rtt_us.max", us, &s->max_us);
     if (ping ? number(json, len, "time_ms", 1e-3, &s->elapsed_s)
              : number(json, len, "elapsed_s", 1, &s->elapsed_s))
         s->have |= SUM_ELAPSED;

@@ -183,6 +183,7 @@ struct fam_summary {
     double sent, answered;             /* messages (ping: transmitted, received) */
     double bytes_sent, bytes_received; /* payload bytes (ping: the echo data each way) */
     double p50_us, p99_us, mean_us;    /* round trips, microseconds */
+    double max_us;                     /* the slowest round trip (0 when not given) */
     double elapsed_s;
     char socket[16]; /* the socket the client says it used ("raw", "dgram"), or "" */
     unsigned have;   /* which of the above were there: SUM_* bits */

@@ -46,7 +46,7 @@ struct result {
     char why[512];      /* failed or skipped: why, in one line */
     unsigned long long sent, answered, payload_bytes;
     int have_rtt;
-    double p50_us, p99_us;
+    double p50_us, p99_us, max_us;
     int captured; /* the wire cells hold figures (lower bounds when the capture lost some) */
     /* --link lab: packets seen on the sender's side of the router and not on the other
      * (up: client to server), and data segments sent again (a sequence start seen before). */

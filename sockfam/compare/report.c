@@ -165,8 +165,9 @@ static json_t *json_family(const struct run *r, int f)
     const struct result *x = &r->r[f];
     int wire = x->captured && r->wire_ok, overhead = wire && x->payload_bytes;
     char where[600];
-    json_t *rtt = x->have_rtt ? json_pack("{s:o,s:o}", "p50", sf_jreal(x->p50_us, 1), "p99",
-                                          sf_jreal(x->p99_us, 1))
+    json_t *rtt = x->have_rtt ? json_pack("{s:o,s:o,s:o,s:I}", "p50", sf_jreal(x->p50_us, 1), "p99",
+                                          sf_jreal(x->p99_us, 1), "max", sf_jreal(x->max_us, 1),
+                                          "n", (json_int_t)x->answered)
                               : json_null();
 
     json_t *o = json_pack(

@@ -38,7 +38,7 @@ static void client_result(struct run *r, int f)
     res->sent = (unsigned long long)s.sent;
     res->answered = (unsigned long long)s.answered;
     res->payload_bytes = (unsigned long long)(s.bytes_sent + s.bytes_received);
-    res->p50_us = s.p50_us, res->p99_us = s.p99_us;
+    res->p50_us = s.p50_us, res->p99_us = s.p99_us, res->max_us = s.max_us;
     res->have_rtt = ok && res->answered > 0;
     res->status = ok && t->status == 0 && res->answered == res->sent ? ST_OK : ST_FAILED;
     /* Over a lossy lab link a datagram family that loses messages shows the lesson, not a fault:

@@ -448,6 +448,10 @@ Test(lab_wire, compare_over_the_lab_measures_loss)
                     name, (long long)sent, (long long)ans, (long long)up, (long long)down,
                     (long long)json_integer_value(json_object_get(f, "resent")));
         cr_expect_str_eq(json_string_value(json_object_get(f, "status")), "ok", "%s", name);
+        json_t *rtt = json_object_get(f, "rtt_us");
+        cr_expect_eq(json_integer_value(json_object_get(rtt, "n")), ans, "%s: n", name);
+        cr_expect_geq(json_real_value(json_object_get(rtt, "max")),
+                      json_real_value(json_object_get(rtt, "p99")), "%s: max", name);
         cr_expect_gt(up + down, 0, "%s: the router dropped some", name);
         if (strcmp(name, "tcp") == 0) {
             cr_expect_eq(ans, sent, "TCP delivers everything");
