@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "io.h"
+#include "netns.h"
 #include "spawn.h"
 
 #define PREFIX "sockfam-lab-"
@@ -153,28 +154,33 @@ int sf_lab_enter(struct sf_err *err, struct sf_lab *lab, enum sf_lab_ns ns)
     return 0;
 }
 
-/* Write a sysctl of namespace ns from this thread (the shell line is traced). */
+/* "net.ipv4.ip_forward" as its file, /proc/sys/net/ipv4/ip_forward. */
+static void sysctl_path(const char *key, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "/proc/sys/%s", key);
+    for (char *p = buf + strlen("/proc/sys/"); *p; p++)
+        if (*p == '.')
+            *p = '/';
+}
+
+/* Write a sysctl of namespace ns (HOST: ours) from this thread; the shell line is traced. */
 static int sysctl_in(struct sf_err *err, struct sf_lab *lab, int ns, const char *key,
                      const char *value)
 {
     char path[256], line[512];
     int64_t t0 = sf_now_ns();
-    int fd, rc = 0;
+    int rc;
 
-    snprintf(path, sizeof(path), "/proc/sys/%s", key);
-    for (char *p = path + strlen("/proc/sys/"); *p; p++)
-        if (*p == '.')
-            *p = '/';
-    if (sf_lab_enter(err, lab, (enum sf_lab_ns)ns) < 0)
+    sysctl_path(key, path, sizeof(path));
+    if (ns != HOST && sf_lab_enter(err, lab, (enum sf_lab_ns)ns) < 0)
         return -1;
-    fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0 || write(fd, value, strlen(value)) != (ssize_t)strlen(value))
-        rc = sf_err_sys(err, errno, "sysctl", key);
-    if (fd >= 0)
-        close(fd);
-    if (sf_lab_enter(rc < 0 ? NULL : err, lab, SF_LAB_NS) < 0)
+    rc = sf_sysctl_write(err, path, value);
+    if (ns != HOST && sf_lab_enter(rc < 0 ? NULL : err, lab, SF_LAB_NS) < 0)
         rc = -1;
-    snprintf(line, sizeof(line), "ip netns exec %s sysctl -w %s=%s", lab->name[ns], key, value);
+    if (ns == HOST)
+        snprintf(line, sizeof(line), "sysctl -w %s='%s'", key, value);
+    else
+        snprintf(line, sizeof(line), "ip netns exec %s sysctl -w %s=%s", lab->name[ns], key, value);
     trace(lab, line, t0);
     return rc;
 }
@@ -297,26 +303,6 @@ static int read_line(const char *path, char *buf, size_t cap)
     return rc;
 }
 
-static int write_host(struct sf_err *err, struct sf_lab *lab, const char *key, const char *value)
-{
-    char path[256], line[512];
-    int64_t t0 = sf_now_ns();
-    int fd, rc = 0;
-
-    snprintf(path, sizeof(path), "/proc/sys/%s", key);
-    for (char *p = path + strlen("/proc/sys/"); *p; p++)
-        if (*p == '.')
-            *p = '/';
-    fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0 || write(fd, value, strlen(value)) != (ssize_t)strlen(value))
-        rc = sf_err_sys(err, errno, "sysctl", key);
-    if (fd >= 0)
-        close(fd);
-    snprintf(line, sizeof(line), "sysctl -w %s='%s'", key, value);
-    trace(lab, line, t0);
-    return rc;
-}
-
 static int set_cc(struct sf_err *err, struct sf_lab *lab)
 {
     return sysctl_in(err, lab, SF_LAB_CLIENT, "net.ipv4.tcp_congestion_control", lab->cc) < 0 ||
@@ -350,8 +336,8 @@ static int set_cc_allowing(struct sf_err *err, struct sf_lab *lab, const char *a
     if (read_line("/proc/sys/net/ipv4/tcp_allowed_congestion_control", now, sizeof(now)) < 0)
         snprintf(now, sizeof(now), "%s", allowed);
     snprintf(more, sizeof(more), "%s %s", now, lab->cc);
-    rc = write_host(err, lab, key, more) < 0 ? -1 : set_cc(err, lab);
-    if (write_host(rc < 0 ? NULL : err, lab, key, now) < 0)
+    rc = sysctl_in(err, lab, HOST, key, more) < 0 ? -1 : set_cc(err, lab);
+    if (sysctl_in(rc < 0 ? NULL : err, lab, HOST, key, now) < 0)
         rc = -1;
     flock(lock, LOCK_UN);
     close(lock);

@@ -140,13 +140,7 @@ static int exec_result(struct sf_err *err, struct sf_child *c, int report_fd, co
 
 int sf_spawn(struct sf_err *err, struct sf_child *c, const char *path, const char *const argv[])
 {
-    return sf_spawn_as(err, c, path, argv, NULL);
-}
-
-int sf_spawn_as(struct sf_err *err, struct sf_child *c, const char *path, const char *const argv[],
-                const struct sf_spawn_user *u)
-{
-    return sf_spawn_in(err, c, path, argv, -1, u);
+    return sf_spawn_in(err, c, path, argv, -1, NULL);
 }
 
 int sf_spawn_in(struct sf_err *err, struct sf_child *c, const char *path, const char *const argv[],

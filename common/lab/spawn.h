@@ -28,7 +28,7 @@ struct sf_child {
     int pidfd;          /* readable when the child has exited; -1 if unsupported */
 };
 
-/* Whom a child of root runs as (sf_spawn_as). */
+/* Whom a child of root runs as (sf_spawn_in). */
 struct sf_spawn_user {
     uid_t uid;
     gid_t gid;
@@ -41,14 +41,11 @@ struct sf_spawn_user {
  */
 int sf_spawn(struct sf_err *err, struct sf_child *c, const char *path, const char *const argv[]);
 
-/* The same, as user u (NULL: as this process is). */
-int sf_spawn_as(struct sf_err *err, struct sf_child *c, const char *path, const char *const argv[],
-                const struct sf_spawn_user *u);
-
 /*
  * The same, in the network namespace netns_fd (an open /run/netns/NAME or
- * /proc/PID/ns/net; -1: this process's) entered before anything else: the
- * lab's tools and programs run in its namespaces without `ip netns exec`.
+ * /proc/PID/ns/net; -1: this process's) entered before anything else (the
+ * lab's tools and programs run in its namespaces without `ip netns exec`),
+ * as user u (NULL: as this process is).
  */
 int sf_spawn_in(struct sf_err *err, struct sf_child *c, const char *path, const char *const argv[],
                 int netns_fd, const struct sf_spawn_user *u);

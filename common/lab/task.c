@@ -12,13 +12,7 @@
 int sf_task_start(struct sf_err *err, struct sf_task *t, const char *bin_dir,
                   const char *const argv[])
 {
-    return sf_task_start_as(err, t, bin_dir, argv, NULL);
-}
-
-int sf_task_start_as(struct sf_err *err, struct sf_task *t, const char *bin_dir,
-                     const char *const argv[], const struct sf_spawn_user *u)
-{
-    return sf_task_start_in(err, t, bin_dir, argv, -1, u);
+    return sf_task_start_in(err, t, bin_dir, argv, -1, NULL);
 }
 
 int sf_task_start_in(struct sf_err *err, struct sf_task *t, const char *bin_dir,

@@ -34,11 +34,7 @@ struct sf_task {
 int sf_task_start(struct sf_err *err, struct sf_task *t, const char *bin_dir,
                   const char *const argv[]);
 
-/* The same, the child running as u (NULL: as this process): see sf_spawn_as(). */
-int sf_task_start_as(struct sf_err *err, struct sf_task *t, const char *bin_dir,
-                     const char *const argv[], const struct sf_spawn_user *u);
-
-/* The same, in the network namespace netns_fd (-1: ours): see sf_spawn_in(). */
+/* The same, in netns_fd (-1: ours) as user u (NULL: as we are): see sf_spawn_in(). */
 int sf_task_start_in(struct sf_err *err, struct sf_task *t, const char *bin_dir,
                      const char *const argv[], int netns_fd, const struct sf_spawn_user *u);
 

@@ -10,7 +10,6 @@
 #ifndef SF_CLI_H
 #define SF_CLI_H
 
-#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 

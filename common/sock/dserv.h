@@ -23,7 +23,6 @@
 #ifndef SF_DSERV_H
 #define SF_DSERV_H
 
-#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>

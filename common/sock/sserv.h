@@ -23,7 +23,6 @@
 #ifndef SF_SSERV_H
 #define SF_SSERV_H
 
-#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>

@@ -104,7 +104,7 @@ Test(spawn, child_as_another_user_holds_nothing_or_net_raw)
         struct sf_err err;
         unsigned long long want = raw ? 1ULL << 13 : 0;
 
-        cr_assert_eq(sf_spawn_as(&err, &c, "/bin/sleep", argv, &u), 0, "%s", err.msg);
+        cr_assert_eq(sf_spawn_in(&err, &c, "/bin/sleep", argv, -1, &u), 0, "%s", err.msg);
         cr_expect_eq(status_hex(c.pid, "Uid:"), 4242);
         cr_expect_eq(status_hex(c.pid, "Gid:"), 4242);
         cr_expect_eq(status_hex(c.pid, "CapEff:"), want, "raw %d", raw);
