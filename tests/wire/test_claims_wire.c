@@ -19,32 +19,47 @@ TestSuite(claims_wire, .timeout = 60);
 #define MAXP 512
 
 struct syns {
-    int first[CLIENTS + 1]; /* client ports whose first SYN was answered */
-    int answered, retransmitted, resets;
+    int answered;      /* client ports that got a SYN-ACK (a resent one counts once) */
+    int retransmitted; /* client ports that sent their SYN twice or more */
+    int resets;
 };
 
-/* SYNs per client port, SYN-ACKs, RSTs, in the capture so far. */
+/* Index of PORT in PORTS[*N], added if new and room is left; -1 if full. */
+static int port_slot(uint16_t *ports, int *n, uint16_t port)
+{
+    for (int k = 0; k < *n; k++)
+        if (ports[k] == port)
+            return k;
+    if (*n == 64)
+        return -1;
+    ports[*n] = port;
+    return (*n)++;
+}
+
+/*
+ * SYNs and SYN-ACKs per client port, and RSTs, in the capture so far.  A
+ * handshake whose final ACK the full queue dropped has its SYN-ACK resent
+ * by the server a second later: counted per port, not per packet.
+ */
 static struct syns count_syns(const struct sf_wire *w, uint16_t server)
 {
     struct syns s = {.answered = 0};
     uint16_t ports[64];
-    int syn[64] = {0}, nports = 0;
+    int syn[64] = {0}, synack[64] = {0}, nports = 0;
 
     for (size_t i = 0; i < sf_wire_count(w); i++) {
         const struct sf_pkt *p = &sf_wire_at(w, i)->pkt;
-        int k = 0;
+        int k;
         if (!sf_wire_at(w, i)->ok || p->l4 != SF_L4_TCP)
             continue;
         s.resets += (p->flags & SF_TCP_RST) != 0;
-        s.answered += p->flags == (SF_TCP_SYN | SF_TCP_ACK) && p->sport == server;
-        if (p->flags != SF_TCP_SYN)
-            continue;
-        while (k < nports && ports[k] != p->sport)
-            k++;
-        if (k == nports && nports < 64)
-            ports[nports++] = p->sport;
-        if (k < 64 && ++syn[k] == 2)
-            s.retransmitted++;
+        if (p->flags == (SF_TCP_SYN | SF_TCP_ACK) && p->sport == server) {
+            k = port_slot(ports, &nports, p->dport);
+            s.answered += k >= 0 && ++synack[k] == 1;
+        } else if (p->flags == SF_TCP_SYN && p->dport == server) {
+            k = port_slot(ports, &nports, p->sport);
+            s.retransmitted += k >= 0 && ++syn[k] == 2;
+        }
     }
     return s;
 }
