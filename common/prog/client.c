@@ -2,6 +2,9 @@
 #include "client.h"
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +47,7 @@ void sf_client_prepare(struct sf_client *c, const struct sf_cli_spec *spec, cons
                              .mode = sf_mode_name(c->o.mode),
                              .server = c->addr.text};
     c->peer[0] = '\0';
+    c->fd = -1;
     /* welcome over a connection: the server closes after one answer. */
     c->conns_left = c->o.mode == SF_MODE_WELCOME && !c->connectionless ? c->o.count : 1;
     c->start_ns = sf_now_ns();
@@ -81,6 +85,7 @@ void sf_client_opened(struct sf_client *c, int fd)
     else if (c->x.destlen)
         sf_sockaddr_format((struct sockaddr *)&c->x.dest, c->x.destlen, c->peer, sizeof(c->peer));
     c->run.connected = c->peer[0] ? c->peer : NULL;
+    c->fd = fd;
     if (c->o.delay_ms > 0)
         sf_sleep_ms(c->o.delay_ms);
 }
@@ -95,20 +100,67 @@ static void forget_warmup(struct sf_client *c)
     c->warming = 0;
 }
 
+/* --size: each message numbered (the warm-up's too), none the same bytes as another. */
+static const struct sf_message *numbered(struct sf_client *c, const struct sf_message *m)
+{
+    if (c->msgs.payload)
+        sf_payload_stamp(c->msgs.payload, m->len, c->serial++);
+    return m;
+}
+
+/* TCP: the segments the kernel sent again on fd, added to the run's; 0, or -1 if it did not say. */
+static int tcp_retrans(struct sf_client *c, int fd)
+{
+    struct tcp_info ti;
+    socklen_t len = sizeof(ti);
+
+    memset(&ti, 0, sizeof(ti));
+    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0 ||
+        len < offsetof(struct tcp_info, tcpi_total_retrans) + sizeof(ti.tcpi_total_retrans))
+        return -1;
+    c->run.retrans += ti.tcpi_total_retrans;
+    c->run.have_retrans = 1;
+    return 0;
+}
+
+/*
+ * The connection's messages are done, its socket still open: what only it
+ * can say.  Records: the late replies already queued (read, counted as
+ * stray), and the datagrams its kernel dropped for a full buffer.  TCP: its
+ * retransmitted segments.
+ */
+static void connection_done(struct sf_client *c)
+{
+    if (c->fd < 0)
+        return;
+    if (c->records) {
+        sf_xchg_drain_record(&c->x, c->fd, 100000);
+        c->run.stray = c->x.stray;
+        c->run.dropped += sf_socket_drops(c->fd);
+    } else {
+        tcp_retrans(c, c->fd); /* fails on AF_UNIX: no retransmission there to count */
+    }
+    c->fd = -1;
+}
+
 const struct sf_message *sf_client_next_message(struct sf_client *c)
 {
+    const struct sf_message *m;
+
     if (c->warm_left > 0) {
         c->warm_left--;
-        return &c->msgs.v[0];
+        return numbered(c, &c->msgs.v[0]);
     }
     if (c->warming)
         forget_warmup(c);
-    if (c->msgs_left == 0)
+    if (c->msgs_left == 0) {
+        connection_done(c);
         return NULL;
+    }
     c->msgs_left--;
-    const struct sf_message *m = &c->msgs.v[c->msg_index];
+    m = &c->msgs.v[c->msg_index];
     c->msg_index = (c->msg_index + 1) % c->msgs.n;
-    return m;
+    return numbered(c, m);
 }
 
 static void print_reply(const struct sf_client *c, int cut)

@@ -39,6 +39,8 @@ struct sf_client {
     uint64_t msg_index;  /* the next of msgs.v to send */
     uint64_t warm_left;  /* --warmup exchanges still to make */
     int warming;         /* the figures so far are warm-up, to forget */
+    int fd;              /* the socket sf_client_opened was given, until its messages are done */
+    uint64_t serial;     /* the number the next --size message carries (sf_payload_stamp) */
     int64_t start_ns;
 };
 

@@ -6,24 +6,50 @@
 #include "jout.h"
 #include "repr.h"
 
+/* The share of round trips at or under each point, as [percent, us] pairs: a CDF to plot. */
+static json_t *cdf(struct sf_stats *st)
+{
+    static const double at[] = {1, 5, 10, 25, 50, 75, 90, 95, 99, 99.9, 100};
+    json_t *a = json_array();
+
+    for (size_t i = 0; st->n && i < sizeof(at) / sizeof(at[0]); i++)
+        json_array_append_new(
+            a, json_pack("[o,o]", sf_jreal(at[i], 1), sf_jreal(sf_stats_percentile(st, at[i]), 3)));
+    return a;
+}
+
+/* Round trips over ms milliseconds. */
+static uint64_t over(const struct sf_stats *st, double ms)
+{
+    uint64_t n = 0;
+
+    for (size_t i = 0; i < st->n; i++)
+        n += st->v[i] > ms * 1000;
+    return n;
+}
+
 void sf_run_print_json(FILE *f, struct sf_run *run)
 {
     struct sf_summary s = sf_stats_summary(&run->rtt_us);
     json_t *rtt =
-        json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:o}", "n", (json_int_t)s.n, "min", sf_jreal(s.min, 3),
-                  "p50", sf_jreal(s.p50, 3), "p99", sf_jreal(s.p99, 3), "max", sf_jreal(s.max, 3),
-                  "mean", sf_jreal(s.mean, 3), "mdev", sf_jreal(s.mdev, 3));
+        json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "n", (json_int_t)s.n, "min",
+                  sf_jreal(s.min, 3), "p50", sf_jreal(s.p50, 3), "p99", sf_jreal(s.p99, 3), "max",
+                  sf_jreal(s.max, 3), "mean", sf_jreal(s.mean, 3), "mdev", sf_jreal(s.mdev, 3),
+                  "over_100ms", sf_juint(over(&run->rtt_us, 100)), "cdf", cdf(&run->rtt_us));
 
-    sf_jout_print(f, json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
-                               "program", sf_jstr(run->program), "family", sf_jstr(run->family),
-                               "mode", sf_jstr(run->mode), "server", sf_jstr(run->server),
-                               "connected", sf_jstr(run->connected), "sent", sf_juint(run->sent),
-                               "answered", sf_juint(run->answered), "lost", sf_juint(run->lost),
-                               "truncated", sf_juint(run->truncated), "retries",
-                               sf_juint(run->retries), "bytes_sent", sf_juint(run->bytes_sent),
-                               "bytes_received", sf_juint(run->bytes_received), "rtt_us", rtt,
-                               "elapsed_s", sf_jreal((double)run->elapsed_ns / 1e9, 6), "error",
-                               sf_jstr(run->error)));
+    json_t *o = json_pack(
+        "{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "program",
+        sf_jstr(run->program), "family", sf_jstr(run->family), "mode", sf_jstr(run->mode), "server",
+        sf_jstr(run->server), "connected", sf_jstr(run->connected), "sent", sf_juint(run->sent),
+        "answered", sf_juint(run->answered), "lost", sf_juint(run->lost), "truncated",
+        sf_juint(run->truncated), "retries", sf_juint(run->retries), "stray", sf_juint(run->stray),
+        "dropped", sf_juint(run->dropped), "tcp_retrans",
+        run->have_retrans ? sf_juint(run->retrans) : json_null(), "bytes_sent",
+        sf_juint(run->bytes_sent), "bytes_received", sf_juint(run->bytes_received), "rtt_us", rtt,
+        "elapsed_s", sf_jreal((double)run->elapsed_ns / 1e9, 6));
+
+    json_object_set_new(o, "error", sf_jstr(run->error)); /* last, as scripts may expect */
+    sf_jout_print(f, o);
 }
 
 void sf_run_print_text(FILE *f, struct sf_run *run)

@@ -19,6 +19,12 @@ struct sf_run {
     const char *connected; /* the numeric address actually used, or NULL */
     uint64_t sent, answered, lost, truncated, retries;
     uint64_t bytes_sent, bytes_received;
+    /* Records: replies read that answered no waiting message (late, or copies), and what the
+     * kernel dropped at this socket for a full receive buffer (SO_MEMINFO). */
+    uint64_t stray, dropped;
+    /* TCP: the segments the kernel sent again (TCP_INFO tcpi_total_retrans), when it said. */
+    uint64_t retrans;
+    int have_retrans;
     struct sf_stats rtt_us; /* one sample per answered message */
     int64_t elapsed_ns;
     const char *error; /* the error that ended the run early, or NULL */

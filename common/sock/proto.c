@@ -144,6 +144,17 @@ enum sf_reply_state sf_proto_check_reply(enum sf_mode mode, const void *msg, siz
     return rlen == 0 ? SF_REPLY_COMPLETE : SF_REPLY_WRONG;
 }
 
+void sf_payload_stamp(void *buf, size_t len, unsigned long long n)
+{
+    static const char hex[] = "0123456789abcdef";
+    char *p = buf;
+
+    if (len < SF_PAYLOAD_STAMP_MIN)
+        return;
+    for (int i = 15; i >= 8; i--, n >>= 4)
+        p[i] = hex[n & 0xf];
+}
+
 void sf_payload_fill(void *buf, size_t len)
 {
     static const char pattern[] = "sockfam-0123456789abcdefghijklmnopqrstuvwxyz.";

@@ -61,4 +61,15 @@ enum sf_reply_state sf_proto_check_reply(enum sf_mode mode, const void *msg, siz
  */
 void sf_payload_fill(void *buf, size_t len);
 
+/*
+ * Number a --size payload: its bytes 8-15 become n in hexadecimal
+ * ("sockfam-0000002a..."), so that no two messages of a run are the same
+ * bytes.  A reply is then matched to its own message, never to a late
+ * copy of another, and a capture tells each message apart (sockfam
+ * compare's lost, duplicated and out-of-order counts).  A payload under
+ * SF_PAYLOAD_STAMP_MIN bytes is left as it is.
+ */
+#define SF_PAYLOAD_STAMP_MIN 16
+void sf_payload_stamp(void *buf, size_t len, unsigned long long n);
+
 #endif

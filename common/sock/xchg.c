@@ -257,7 +257,8 @@ static int await_record(struct sf_err *err, struct sf_xchg *x, int fd, int64_t d
             x->res.short_reply = 1;
             return 0;
         }
-        /* not a reply to this message: a late one, or noise; keep waiting */
+        x->stray++; /* from the server, not a reply to this message: a late one, or a copy */
+        /* keep waiting */
     }
 }
 
@@ -283,6 +284,27 @@ int sf_xchg_recv_record(struct sf_err *err, struct sf_xchg *x, int fd)
                           sf_deadline_after_ms(x->timeout_ms)) < 0)
             return -1;
     }
+}
+
+uint64_t sf_xchg_drain_record(struct sf_xchg *x, int fd, uint64_t max)
+{
+    const struct sockaddr *dest = dest_of(x);
+    uint64_t n = 0;
+
+    if (x->reply.cap < x->recv_size) /* nothing was ever sent */
+        return 0;
+    while (n < max) {
+        struct sockaddr_storage from;
+        socklen_t fromlen = sizeof(from);
+        size_t full;
+        if (sf_recv_dgram(NULL, fd, x->reply.p, x->recv_size, sf_now_ns(), &full, &from, &fromlen) <
+            0)
+            break;
+        if (!dest || sf_sockaddr_equal((struct sockaddr *)&from, fromlen, dest, x->destlen))
+            n++;
+    }
+    x->stray += n;
+    return n;
 }
 
 const struct sf_xchg_ops sf_xchg_stream_ops = {sf_xchg_send_stream, sf_xchg_recv_stream};

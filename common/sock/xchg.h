@@ -69,11 +69,21 @@ struct sf_xchg {
     struct sf_buf reply;
     struct sf_dgram_result res; /* records only; all zero on a stream */
     int64_t rtt_ns;             /* send to complete reply, once answered */
+    /* Records, for the whole run: datagrams from the server that answered no message waiting
+     * (a late reply, or a copy of one), read and set aside. */
+    uint64_t stray;
 };
 
 /* Ready x for a run of exchanges in `mode` (no allocation; dest unset). */
 void sf_xchg_init(struct sf_xchg *x, enum sf_mode mode, int64_t timeout_ms, unsigned retries,
                   size_t recv_size);
+
+/*
+ * Records: read what is already queued on fd from the server without
+ * waiting (at most max datagrams), counting each in x->stray: the late
+ * replies a run would otherwise leave unread at its close.  Returns how many.
+ */
+uint64_t sf_xchg_drain_record(struct sf_xchg *x, int fd, uint64_t max);
 
 /* Release the reply buffer. */
 void sf_xchg_free(struct sf_xchg *x);
