@@ -95,8 +95,13 @@ static int ipv4(const uint8_t *d, size_t len, struct sf_pkt *p, size_t *l4, size
     *l4 = ihl;
     /* Ethernet pads short frames: the IP length, not the frame, ends the packet. */
     *l4len = (tot < len ? tot : len) - ihl;
-    if ((be16(d + 6) & 0x1fff) != 0) /* a later fragment: no upper-layer header here */
-        p->ip_proto = 0xff;
+    p->frag_off = (unsigned)(be16(d + 6) & 0x1fff) * 8;
+    p->frag_more = (be16(d + 6) & 0x2000) != 0;
+    if (p->frag_off || p->frag_more) {
+        p->frag = p->frag_off ? 2 : 1, p->frag_id = be16(d + 4);
+        if (p->frag_off) /* a later fragment: no upper-layer header here */
+            p->ip_proto = 0xff;
+    }
     return 0;
 }
 
@@ -123,7 +128,13 @@ static int ipv6(const uint8_t *d, size_t len, struct sf_pkt *p, size_t *l4, size
         if (at + 8 > end)
             return bad(p, "truncated IPv6 extension header");
         hl = nh == 44 ? 8 : nh == 51 ? ((size_t)d[at + 1] + 2) * 4 : ((size_t)d[at + 1] + 1) * 8;
-        if (nh == 44 && (be16(d + at + 2) & 0xfff8) != 0) {
+        if (nh == 44) {
+            p->frag_off = be16(d + at + 2) & 0xfff8;
+            p->frag_more = (d[at + 3] & 1) != 0;
+            p->frag_id = (uint32_t)be16(d + at + 4) << 16 | be16(d + at + 6);
+            p->frag = p->frag_off ? 2 : p->frag_more ? 1 : 0; /* an atomic fragment is whole */
+        }
+        if (nh == 44 && p->frag_off) {
             p->ip_proto = 0xff; /* a later fragment */
             *l4 = at + 8;
             *l4len = end - *l4;

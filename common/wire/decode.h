@@ -63,6 +63,13 @@ struct sf_pkt {
     const uint8_t *payload; /* L4 payload within the captured bytes */
     size_t payload_len;     /* captured payload bytes */
     size_t ip_len;          /* the IP packet's length as its header states */
+    /* A piece of a fragmented datagram (IPv4 MF or offset; IPv6 Fragment header): frag is 1
+     * for the first piece (it holds the upper-layer header), 2 for a later one (ip_proto is
+     * then 0xff and no port is known); 0 for a whole packet. */
+    int frag;
+    uint32_t frag_id;  /* IPv4 Identification, or IPv6 Fragment header's */
+    unsigned frag_off; /* this piece's offset in the datagram, in bytes */
+    int frag_more;     /* more pieces follow (MF, M) */
 };
 
 /*

@@ -162,6 +162,59 @@ Test(decode, ipv6_extension_headers_udp_and_icmp6)
     cr_expect(!p.checksum_ok, "a damaged ICMPv6 message must not verify");
 }
 
+/*
+ * Fragments: the first piece keeps its ports, a later one has none
+ * (ip_proto 0xff); both name their datagram (id) and place (offset, more).
+ */
+Test(decode, fragments_ipv4_and_ipv6)
+{
+    static const struct {
+        const char *what;
+        int v6;
+        unsigned off;
+        int more, frag, proto;
+    } rows[] = {
+        {"IPv4 whole", 0, 0, 0, 0, 17},
+        {"IPv4 first piece", 0, 0, 1, 1, 17},
+        {"IPv4 middle piece", 0, 1480, 1, 2, 0xff},
+        {"IPv4 last piece", 0, 2960, 0, 2, 0xff},
+        {"IPv6 atomic", 1, 0, 0, 0, 17},
+        {"IPv6 first piece", 1, 0, 1, 1, 17},
+        {"IPv6 last piece", 1, 2904, 0, 2, 0xff},
+    };
+    const uint8_t udp[12] = {0x04, 0xd2, 0xc3, 0x57, 0, 12, 0, 0, 'a', 'b', 'c', 'd'};
+
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        uint8_t ip[128] = {0};
+        struct sf_pkt p;
+        size_t n;
+        if (!rows[i].v6) {
+            n = ipv4(ip, 0, 17, udp, sizeof(udp));
+            put16(ip + 4, 0xbeef);
+            put16(ip + 6, (uint16_t)((rows[i].more ? 0x2000 : 0) | rows[i].off / 8));
+        } else {
+            ip[0] = 0x60;
+            put16(ip + 4, 8 + sizeof(udp));
+            ip[6] = 44, ip[7] = 64, ip[23] = 1, ip[39] = 1;
+            ip[40] = 17; /* the Fragment header, then UDP */
+            put16(ip + 42, (uint16_t)(rows[i].off | (rows[i].more ? 1 : 0)));
+            put16(ip + 44, 0xdead), put16(ip + 46, 0xbeef);
+            memcpy(ip + 48, udp, sizeof(udp));
+            n = 48 + sizeof(udp);
+        }
+        cr_assert_eq(sf_decode(DLT_RAW, ip, n, &p), 0, "%s: %s", rows[i].what, p.why);
+        cr_expect_eq(p.frag, rows[i].frag, "%s: frag %d", rows[i].what, p.frag);
+        cr_expect_eq(p.ip_proto, rows[i].proto, "%s: proto %d", rows[i].what, p.ip_proto);
+        if (!rows[i].frag)
+            continue;
+        cr_expect_eq(p.frag_off, rows[i].off, "%s: offset %u", rows[i].what, p.frag_off);
+        cr_expect_eq(p.frag_more, rows[i].more, "%s", rows[i].what);
+        cr_expect_eq(p.frag_id, rows[i].v6 ? 0xdeadbeefu : 0xbeefu, "%s: id %x", rows[i].what,
+                     p.frag_id);
+        cr_expect(rows[i].frag == 2 || p.sport == 1234, "%s: ports %u", rows[i].what, p.sport);
+    }
+}
+
 /* ICMP echo over IPv4: checksum verified; a snapped capture is not called bad. */
 Test(decode, icmp_checksum_and_snaplen)
 {
