@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/un.h>
 #include <sysexits.h>
@@ -399,6 +400,42 @@ static int number(const char *json, size_t len, const char *path, double scale, 
     return 1;
 }
 
+/* The figures a client adds for `sockfam compare`'s delivery and latency columns. */
+static void extras(const char *json, size_t len, int ping, struct fam_summary *s)
+{
+    char path[48];
+
+    number(json, len, ping ? "duplicates" : "stray", 1, &s->stray);
+    number(json, len, "dropped", 1, &s->dropped);
+    s->tcp_retrans = -1;
+    number(json, len, "tcp_retrans", 1, &s->tcp_retrans);
+    number(json, len, ping ? "rtt_ms.over_100ms" : "rtt_us.over_100ms", 1, &s->over_100ms);
+    for (s->ncdf = 0; s->ncdf < 16; s->ncdf++) {
+        double *pt = s->cdf[s->ncdf];
+        snprintf(path, sizeof(path), "rtt_us.cdf.%d.0", s->ncdf);
+        if (!number(json, len, path, 1, &pt[0]))
+            break;
+        snprintf(path, sizeof(path), "rtt_us.cdf.%d.1", s->ncdf);
+        if (!number(json, len, path, 1, &pt[1]))
+            break;
+    }
+}
+
+int family_server_counter(const char *line, const char *name, unsigned long long *v)
+{
+    size_t n = strlen(name);
+    char *end;
+
+    for (const char *p = strstr(line, name); p; p = strstr(p + 1, name)) {
+        int starts = p == line || p[-1] == ' ';
+        if (!starts || p[n] != ' ' || p[n + 1] < '0' || p[n + 1] > '9')
+            continue;
+        *v = strtoull(p + n + 1, &end, 10);
+        return 1;
+    }
+    return 0;
+}
+
 const char *family_summary_line(const char *out, size_t *len)
 {
     const char *line = NULL;
@@ -440,6 +477,7 @@ int family_summary(const struct family *f, const char *json, size_t len, unsigne
     if (ping ? number(json, len, "time_ms", 1e-3, &s->elapsed_s)
              : number(json, len, "elapsed_s", 1, &s->elapsed_s))
         s->have |= SUM_ELAPSED;
+    extras(json, len, ping, s);
     if (sf_json_get(json, len, "socket", &v) == 1 && v.type == SF_JSON_STRING)
         sf_json_unescape(&v, s->socket, sizeof(s->socket));
     return 0;

@@ -185,6 +185,11 @@ struct fam_summary {
     double p50_us, p99_us, mean_us;    /* round trips, microseconds */
     double max_us;                     /* the slowest round trip (0 when not given) */
     double elapsed_s;
+    /* Late or copied replies (ping: duplicates), the client socket's kernel drops, TCP's
+     * resent segments (tcp_retrans < 0: not said), round trips over 100 ms, and the CDF. */
+    double stray, dropped, tcp_retrans, over_100ms;
+    double cdf[16][2];
+    int ncdf;
     char socket[16]; /* the socket the client says it used ("raw", "dgram"), or "" */
     unsigned have;   /* which of the above were there: SUM_* bits */
 };
@@ -194,6 +199,12 @@ enum { SUM_COUNTS = 1, SUM_BYTES = 2, SUM_RTT = 4, SUM_ELAPSED = 8 };
 /* The client's summary in its stdout: the last line that starts with '{' (its length in *len), or
  * NULL. */
 const char *family_summary_line(const char *out, size_t *len);
+
+/*
+ * A server's counter on its last line, "... datagrams 3, replies 3, dropped
+ * by the kernel 0 ...": 1 and *v when `name N` is there, else 0.
+ */
+int family_server_counter(const char *line, const char *name, unsigned long long *v);
 
 /*
  * Read the summary line json (len bytes) of f's client, run with -s size.

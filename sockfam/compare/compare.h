@@ -9,6 +9,7 @@
  *   options.c   the command line, into struct opts
  *   fleet.c     namespace, capture, servers (ready before any client), clients, stop
  *   tally.c     what each client's summary and the capture say about its family
+ *   ledger.c    --link lab: each packet matched across the router (lost, copied, late)
  *   report.c    the table with its notes and ladders, or one JSON object
  *   run.c       a family's result and the run's notes, as each of the above records them
  */
@@ -40,6 +41,21 @@ struct opts {
 
 enum status { ST_OFF, ST_OK, ST_FAILED, ST_SKIPPED };
 
+enum { WAY_UP, WAY_DOWN }; /* client to server; back */
+
+/* --link lab: one direction of a family, from the captures on both sides of the router. */
+struct way_tally {
+    unsigned long long packets_lost; /* seen on the sender's side of the router, not past it */
+    unsigned long long dgrams_lost;  /* datagrams lost on the wire: whole, or by one piece */
+    unsigned long long dup;          /* copies the router made (seen past it more often) */
+    unsigned long long reordered;    /* reached the receiver's side after one sent later */
+    unsigned long long frag_dgrams, frag_pieces, frag_lost; /* fragmented datagrams, their
+                                                               pieces, and those lost by one */
+};
+
+/* The CDF points a client reports (rtt_us.cdf): percent and microseconds. */
+#define CDF_MAX 16
+
 struct result {
     enum status status;
     const char *socket; /* the socket its client says it used, or NULL: the row's */
@@ -48,9 +64,19 @@ struct result {
     int have_rtt;
     double p50_us, p99_us, max_us;
     int captured; /* the wire cells hold figures (lower bounds when the capture lost some) */
-    /* --link lab: packets seen on the sender's side of the router and not on the other
-     * (up: client to server), and data segments sent again (a sequence start seen before). */
-    unsigned long long lost_up, lost_down, resent;
+    unsigned long long over_100ms; /* round trips over 100 ms */
+    double cdf[CDF_MAX][2];
+    int ncdf;
+    /* What the endpoints counted: the client's late or copied replies, its socket's and the
+     * server's kernel drops (a full receive buffer), the server's datagrams read and replies
+     * sent (have_server: its last line said), TCP's resent segments (TCP_INFO, client side). */
+    unsigned long long stray, client_dropped, tcp_retrans;
+    int have_retrans, have_server;
+    unsigned long long server_reads, server_replies, server_dropped;
+    /* --link lab: each direction past the router, and TCP's data segments sent again (a
+     * sequence start seen before on the sender's side), each way. */
+    struct way_tally way[2];
+    unsigned long long resent_up, resent_down;
     /* TCP families: the largest payload a segment carried, and the MSS each SYN announced. */
     unsigned largest, mss_client, mss_server;
     unsigned long long packets, wire_bytes, setup_packets;
@@ -85,6 +111,9 @@ struct run {
     char lab_cc[16];          /* its TCP congestion control, for the report */
     struct sf_wire *wire_far; /* --link lab: the capture on the router's server side (r1);
                                  r->wire is its client side (r0) */
+    int ledger;               /* the two sides were matched (ledger.c): r[].way stand */
+    unsigned long long router_dropped[2]; /* the router's own drop counters, up and down */
+    int have_router_dropped;
 };
 
 /* The command: argv[0] is "compare"; the exit code. */
@@ -105,10 +134,34 @@ int link_up(struct sf_err *err, struct run *r, const struct sf_wire_opts *bounds
 int link_netns(const struct run *r, int server); /* a child's namespace, -1: ours */
 int link_silence(struct run *r, const char *sysctl);
 void link_stop(struct run *r);
-void link_tally(struct run *r, int (*owner)(const struct run *, const struct sf_pkt *));
 void link_describe(FILE *out, const struct run *r);
 void link_json(void *obj, const struct run *r); /* obj: a json_t * of the run */
 void link_down(struct run *r);
+
+/* ledger.c: --link lab, each family's packets matched across the router (r[].way, resent). */
+typedef int (*ledger_owner)(const struct run *, const struct sf_pkt *);
+void ledger_tally(struct run *r, ledger_owner owner);
+
+/*
+ * One direction of a family's messages, from every witness: sent and
+ * received by the endpoints, lost on the wire and copied by the router (the
+ * ledger, --link lab), dropped at the receiving socket (its kernel's
+ * count).  sent = delivered + lost on the wire + lost at the
+ * receiver, and received = delivered + copies; what is left is
+ * unaccounted, and said.  A stream's messages
+ * are its client's (it loses none; its packets lost on the wire are resent).
+ */
+struct delivery {
+    int known;               /* the receiver's count is there (else: n/a) */
+    int stream;              /* TCP or a unix stream: lost packets are resent, no message is lost */
+    int receiver_known;      /* the receiving socket's drops were counted */
+    unsigned long long sent; /* by the sender (up: the client; down: the server) */
+    unsigned long long received;  /* read by the receiver, copies included */
+    unsigned long long delivered; /* received, each message once */
+    unsigned long long wire, receiver, dup, reordered;
+    long long unaccounted; /* sent - delivered - wire - receiver */
+};
+void delivery_of(const struct run *r, int f, int way, struct delivery *d);
 
 /* tally.c: what the capture says about each family, and the ladders. */
 void run_tally(struct run *r);

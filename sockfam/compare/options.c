@@ -36,7 +36,7 @@ static char families_help[512], summary[1024];
 static struct sf_opt compare_opts[] = {
     {"help", 'h', NULL, "show this help and exit"},
     {"families", OPT_FAMILIES, "LIST", families_help},
-    {"count", 'c', "N", "messages per family (default: 10, at most 100000)"},
+    {"count", 'c', "N", "messages per family (default: 100, enough for a p99; at most 100000)"},
     {"size", 's', "BYTES", "payload bytes per message (default: 64, at most 65000)"},
     {"mode", 'm', "MODE", "echo or mirror (default: echo)"},
     {"json", OPT_JSON, NULL, "print one JSON object instead (docs/compare-json.md)"},
@@ -225,7 +225,7 @@ void compare_options(struct opts *o, int argc, char **argv)
 {
     struct sf_err err;
 
-    *o = (struct opts){.count = 10, .size = 64, .mode = "echo", .ladder = 1};
+    *o = (struct opts){.count = 100, .size = 64, .mode = "echo", .ladder = 1};
     family_parse_list(NULL, "all", o->on, NULL);
     help_texts();
     sf_opts_no_operands(argc, argv, sf_opts_parse(&compare_cmd, argc, argv, option, o));

@@ -39,6 +39,13 @@ static void client_result(struct run *r, int f)
     res->answered = (unsigned long long)s.answered;
     res->payload_bytes = (unsigned long long)(s.bytes_sent + s.bytes_received);
     res->p50_us = s.p50_us, res->p99_us = s.p99_us, res->max_us = s.max_us;
+    res->over_100ms = (unsigned long long)s.over_100ms;
+    res->ncdf = s.ncdf < CDF_MAX ? s.ncdf : CDF_MAX;
+    memcpy(res->cdf, s.cdf, sizeof(res->cdf[0]) * (size_t)res->ncdf);
+    res->stray = (unsigned long long)s.stray;
+    res->client_dropped = (unsigned long long)s.dropped;
+    res->have_retrans = s.tcp_retrans >= 0;
+    res->tcp_retrans = res->have_retrans ? (unsigned long long)s.tcp_retrans : 0;
     res->have_rtt = ok && res->answered > 0;
     res->status = ok && t->status == 0 && res->answered == res->sent ? ST_OK : ST_FAILED;
     /* Over a lossy lab link a datagram family that loses messages shows the lesson, not a fault:
@@ -49,6 +56,39 @@ static void client_result(struct run *r, int f)
     if (res->status == ST_FAILED)
         run_result(r, f, ST_FAILED, "%s exited %d, %llu of %llu answered: %s", fam->client,
                    t->status, res->answered, res->sent, sf_task_last_line(t, line, sizeof(line)));
+}
+
+/* The server's counters line ("udp-server: datagrams 3, ..."): the last that starts with its name.
+ */
+static const char *counters_line(const struct sf_task *t, char *buf, size_t cap)
+{
+    size_t n = strlen(t->name);
+    const char *found = NULL, *end;
+
+    for (const char *p = t->err; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+        if (strncmp(p, t->name, n) == 0 && p[n] == ':')
+            found = p;
+    if (!found)
+        return NULL;
+    end = strchr(found, '\n');
+    snprintf(buf, cap, "%.*s", (int)(end ? (size_t)(end - found) : strlen(found)), found);
+    return buf;
+}
+
+/* What f's server counted: datagrams (or echo requests) read, replies sent, kernel drops. */
+static void server_result(struct run *r, int f)
+{
+    struct result *x = &r->r[f];
+    char line[1024];
+    const char *l = r->server[f].started ? counters_line(&r->server[f], line, sizeof(line)) : NULL;
+
+    if (!l)
+        return;
+    x->have_server = (family_server_counter(l, "datagrams", &x->server_reads) ||
+                      family_server_counter(l, "echo requests", &x->server_reads)) &&
+                     (family_server_counter(l, "replies", &x->server_replies) ||
+                      family_server_counter(l, "answered", &x->server_replies));
+    family_server_counter(l, "dropped by the kernel", &x->server_dropped);
 }
 
 /* Which family a captured packet belongs to, or -1. */
@@ -124,10 +164,51 @@ static void segment(struct result *x, const struct sf_pkt *p)
         *((p->flags & SF_TCP_ACK) ? &x->mss_server : &x->mss_client) = p->mss;
 }
 
+/*
+ * Whose is a piece of a fragmented datagram?  The first piece holds the
+ * ports (owner() knows it); a later one has none, and belongs to the
+ * family whose first piece of the same datagram came last (the recent ones
+ * are kept, as the pieces of one datagram come together).
+ */
+#define PIECES 64
+struct pieces {
+    struct {
+        uint8_t src[16], dst[16];
+        uint32_t id;
+        int f;
+    } v[PIECES];
+    unsigned next;
+};
+
+static int piece_owner(const struct run *r, struct pieces *k, const struct sf_pkt *p)
+{
+    if (p->frag == 1) {
+        int f = owner(r, p);
+        unsigned i = k->next++ % PIECES;
+        memcpy(k->v[i].src, p->src, 16), memcpy(k->v[i].dst, p->dst, 16);
+        k->v[i].id = p->frag_id, k->v[i].f = f;
+        return f;
+    }
+    for (unsigned n = 0; n < PIECES && n < k->next; n++) {
+        unsigned i = (k->next - 1 - n) % PIECES;
+        if (k->v[i].id == p->frag_id && !memcmp(k->v[i].src, p->src, 16) &&
+            !memcmp(k->v[i].dst, p->dst, 16))
+            return k->v[i].f;
+    }
+    return -1;
+}
+
+/* owner() for whole packets and first pieces, piece_owner() for the others. */
+static int tally_owner(const struct run *r, struct pieces *k, const struct sf_pkt *p)
+{
+    return p->frag ? piece_owner(r, k, p) : owner(r, p);
+}
+
 static void wire_result(struct run *r)
 {
     size_t first[FAM_MAX];
     int after_synack[FAM_MAX] = {0};
+    struct pieces k = {.next = 0};
 
     for (int f = 0; f < family_count; f++) {
         first[f] = SIZE_MAX;
@@ -135,7 +216,7 @@ static void wire_result(struct run *r)
     }
     for (size_t i = 0; i < sf_wire_count(r->wire); i++) {
         const struct sf_wire_rec *rec = sf_wire_at(r->wire, i);
-        int f = rec->ok ? owner(r, &rec->pkt) : -1;
+        int f = rec->ok ? tally_owner(r, &k, &rec->pkt) : -1;
         if (f < 0) {
             r->other_packets++;
             continue;
@@ -188,8 +269,11 @@ void run_tally(struct run *r)
             run_note(r, "%s: skipped: %s", families[f].name, r->r[f].why);
     if (r->wire_stopped) /* complete, or what an incomplete capture kept */
         wire_result(r);
+    for (int f = 0; f < family_count; f++)
+        if (r->o.on[f] && r->r[f].status != ST_SKIPPED)
+            server_result(r, f);
     if (r->wire_stopped)
-        link_tally(r, owner); /* --link lab: lost on the wire, sent again */
+        ledger_tally(r, owner); /* --link lab: lost on the wire, copied, late, sent again */
     if (r->wire_stopped && !r->wire_ok)
         why_incomplete(r);
 }

@@ -127,7 +127,7 @@ Test(compare_wire, json_every_family_consistent_with_its_pcap)
                           strcmp(buf, "AF_INET SOCK_DGRAM IPPROTO_ICMP") == 0,
                       "icmp: %s", buf);
         get_str(c.out, FIELD("setup"), buf, sizeof(buf));
-        get_str(c.out, FIELD("delivery"), buf, sizeof(buf));
+        get_str(c.out, FIELD("delivery_claimed"), buf, sizeof(buf));
         cr_expect_eq(get_num(c.out, FIELD("sent")), 5, "%s", names[f]);
         cr_expect_eq(get_num(c.out, FIELD("answered")), 5, "%s", names[f]);
         cr_expect_gt(get_num(c.out, FIELD("payload_bytes")), 0);
@@ -175,7 +175,7 @@ Test(compare_wire, text_table_and_ladders)
         cr_assert_not_null(row, "no row for %s:\n%s", names[f], c.out);
         size_t len = strcspn(row + 1, "\n");
         cr_expect_null(memmem(row, len, "FAILED", 6), "%s", c.out);
-        cr_expect_not_null(memmem(row, len, "    3     3 ", 12), "%.*s", (int)len, row);
+        cr_expect_not_null(memmem(row, len, "     3      3 ", 14), "%.*s", (int)len, row);
         if (f >= 2 && f <= 4)
             cr_expect_not_null(memmem(row, len, "0 (local)", 9), "%.*s", (int)len, row);
     }
@@ -205,9 +205,9 @@ Test(compare_wire, ladder_of_a_long_run_ends_with_its_close)
     cr_assert_eq(proc_run(&c, WAIT_MS, argv), 0, "%s\n%s", c.out, c.err);
     const char *row = strstr(c.out, "\ntcp ");
     cr_assert_not_null(row, "%s", c.out);
-    const char *counts = strstr(row, " 3000  3000 "); /* sent, answered, then packets */
+    const char *counts = strstr(row, " 3000   3000 "); /* sent, answered, then packets */
     cr_assert_not_null(counts, "%s", row);
-    packets = strtoull(counts + 12, NULL, 10);
+    packets = strtoull(counts + 13, NULL, 10);
     const char *elided = strstr(c.out, " more packets ...\n");
     cr_assert_not_null(elided, "%s", c.out);
     while (elided > c.out && elided[-1] != ' ' && elided[-1] != '.')
@@ -543,7 +543,7 @@ Test(compare_wire, lost_packets_say_so_without_failing_a_family)
     const char *row = strstr(c.out, "\nudp ");
     cr_assert_not_null(row, "%s", c.out);
     size_t len = strcspn(row + 1, "\n");
-    const char *counts = memmem(row, len, "  3000  3000 ", 13);
+    const char *counts = memmem(row, len, "  3000   3000 ", 14);
     cr_assert_not_null(counts, "%.*s", (int)len, row);
     int mine = 0; /* packets, wire B, overhead: each at least what was kept */
     for (const char *p = counts; (p = memmem(p, (size_t)(row + len - p), " >=", 3)); p += 3)

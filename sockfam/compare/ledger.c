@@ -1,0 +1,351 @@
+/*
+ * ledger: what the two captures of `--link lab` (r0 on the router's client
+ * side, r1 on its server side) say each family's packets went through, per
+ * direction.  A packet is known on both sides by what the router leaves
+ * alone: addresses, ports, TCP sequence and flags, the ICMP echo's id and
+ * sequence, the payload's length and first bytes (the clients number each
+ * message: sf_payload_stamp).  The pieces of a fragmented datagram share
+ * one key, its addresses and IP id.  For each key, the sender's side saw
+ * it n times and the receiver's side m times: n - m were lost on the wire,
+ * m - n are copies the router made.  A datagram is lost when any of its
+ * pieces is.  Out of order: a packet that reached the receiver's side
+ * after one sent later (a packet sent twice, as TCP resends, is left out:
+ * its copy comes late by design).  TCP's resent segments: a data segment
+ * whose sequence start was seen before on the sender's side.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "compare.h"
+
+struct entry {
+    uint64_t key;
+    uint32_t idx;   /* its place in its side's capture */
+    uint8_t f, way; /* family; 1 client to server, 0 back */
+    uint8_t side;   /* 0: r0 (client side), 1: r1 (server side) */
+    uint8_t frag;   /* a piece of a fragmented datagram */
+};
+
+static uint64_t fnv(uint64_t h, const void *data, size_t len)
+{
+    const uint8_t *p = data;
+
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ p[i]) * 0x100000001b3ull;
+    return h;
+}
+
+/* The key every piece of p's datagram shares: its addresses and IP id. */
+static uint64_t datagram_key(const struct sf_pkt *p)
+{
+    uint64_t h = fnv(0xcbf29ce484222325ull, "frag", 4);
+
+    h = fnv(h, p->src, sizeof(p->src));
+    h = fnv(h, p->dst, sizeof(p->dst));
+    return fnv(h, &p->frag_id, sizeof(p->frag_id));
+}
+
+/* A whole packet's key: what the router does not change. */
+static uint64_t packet_key(const struct sf_pkt *p)
+{
+    uint64_t h = fnv(0xcbf29ce484222325ull, &p->ip_proto, 1);
+    size_t head = p->payload_len < 32 ? p->payload_len : 32;
+
+    h = fnv(h, p->src, sizeof(p->src));
+    h = fnv(h, p->dst, sizeof(p->dst));
+    h = fnv(h, &p->sport, 2), h = fnv(h, &p->dport, 2);
+    h = fnv(h, &p->seq, 4), h = fnv(h, &p->ack, 4), h = fnv(h, &p->flags, 1);
+    h = fnv(h, &p->type, 1), h = fnv(h, &p->id, 2), h = fnv(h, &p->icmp_seq, 2);
+    h = fnv(h, &p->payload_len, sizeof(p->payload_len));
+    return fnv(h, p->payload, head);
+}
+
+/*
+ * Is p going from client to server (1), back (0), or neither (-1: ICMP
+ * that is not an echo, such as IPv6's neighbour discovery and multicast
+ * listener reports)?  Servers are known by their port; ICMP by its type.
+ */
+static int up(const struct run *r, int f, const struct sf_pkt *p)
+{
+    if (p->l4 == SF_L4_ICMP || p->l4 == SF_L4_ICMP6)
+        return p->type == 8 || p->type == 128 ? 1 : p->type == 0 || p->type == 129 ? 0 : -1;
+    return p->dport == r->args[f].port;
+}
+
+static int by_key(const void *a, const void *b)
+{
+    const struct entry *x = a, *y = b;
+
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return x->side != y->side ? x->side - y->side : (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+static int by_key_only(const void *a, const void *b)
+{
+    const struct entry *x = a, *y = b;
+
+    return x->key != y->key ? (x->key < y->key ? -1 : 1) : 0;
+}
+
+/* Family, direction, key, then side and place: a key's sightings together. */
+static int by_flow(const void *a, const void *b)
+{
+    const struct entry *x = a, *y = b;
+
+    if (x->f != y->f)
+        return x->f - y->f;
+    if (x->way != y->way)
+        return x->way - y->way;
+    return by_key(a, b);
+}
+
+/*
+ * The first pieces of fragmented datagrams (they hold the ports), sorted by
+ * datagram key, so that a later piece finds its family and direction.
+ */
+static size_t first_pieces(const struct run *r, struct entry *out, size_t cap, ledger_owner owner)
+{
+    size_t n = 0;
+
+    for (int side = 0; side < 2; side++) {
+        const struct sf_wire *w = side ? r->wire_far : r->wire;
+        for (size_t i = 0; i < sf_wire_count(w) && n < cap; i++) {
+            const struct sf_wire_rec *rec = sf_wire_at(w, i);
+            int f = rec->ok && rec->pkt.frag == 1 ? owner(r, &rec->pkt) : -1;
+            int way = f >= 0 ? up(r, f, &rec->pkt) : -1;
+            if (way >= 0)
+                out[n++] =
+                    (struct entry){datagram_key(&rec->pkt), 0, (uint8_t)f, (uint8_t)way, 0, 1};
+        }
+    }
+    qsort(out, n, sizeof(*out), by_key);
+    return n;
+}
+
+/* Every packet of every family, on both sides, keyed; returns how many. */
+static size_t entries(const struct run *r, struct entry *e, const struct entry *firsts,
+                      size_t nfirsts, ledger_owner owner)
+{
+    size_t n = 0;
+
+    for (int side = 0; side < 2; side++) {
+        const struct sf_wire *w = side ? r->wire_far : r->wire;
+        for (size_t i = 0; i < sf_wire_count(w); i++) {
+            const struct sf_wire_rec *rec = sf_wire_at(w, i);
+            const struct sf_pkt *p = &rec->pkt;
+            struct entry k = {.idx = (uint32_t)i, .side = (uint8_t)side, .frag = p->frag != 0};
+            int f = -1, way = -1;
+            if (rec->ok && p->frag) {
+                const struct entry *hit;
+                k.key = datagram_key(p);
+                hit = bsearch(&k, firsts, nfirsts, sizeof(*firsts), by_key_only);
+                if (hit)
+                    f = hit->f, way = hit->way;
+            } else if (rec->ok) {
+                k.key = packet_key(p);
+                f = owner(r, p);
+                way = f >= 0 ? up(r, f, p) : -1;
+            }
+            if (way < 0)
+                continue;
+            k.f = (uint8_t)f, k.way = (uint8_t)way;
+            e[n++] = k;
+        }
+    }
+    return n;
+}
+
+/* One key's sightings, e[0..n): sender's side (near) and receiver's side (far). */
+struct group {
+    unsigned long long near, far;
+    uint32_t near_at, far_at; /* the first sighting on each side */
+    int frag;
+};
+
+static struct group group_of(const struct entry *e, size_t n)
+{
+    struct group g = {.frag = e[0].frag};
+    int near_side = e[0].way ? 0 : 1; /* up: sent past r0, received past r1 */
+
+    for (size_t i = 0; i < n; i++) {
+        if (e[i].side == near_side && g.near++ == 0)
+            g.near_at = e[i].idx;
+        if (e[i].side != near_side && g.far++ == 0)
+            g.far_at = e[i].idx;
+    }
+    return g;
+}
+
+static void count_group(struct way_tally *t, const struct group *g)
+{
+    unsigned long long lost = g->near > g->far ? g->near - g->far : 0;
+
+    t->packets_lost += lost;
+    if (g->frag) { /* a datagram: lost whole if one of its pieces was */
+        t->frag_dgrams++;
+        t->frag_pieces += g->near;
+        t->frag_lost += lost > 0;
+        t->dgrams_lost += lost > 0;
+        t->dup += g->far > g->near;
+    } else {
+        t->dgrams_lost += lost;
+        t->dup += g->far > g->near ? g->far - g->near : 0;
+    }
+}
+
+struct order {
+    uint32_t far_at, near_at;
+};
+
+static int by_far(const void *a, const void *b)
+{
+    const struct order *x = a, *y = b;
+
+    return (x->far_at > y->far_at) - (x->far_at < y->far_at);
+}
+
+/* Packets that reached the far side after one sent later: o[0..n) in far order. */
+static unsigned long long reordered(struct order *o, size_t n)
+{
+    unsigned long long late = 0;
+    uint32_t latest = 0;
+
+    qsort(o, n, sizeof(*o), by_far);
+    for (size_t i = 0; i < n; i++) {
+        if (i && o[i].near_at < latest)
+            late++;
+        if (o[i].near_at > latest)
+            latest = o[i].near_at;
+    }
+    return late;
+}
+
+/* One family's one direction, e[0..n) sorted by key: its tally. */
+static void tally_way(struct way_tally *t, const struct entry *e, size_t n, struct order *o)
+{
+    size_t norder = 0;
+
+    memset(t, 0, sizeof(*t));
+    for (size_t i = 0, j; i < n; i = j) {
+        struct group g;
+        for (j = i + 1; j < n && e[j].key == e[i].key; j++)
+            ;
+        g = group_of(e + i, j - i);
+        count_group(t, &g);
+        if (g.near == 1 && g.far >= 1) /* sent once, so its order means something */
+            o[norder++] = (struct order){g.far_at, g.near_at};
+    }
+    t->reordered = reordered(o, norder);
+}
+
+static int by_seq(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Data segments of family f, one way, whose start was sent before: sorted, duplicates. */
+static unsigned long long resent_in(const struct run *r, const struct sf_wire *w, int f, int way,
+                                    ledger_owner owner)
+{
+    size_t n = 0, cap = sf_wire_count(w);
+    uint32_t *seq = malloc((cap ? cap : 1) * sizeof(*seq));
+    unsigned long long again = 0;
+
+    if (!seq)
+        return 0;
+    for (size_t i = 0; i < cap; i++) {
+        const struct sf_wire_rec *rec = sf_wire_at(w, i);
+        const struct sf_pkt *p = &rec->pkt;
+        if (rec->ok && p->l4 == SF_L4_TCP && p->payload_len && owner(r, p) == f &&
+            up(r, f, p) == way)
+            seq[n++] = p->seq;
+    }
+    qsort(seq, n, sizeof(*seq), by_seq);
+    for (size_t i = 1; i < n; i++)
+        again += seq[i] == seq[i - 1];
+    free(seq);
+    return again;
+}
+
+/* Every family's two directions from the sorted entries e[0..n). */
+static void tally_all(struct run *r, const struct entry *e, size_t n, struct order *o)
+{
+    for (size_t i = 0, j; i < n; i = j) {
+        for (j = i + 1; j < n && e[j].f == e[i].f && e[j].way == e[i].way; j++)
+            ;
+        struct result *x = &r->r[e[i].f];
+        tally_way(&x->way[e[i].way ? WAY_UP : WAY_DOWN], e + i, j - i, o);
+    }
+}
+
+void ledger_tally(struct run *r, ledger_owner owner)
+{
+    size_t cap =
+        (r->wire ? sf_wire_count(r->wire) : 0) + (r->wire_far ? sf_wire_count(r->wire_far) : 0);
+    struct entry *e, *firsts;
+    struct order *o;
+    size_t n, nfirsts;
+
+    if (!r->o.lab || !r->wire || !r->wire_far)
+        return;
+    e = malloc((cap + 1) * sizeof(*e));
+    firsts = malloc((cap + 1) * sizeof(*firsts));
+    o = malloc((cap + 1) * sizeof(*o));
+    if (e && firsts && o) {
+        nfirsts = first_pieces(r, firsts, cap, owner);
+        n = entries(r, e, firsts, nfirsts, owner);
+        qsort(e, n, sizeof(*e), by_flow);
+        tally_all(r, e, n, o);
+        r->ledger = 1;
+    } else {
+        run_note(r, "wire: no memory to match the two sides' %zu packets", cap);
+    }
+    free(e), free(firsts), free(o);
+    for (int f = 0; f < family_count; f++)
+        if (r->o.on[f] && r->r[f].status != ST_SKIPPED && family_handshake(&families[f]))
+            r->r[f].resent_up = resent_in(r, r->wire, f, 1, owner),
+            r->r[f].resent_down = resent_in(r, r->wire_far, f, 0, owner);
+}
+
+/* Datagrams (udp, unix-dgram, icmp) may be lost; a connection's messages (TCP, unix stream and
+ * seqpacket) never are. */
+static int datagrams(const struct family *fam)
+{
+    return fam->line == LINE_PING || strstr(fam->socket, "SOCK_DGRAM") != NULL;
+}
+
+/* A stream's direction: the client's messages; the ledger's packets lost were all resent. */
+static void stream_delivery(const struct result *x, int way, struct delivery *d)
+{
+    d->known = d->stream = 1;
+    d->sent = x->sent, d->received = d->delivered = x->answered; /* a reply proves its message */
+    d->wire = x->way[way].packets_lost;                          /* packets, not messages: resent */
+    d->dup = x->way[way].dup, d->reordered = x->way[way].reordered;
+}
+
+void delivery_of(const struct run *r, int f, int way, struct delivery *d)
+{
+    const struct result *x = &r->r[f];
+    int up = way == WAY_UP;
+
+    memset(d, 0, sizeof(*d));
+    if (!datagrams(&families[f])) {
+        stream_delivery(x, way, d);
+        return;
+    }
+    if (!x->have_server) /* the kernel answered, or the server said nothing */
+        return;
+    d->known = 1;
+    d->sent = up ? x->sent : x->server_replies;
+    d->received = up ? x->server_reads : x->answered + x->stray;
+    d->receiver = up ? x->server_dropped : x->client_dropped;
+    d->receiver_known = up || families[f].line != LINE_PING; /* icmp-ping does not say */
+    if (r->ledger) {
+        d->wire = x->way[way].dgrams_lost;
+        d->dup = x->way[way].dup, d->reordered = x->way[way].reordered;
+    }
+    d->delivered = d->received > d->dup ? d->received - d->dup : 0; /* copies once */
+    d->unaccounted = (long long)d->sent - (long long)(d->delivered + d->wire + d->receiver);
+}
