@@ -124,6 +124,22 @@ static int tcp_retrans(struct sf_client *c, int fd)
 }
 
 /*
+ * How long a socket must stay silent before its late replies are all in:
+ * four of the slowest round trip seen (a copy follows its original within
+ * one), at least 1 ms, at most the wait for one reply.
+ */
+static int64_t quiet_ms(const struct sf_client *c)
+{
+    double max_us = 0;
+
+    for (size_t i = 0; i < c->run.rtt_us.n; i++)
+        if (c->run.rtt_us.v[i] > max_us)
+            max_us = c->run.rtt_us.v[i];
+    int64_t ms = (int64_t)(4 * max_us / 1000) + 1;
+    return ms < c->o.timeout_ms ? ms : c->o.timeout_ms;
+}
+
+/*
  * The connection's messages are done, its socket still open: what only it
  * can say.  Records: the late replies already queued (read, counted as
  * stray), and the datagrams its kernel dropped for a full buffer.  TCP: its
@@ -134,7 +150,7 @@ static void connection_done(struct sf_client *c)
     if (c->fd < 0)
         return;
     if (c->records) {
-        sf_xchg_drain_record(&c->x, c->fd, 100000);
+        sf_xchg_drain_record(&c->x, c->fd, 100000, quiet_ms(c));
         c->run.stray = c->x.stray;
         c->run.dropped += sf_socket_drops(c->fd);
     } else {

@@ -286,7 +286,7 @@ int sf_xchg_recv_record(struct sf_err *err, struct sf_xchg *x, int fd)
     }
 }
 
-uint64_t sf_xchg_drain_record(struct sf_xchg *x, int fd, uint64_t max)
+uint64_t sf_xchg_drain_record(struct sf_xchg *x, int fd, uint64_t max, int64_t quiet_ms)
 {
     const struct sockaddr *dest = dest_of(x);
     uint64_t n = 0;
@@ -297,8 +297,8 @@ uint64_t sf_xchg_drain_record(struct sf_xchg *x, int fd, uint64_t max)
         struct sockaddr_storage from;
         socklen_t fromlen = sizeof(from);
         size_t full;
-        if (sf_recv_dgram(NULL, fd, x->reply.p, x->recv_size, sf_now_ns(), &full, &from, &fromlen) <
-            0)
+        if (sf_recv_dgram(NULL, fd, x->reply.p, x->recv_size, sf_deadline_after_ms(quiet_ms), &full,
+                          &from, &fromlen) < 0)
             break;
         if (!dest || sf_sockaddr_equal((struct sockaddr *)&from, fromlen, dest, x->destlen))
             n++;

@@ -79,11 +79,12 @@ void sf_xchg_init(struct sf_xchg *x, enum sf_mode mode, int64_t timeout_ms, unsi
                   size_t recv_size);
 
 /*
- * Records: read what is already queued on fd from the server without
- * waiting (at most max datagrams), counting each in x->stray: the late
- * replies a run would otherwise leave unread at its close.  Returns how many.
+ * Records: read what comes from the server on fd until none came for
+ * quiet_ms (at most max datagrams), counting each in x->stray: the late
+ * replies and the copies a run would otherwise leave unread at its close.
+ * Returns how many.
  */
-uint64_t sf_xchg_drain_record(struct sf_xchg *x, int fd, uint64_t max);
+uint64_t sf_xchg_drain_record(struct sf_xchg *x, int fd, uint64_t max, int64_t quiet_ms);
 
 /* Release the reply buffer. */
 void sf_xchg_free(struct sf_xchg *x);

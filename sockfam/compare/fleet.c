@@ -221,8 +221,11 @@ static void arguments(struct run *r, int f)
         .count = r->o.count,
         .size = r->o.size,
         .warmup = -1,
-        /* In the lab a lost datagram costs the wait: 1 s does (TCP's own retries need more). */
-        .wait = r->o.lab && !family_handshake(fam) ? "1" : CLIENT_TIMEOUT,
+        /* In the lab a lost datagram costs the wait: 200 ms is a thousand of its round trips,
+         * unless a bottleneck or a delay line makes them longer (TCP's own retries need more). */
+        .wait = !r->o.lab || family_handshake(fam)         ? CLIENT_TIMEOUT
+                : r->o.lab_o.rate[0] || r->o.lab_o.delay_ms ? "2"
+                                                            : "0.2",
         .path = r->path[f],
         /* In the lab the server listens on its own address there. */
         .host = r->lab ? sf_lab_addr(SF_LAB_SERVER, r->o.v6) : NULL,

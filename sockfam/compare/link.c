@@ -74,7 +74,13 @@ int link_silence(struct run *r, const char *sysctl)
 void link_stop(struct run *r)
 {
     struct sf_err err;
+    uint64_t up, down;
 
+    /* The router's own count of what its loss rules dropped: the captures' witness. */
+    if (r->lab && sf_lab_dropped(NULL, r->lab, &up, &down) == 0) {
+        r->router_dropped[WAY_UP] = up, r->router_dropped[WAY_DOWN] = down;
+        r->have_router_dropped = 1;
+    }
     if (r->wire_far && sf_wire_stop(&err, r->wire_far, sf_deadline_after_ms(3000)) < 0) {
         r->wire_ok = 0;
         run_note(r, "wire: the server side's capture is incomplete: %s", err.msg);
@@ -102,6 +108,10 @@ void link_describe(FILE *out, const struct run *r)
     fprintf(out, "), TCP %s, IPv%d\n", r->lab_cc, r->o.v6 ? 6 : 4);
     fprintf(out, "wire: captured on both sides of the router; lost = seen on the sender's side "
                  "of it and not on the other\n");
+    if (r->have_router_dropped && r->o.lab_o.loss != SF_LOSS_NONE)
+        fprintf(out,
+                "router: its loss rules dropped %llu packets up and %llu down (nft's counters)\n",
+                r->router_dropped[WAY_UP], r->router_dropped[WAY_DOWN]);
 }
 
 void link_json(void *obj, const struct run *r)
@@ -118,6 +128,11 @@ void link_json(void *obj, const struct run *r)
                   l->loss == SF_LOSS_EVERY ? (int)l->loss_every : 0, "loss_dir", dirs[l->loss_dir],
                   "dup_pct", sf_jreal(l->dup_pct, 3), "rate", l->rate, "delay_ms", (int)l->delay_ms,
                   "cc", r->lab_cc, "ip", r->o.v6 ? 6 : 4));
+    json_object_set_new(json_object_get(obj, "link"), "router_dropped",
+                        r->have_router_dropped
+                            ? json_pack("{s:o,s:o}", "up", sf_juint(r->router_dropped[WAY_UP]),
+                                        "down", sf_juint(r->router_dropped[WAY_DOWN]))
+                            : json_null());
 }
 
 void link_down(struct run *r)
