@@ -106,6 +106,7 @@ const struct family families[] = {
         .client = "icmp-ping",
         .line = LINE_PING,
         .kernel_off = "/proc/sys/net/ipv4/icmp_echo_ignore_all",
+        .kernel_off6 = "/proc/sys/net/ipv6/icmp/echo_ignore_all",
         .owns = OWNS_ICMP,
         .floor = FLOOR_ICMP,
         .sections = SEC_BIT(SEC_LATENCY),
@@ -313,9 +314,9 @@ const char *family_where(const struct family *f, const struct fam_args *a, char 
     if (f->line == LINE_LOCAL)
         snprintf(buf, cap, "%s", a->path);
     else if (f->line == LINE_INET)
-        snprintf(buf, cap, "127.0.0.1:%d", a->port);
+        snprintf(buf, cap, a->v6 ? "[%s]:%d" : "%s:%d", a->host ? a->host : "127.0.0.1", a->port);
     else
-        snprintf(buf, cap, "127.0.0.1");
+        snprintf(buf, cap, "%s", a->host ? a->host : "127.0.0.1");
     return buf;
 }
 

@@ -80,6 +80,7 @@ struct family {
     const char *kernel_off;      /* the kernel answers this family itself; its server is a stand-in
                                     that runs only where writing 1 to this sysctl silences the
                                     kernel (a private namespace).  NULL: the server always runs */
+    const char *kernel_off6;     /* the same over IPv6 (compare --link lab -6) */
     int refused_exit;            /* the exit status with which its server says, before its
                                     readiness line, that this kernel refuses the family; the row
                                     is then skipped with the server's reason.  0: none */

@@ -10,7 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -201,13 +204,19 @@ static int make_namespaces(struct sf_err *err, struct sf_lab *lab)
     return 0;
 }
 
-/* Both veth pairs are made in the router's namespace, each peer sent straight to its own. */
+/*
+ * Both veth pairs are made in the router's namespace, each peer sent
+ * straight to its own.  Each end gets an interface index of its own: the
+ * kernel tells the stack of a veth's carrier at once only when the two ends'
+ * indexes differ (linkwatch_urgent_event), else up to a second later, and
+ * two fresh namespaces would number both ends 2.
+ */
 static int make_links(struct sf_err *err, struct sf_lab *lab)
 {
-    if (RUN(err, lab, SF_LAB_ROUTER, "ip", "link", "add", "r0", "type", "veth", "peer", "name",
-            "c0", "netns", lab->name[SF_LAB_CLIENT]) < 0 ||
-        RUN(err, lab, SF_LAB_ROUTER, "ip", "link", "add", "r1", "type", "veth", "peer", "name",
-            "s0", "netns", lab->name[SF_LAB_SERVER]) < 0)
+    if (RUN(err, lab, SF_LAB_ROUTER, "ip", "link", "add", "r0", "index", "10", "type", "veth",
+            "peer", "name", "c0", "index", "11", "netns", lab->name[SF_LAB_CLIENT]) < 0 ||
+        RUN(err, lab, SF_LAB_ROUTER, "ip", "link", "add", "r1", "index", "12", "type", "veth",
+            "peer", "name", "s0", "index", "13", "netns", lab->name[SF_LAB_SERVER]) < 0)
         return -1;
     return 0;
 }
@@ -457,11 +466,74 @@ static int setup_qdiscs(struct sf_err *err, struct sf_lab *lab)
     return 0;
 }
 
+/* Is dev, in ns, running (IFF_RUNNING: its carrier is on and the stack was told)?  0 or -1. */
+static int link_running(struct sf_err *err, struct sf_lab *lab, int ns, const char *dev,
+                        int *running)
+{
+    struct ifreq ifr;
+    int fd, rc, saved;
+
+    if (sf_lab_enter(err, lab, ns) < 0)
+        return -1;
+    memset(&ifr, 0, sizeof(ifr));
+    snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
+    fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    rc = fd >= 0 ? ioctl(fd, SIOCGIFFLAGS, &ifr) : -1;
+    saved = errno;
+    if (fd >= 0)
+        close(fd);
+    if (sf_lab_enter(err, lab, SF_LAB_NS) < 0)
+        return -1;
+    if (rc < 0)
+        return sf_err_sys(err, saved, "SIOCGIFFLAGS", dev);
+    *running = (ifr.ifr_flags & IFF_RUNNING) != 0;
+    return 0;
+}
+
+/*
+ * Wait, at most LINKS_MS, until every end of both veth pairs runs.  The
+ * kernel turns a veth's carrier on at once but tells the rest of the stack
+ * later (linkwatch, which may wait up to a second), and until then IPv6
+ * answers no neighbour solicitation on that link: the first packets of a
+ * run over -6 would find no router, and wait a second for the next try.
+ * Polled every few milliseconds, after the rest of the build, which
+ * overlaps most of the wait.
+ */
+#define LINKS_MS 3000
+static int wait_links(struct sf_err *err, struct sf_lab *lab)
+{
+    static const struct {
+        int ns;
+        const char *dev;
+    } ends[] = {
+        {SF_LAB_CLIENT, "c0"}, {SF_LAB_ROUTER, "r0"}, {SF_LAB_ROUTER, "r1"}, {SF_LAB_SERVER, "s0"}};
+    int64_t t0 = sf_now_ns(), deadline = sf_deadline_after_ms(LINKS_MS);
+    size_t i = 0;
+
+    while (i < sizeof(ends) / sizeof(ends[0])) {
+        int running = 0;
+        if (link_running(err, lab, ends[i].ns, ends[i].dev, &running) < 0)
+            return -1;
+        if (running) {
+            i++;
+            continue;
+        }
+        if (sf_now_ns() >= deadline)
+            return sf_err_set(err, SF_ERR_SYS, ETIMEDOUT, NULL,
+                              "lab: %s in %s has no carrier after %d ms", ends[i].dev,
+                              lab->name[ends[i].ns], LINKS_MS);
+        sf_sleep_ms(5);
+    }
+    trace(lab, "every link running (c0, r0, r1, s0)", t0);
+    return 0;
+}
+
 static int build(struct sf_err *err, struct sf_lab *lab)
 {
     return make_namespaces(err, lab) < 0 || make_links(err, lab) < 0 || setup_ifs(err, lab) < 0 ||
                    setup_routes(err, lab) < 0 || setup_mtu(err, lab) < 0 ||
-                   setup_cc(err, lab) < 0 || setup_nft(err, lab) < 0 || setup_qdiscs(err, lab) < 0
+                   setup_cc(err, lab) < 0 || setup_nft(err, lab) < 0 ||
+                   setup_qdiscs(err, lab) < 0 || wait_links(err, lab) < 0
                ? -1
                : 0;
 }

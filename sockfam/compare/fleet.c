@@ -164,13 +164,23 @@ static void wire_setup(struct run *r)
 }
 
 /* In our own namespace the kernel can be told to stay silent: the family's server answers. */
+/* Silence the kernel's own answers to f (sysctl, a /proc/sys path): 0, or -1 if it cannot be. */
+static int silence(struct run *r, const char *sysctl)
+{
+    if (r->lab)
+        return link_silence(r, sysctl);
+    return r->netns ? sf_sysctl_write(NULL, sysctl, "1") : -1;
+}
+
+/* Over IPv6 (-6) the kernel answers ICMPv6 echo by another switch: both are turned off. */
 static void silence_kernel(struct run *r)
 {
-    for (int f = 0; f < family_count; f++)
-        if (r->o.on[f] && families[f].kernel_off &&
-            ((r->lab && link_silence(r, families[f].kernel_off) == 0) ||
-             (r->netns && sf_sysctl_write(NULL, families[f].kernel_off, "1") == 0)))
+    for (int f = 0; f < family_count; f++) {
+        const struct family *fam = &families[f];
+        if (r->o.on[f] && fam->kernel_off && silence(r, fam->kernel_off) == 0 &&
+            (!r->o.v6 || !fam->kernel_off6 || silence(r, fam->kernel_off6) == 0))
             r->responder[f] = 1;
+    }
 }
 
 /* --link lab: the lab instead of the private namespace; the unix families stay home. */
@@ -223,7 +233,7 @@ static void arguments(struct run *r, int f)
         .warmup = -1,
         /* In the lab a lost datagram costs the wait: 200 ms is a thousand of its round trips,
          * unless a bottleneck or a delay line makes them longer (TCP's own retries need more). */
-        .wait = !r->o.lab || family_handshake(fam)         ? CLIENT_TIMEOUT
+        .wait = !r->o.lab || family_handshake(fam)          ? CLIENT_TIMEOUT
                 : r->o.lab_o.rate[0] || r->o.lab_o.delay_ms ? "2"
                                                             : "0.2",
         .path = r->path[f],

@@ -24,10 +24,17 @@ static int local(int f)
     return families[f].owns == OWNS_NOTHING;
 }
 
-/* The socket f's client used, as the table and the JSON name it. */
+/* The socket f's client used, as the table and the JSON name it: AF_INET6 over -6. */
 static const char *socket_of(const struct run *r, int f)
 {
-    return r->r[f].socket ? r->r[f].socket : families[f].socket;
+    static char v6[FAM_MAX][64];
+    const char *s = r->r[f].socket ? r->r[f].socket : families[f].socket;
+
+    if (!r->o.v6 || strncmp(s, "AF_INET ", 8) != 0)
+        return s;
+    snprintf(v6[f], sizeof(v6[f]), "AF_INET6 %s%s", s + 8,
+             strstr(s, "IPPROTO_ICMP") ? "V6" : ""); /* ICMPv6 is a protocol of its own */
+    return v6[f];
 }
 
 /*
