@@ -373,13 +373,21 @@ int family_handshake(const struct family *f)
 #define WIRE_REPLY_EXTRA 7    /* "echo=> " */
 
 void family_wire_bound(const struct family *f, unsigned long count, unsigned long size,
-                       unsigned long long *packets, unsigned long long *bytes)
+                       unsigned mtu, int copies, unsigned long long *packets,
+                       unsigned long long *bytes)
 {
+    unsigned long long msg = size + WIRE_REPLY_EXTRA, room = mtu > WIRE_HEADERS ? mtu - 60 : 1;
+    unsigned long long pieces = msg / room + 1, frame = msg < mtu ? msg : mtu;
+
     *packets = *bytes = 0;
     if (f->owns == OWNS_NOTHING)
         return;
-    *packets = 2ull * count + count / 4 + WIRE_OPENING_CLOSE;
-    *bytes = *packets * (size + WIRE_REPLY_EXTRA + WIRE_HEADERS);
+    *packets = 2ull * count * pieces + count / 4 + WIRE_OPENING_CLOSE;
+    if (pieces > 1)
+        *packets += 2ull * count * pieces; /* a bare ACK each way per segment, at most */
+    if (copies)
+        *packets *= 2;
+    *bytes = *packets * (frame + WIRE_HEADERS);
 }
 
 const char *family_socket(const struct family *f, const char *word)

@@ -167,14 +167,18 @@ int family_owns(const struct family *f, const struct sf_pkt *p, int port);
 int family_handshake(const struct family *f);
 
 /*
- * At most what f's run of count messages of size bytes puts on lo, for
- * sizing a capture: frames (a request and a reply each, a quarter more for
- * bare ACKs and retransmissions, and a connection's opening and close) and
- * their captured bytes (each frame's headers at most 100, the payload at
- * most size + 7, "echo=> ").  Both 0 for a row that owns no packets.
+ * At most what f's run of count messages of size bytes puts on a link of
+ * that mtu (lo: 65536), for sizing a capture: frames (a request and a reply
+ * each, in as many segments or fragments as the MTU cuts them into, a bare
+ * ACK for each segment when there are several, a quarter more for ACKs and
+ * retransmissions, and a connection's opening and close), twice that where
+ * the link copies packets (copies), and their captured bytes (each frame's
+ * headers at most 100, its payload at most the MTU or size + 7, "echo=> ").
+ * Both 0 for a row that owns no packets.
  */
 void family_wire_bound(const struct family *f, unsigned long count, unsigned long size,
-                       unsigned long long *packets, unsigned long long *bytes);
+                       unsigned mtu, int copies, unsigned long long *packets,
+                       unsigned long long *bytes);
 
 /* The socket column for f when its client's summary said word (NULL or "": it did not). */
 const char *family_socket(const struct family *f, const char *word);

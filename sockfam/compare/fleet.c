@@ -133,7 +133,8 @@ static void wire_bounds(const struct run *r, struct sf_wire_opts *o)
 
     for (int f = 0; f < family_count; f++)
         if (r->o.on[f]) {
-            family_wire_bound(&families[f], r->o.count, r->o.size, &p, &b);
+            family_wire_bound(&families[f], r->o.count, r->o.size, r->o.lab ? 1500 : 65536,
+                              r->o.lab && r->o.lab_o.dup_pct > 0, &p, &b);
             packets += p, bytes += b;
         }
     ring = sf_wire_ring_for(packets, bytes);

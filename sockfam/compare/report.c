@@ -76,11 +76,21 @@ static void latency_cells(const struct result *x, char p50[24], char p99[24], ch
     snprintf(slow, 24, x->have_rtt ? "%llu" : "n/a", x->over_100ms);
 }
 
+/* TCP: the largest segment's payload, and the MSS each SYN announced (client/server). */
+static const char *segment_cell(const struct run *r, const struct result *x,
+                                const struct family *fam, char *buf, size_t cap)
+{
+    if (!family_handshake(fam) || !x->captured || !r->wire_ok || !x->mss_client)
+        return "-";
+    snprintf(buf, cap, "%u (%u/%u)", x->largest, x->mss_client, x->mss_server);
+    return buf;
+}
+
 static void row(FILE *out, const struct run *r, int f, int sw)
 {
     const struct family *fam = &families[f];
     const struct result *x = &r->r[f];
-    char setup[40], pk[24], wb[24], ov[24], p50[24], p99[24], max[24], slow[24];
+    char setup[40], pk[24], wb[24], ov[24], p50[24], p99[24], max[24], slow[24], seg[40];
 
     snprintf(setup, sizeof(setup), "%s", fam->setup);
     if (family_handshake(fam) && x->captured && r->wire_ok)
@@ -95,11 +105,12 @@ static void row(FILE *out, const struct run *r, int f, int sw)
                 "n/a (skipped: see the notes below)");
         return;
     }
-    fprintf(out, "%-15s %-*s %-19s %-6s %6llu %6llu %9s %10s %10llu %8s %8s %9s %9s %6s%s\n",
+    fprintf(out, "%-15s %-*s %-19s %-6s %6llu %6llu %9s %10s %10llu %8s %8s %9s %9s %6s %15s%s\n",
             fam->name, sw, socket_of(r, f), setup, fam->boundaries ? "yes" : "no", x->sent,
             x->answered, wire_cell(r, f, x->packets, pk, sizeof(pk)),
             wire_cell(r, f, x->wire_bytes, wb, sizeof(wb)), x->payload_bytes, ov, p50, p99, max,
-            slow, x->status == ST_FAILED ? "  FAILED" : "");
+            slow, segment_cell(r, x, fam, seg, sizeof(seg)),
+            x->status == ST_FAILED ? "  FAILED" : "");
 }
 
 /* A delivery figure measured where it can be: "-" where nothing could lose or copy it. */
@@ -212,9 +223,9 @@ void report_text(FILE *out, const struct run *r)
         responders(out, r);
         fprintf(out, "\n");
     }
-    fprintf(out, "\n%-15s %-*s %-19s %-6s %6s %6s %9s %10s %10s %8s %8s %9s %9s %6s\n", "family",
-            sw, "socket type", "setup", "bounds", "sent", "ans", "packets", "wire B", "payload B",
-            "overhead", "p50 us*", "p99 us*", "max us*", ">100ms");
+    fprintf(out, "\n%-15s %-*s %-19s %-6s %6s %6s %9s %10s %10s %8s %8s %9s %9s %6s %15s\n",
+            "family", sw, "socket type", "setup", "bounds", "sent", "ans", "packets", "wire B",
+            "payload B", "overhead", "p50 us*", "p99 us*", "max us*", ">100ms", "segment (mss)");
     for (int f = 0; f < family_count; f++)
         if (r->o.on[f])
             row(out, r, f, sw);
@@ -222,7 +233,8 @@ void report_text(FILE *out, const struct run *r)
             "\n* round trips while every family ran at once on the same CPUs: they include "
             "contention.\n  For clean figures, run `sockfam bench`. p99 only with %d round trips "
             "or more (ans); >100ms: how many took longer.\n  bounds: message boundaries kept. "
-            "overhead = wire bytes / payload bytes.\n",
+            "overhead = wire bytes / payload bytes.\n  segment (mss): TCP's largest payload in one "
+            "segment, and the MSS each SYN announced (client/server).\n",
             P99_MIN);
     delivery_table(out, r);
     fprintf(out,
