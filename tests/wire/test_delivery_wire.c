@@ -297,3 +297,20 @@ Test(delivery_wire, ipv6_from_the_first_packet_answered_once)
     cr_expect_str_eq(json_string_value(json_object_get(o, "icmp_responder")), "icmp-echod");
     json_decref(o);
 }
+
+/*
+ * The capture is sized for the link it watches: 3000-byte messages cross
+ * MTU 1500 as 3 segments or fragments each, with ACKs between, and the
+ * run's capture holds them all (sized as for lo, it lost 482 of them).
+ */
+Test(delivery_wire, capture_sized_for_the_lab_holds_every_segment)
+{
+    need_root();
+    const char *extra[] = {"-s", "3000", "-c", "100", "--families", "tcp,udp", NULL};
+    json_t *o = compare(extra);
+
+    cr_expect_str_eq(json_string_value(json_object_get(o, "capture")), "complete");
+    cr_expect_eq(num(o, "capture_lost", NULL, NULL), 0);
+    cr_expect_geq(num(family(o, "udp"), "packets", NULL, NULL), 600, "3 fragments each way");
+    json_decref(o);
+}
