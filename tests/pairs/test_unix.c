@@ -571,3 +571,53 @@ Test(unix, json_valid_utf8_for_any_path)
                      "unix:/nonexistent/\xef\xbf\xbd\xef\xbf\xbd.sock");
     json_decref(v);
 }
+
+/*
+ * --burst of ten 64-byte messages over each type: seqpacket and dgram
+ * keep every boundary (ten reads of 64); stream's reads add up to the 640
+ * bytes whatever it made of them.
+ */
+Test(unix, burst_every_type_reads_on_the_server)
+{
+    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+        char path[256];
+        struct server s;
+        struct proc c;
+        const char *more[] = {"--recv-size", "65536", NULL};
+        sock_path(path, sizeof(path), types[i]);
+        start(&s, types[i], path, more);
+        const char *argv[] = {"unix-client", "--type", types[i], "--burst", "-c", "10",
+                              "-s",          "64",     "--json", path,      NULL};
+        cr_assert_eq(proc_run(&c, WAIT_MS, argv), 0, "%s: %s", types[i], c.err);
+        cr_expect(strstr(c.out, "\"sent\":10,\"answered\":10,\"lost\":0,"), "%s", c.out);
+        cr_expect(strstr(c.out, "\"rtt_us\":{\"n\":0,"), "%s", c.out);
+        stop(&s, SIGTERM);
+        struct reads r = server_reads(s.p.err, "unix-server");
+        if (strcmp(types[i], "stream") != 0) {
+            cr_expect(r.n == 10 && r.smallest == 64 && r.largest == 64,
+                      "%s: %llu reads (%llu-%llu)", types[i], r.n, r.smallest, r.largest);
+            continue;
+        }
+        cr_expect(r.n >= 1 && r.smallest * r.n <= 640 && r.largest * r.n >= 640,
+                  "stream: %llu reads (%llu-%llu)", r.n, r.smallest, r.largest);
+        cr_log_info("unix stream burst of 10 x 64 B: %llu reads (%llu-%llu bytes)", r.n, r.smallest,
+                    r.largest);
+    }
+}
+
+/* A stream burst far larger than AF_UNIX's buffers: read while sent, nobody waits for ever. */
+Test(unix, stream_burst_larger_than_the_buffers_completes)
+{
+    char path[256];
+    struct server s;
+    struct proc c;
+
+    sock_path(path, sizeof(path), "big");
+    start(&s, "stream", path, NULL);
+    const char *argv[] = {"unix-client", "--type",  "stream", "--burst", "-c", "10",
+                          "-s",          "1000000", "-q",     path,      NULL};
+    cr_assert_eq(proc_run(&c, WAIT_MS, argv), 0, "%s", c.err);
+    cr_expect(strstr(c.out, "10 sent, 10 answered, 0 lost; 10000000 bytes out"), "%s", c.out);
+    stop(&s, SIGTERM);
+    cr_expect(strstr(s.p.err, "bytes in 10000000,"), "%s", s.p.err);
+}
