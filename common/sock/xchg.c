@@ -11,6 +11,8 @@
 #include "io.h"
 #include "repr.h"
 
+static void burst_drop_early(struct sf_burst *b);
+
 void sf_buf_free(struct sf_buf *b)
 {
     free(b->p);
@@ -32,6 +34,7 @@ void sf_xchg_free(struct sf_xchg *x)
 {
     sf_buf_free(&x->reply);
     sf_buf_free(&x->burst.all);
+    burst_drop_early(&x->burst);
     free(x->burst.v);
     x->burst.v = NULL;
     x->burst.cap = 0;
@@ -322,13 +325,24 @@ int sf_xchg_recv_record(struct sf_err *err, struct sf_xchg *x, int fd)
     }
 }
 
+/* Free the replies a record burst kept and did not hand over (an interrupted burst's). */
+static void burst_drop_early(struct sf_burst *b)
+{
+    for (size_t i = 0; b->v && i < b->n; i++) { /* a stream burst holds no records */
+        free(b->v[i].early);
+        b->v[i].early = NULL;
+    }
+}
+
 void sf_xchg_burst_begin(struct sf_xchg *x)
 {
     struct sf_burst *b = &x->burst;
 
     begin(x, NULL, 0);
+    burst_drop_early(b);
     b->on = 1;
     b->n = b->done = b->unit = b->unit_bytes = b->bytes = b->done_bytes = b->first = 0;
+    b->early_at = b->early_bytes = 0;
     b->all.len = 0;
 }
 
@@ -413,6 +427,92 @@ int sf_xchg_burst_recv_stream(struct sf_err *err, struct sf_xchg *x, int fd)
     return burst_rest(&x->burst);
 }
 
+/* The replies a record burst keeps while it sends, at most: every legitimate reply fits. */
+#define EARLY_MAX ((size_t)SF_BURST_MAX_BYTES + SF_ECHO_PREFIX_LEN * (size_t)SF_BURST_MAX_MSGS)
+
+/* The first message of the burst still waiting for its reply that the datagram in x->reply
+ * answers: its index, or -1. */
+static long burst_match(struct sf_xchg *x)
+{
+    struct sf_burst *b = &x->burst;
+
+    for (size_t i = b->first; i < b->n; i++)
+        if (b->v[i].state == SF_BURST_WAITING && answers(x, b->v[i].p, b->v[i].len))
+            return (long)i;
+    return -1;
+}
+
+/* Message i has its reply: the first one still waiting moves on. */
+static void burst_replied(struct sf_burst *b, size_t i, int state)
+{
+    b->v[i].state = state;
+    while (b->first < b->n && b->v[b->first].state != SF_BURST_WAITING)
+        b->first++;
+}
+
+/* Keep the reply in x->reply to message i, read while the burst is still sent.  0 or -1. */
+static int burst_keep(struct sf_err *err, struct sf_xchg *x, size_t i)
+{
+    struct sf_burst *b = &x->burst;
+    struct sf_burst_msg *m = &b->v[i];
+
+    if (x->reply.len > EARLY_MAX - b->early_bytes)
+        return sf_err_set(err, SF_ERR_PEER, 0, "recv",
+                          "replies larger than any the burst could be answered with");
+    m->early = malloc(x->reply.len ? x->reply.len : 1);
+    if (!m->early)
+        return sf_err_sys(err, ENOMEM, "malloc", "burst reply");
+    memcpy(m->early, x->reply.p, x->reply.len);
+    m->early_len = x->reply.len;
+    m->res = x->res;
+    b->early_bytes += x->reply.len;
+    burst_replied(b, i, SF_BURST_EARLY);
+    return 0;
+}
+
+/* The socket is full: take a datagram that has come, if any, and keep it if it is a reply.  0 or
+ * -1 (a seqpacket server's close among them). */
+static int burst_read_early(struct sf_err *err, struct sf_xchg *x, int fd)
+{
+    long i;
+    int rc;
+
+    memset(&x->res, 0, sizeof(x->res));
+    rc = next_record(err, x, fd, sf_now_ns()); /* what is there now: no wait */
+    if (rc != 0)
+        return rc < 0 ? -1 : 0;
+    i = burst_match(x);
+    return i < 0 ? 0 : burst_keep(err, x, (size_t)i);
+}
+
+/*
+ * Send one record of the burst.  While the socket is full, read what came
+ * back: a seqpacket server stops reading from a client that leaves its
+ * replies unread, and each side would wait for the other for ever.  0 or -1.
+ */
+static int burst_send_one(struct sf_err *err, struct sf_xchg *x, int fd, const void *msg,
+                          size_t mlen)
+{
+    int64_t deadline = sf_deadline_after_ms(x->timeout_ms);
+
+    for (;;) {
+        if (sendto(fd, msg, mlen, MSG_NOSIGNAL | MSG_DONTWAIT, dest_of(x), x->destlen) >= 0)
+            return 0;
+        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ENOBUFS)
+            return sf_err_sys(err, errno, "send", NULL);
+        int ready = sf_wait_fd(err, fd, POLLIN | POLLOUT, deadline);
+        if (ready < 0)
+            return -1;
+        if (!ready)
+            return timed_out(err, x->timeout_ms, "room to send");
+        size_t kept = x->burst.early_bytes;
+        if (burst_read_early(err, x, fd) < 0)
+            return -1;
+        if (x->burst.early_bytes != kept)
+            deadline = sf_deadline_after_ms(x->timeout_ms); /* progress */
+    }
+}
+
 int sf_xchg_burst_send_record(struct sf_err *err, struct sf_xchg *x, int fd, const void *msg,
                               size_t mlen)
 {
@@ -428,10 +528,9 @@ int sf_xchg_burst_send_record(struct sf_err *err, struct sf_xchg *x, int fd, con
         b->v = v;
         b->cap = cap;
     }
-    if (reply_room(err, x) < 0 || sf_send_dgram(err, fd, msg, mlen, dest_of(x), x->destlen,
-                                                sf_deadline_after_ms(x->timeout_ms)) < 0)
+    if (reply_room(err, x) < 0 || burst_send_one(err, x, fd, msg, mlen) < 0)
         return -1;
-    b->v[b->n++] = (struct sf_burst_msg){msg, mlen, 0};
+    b->v[b->n++] = (struct sf_burst_msg){.p = msg, .len = mlen};
     b->bytes += mlen;
     return 0;
 }
@@ -441,15 +540,33 @@ static void burst_answered(struct sf_xchg *x, size_t i)
 {
     struct sf_burst *b = &x->burst;
 
-    b->v[i].answered = 1;
+    burst_replied(b, i, SF_BURST_DONE);
     x->msg = b->v[i].p;
     x->mlen = b->v[i].len;
     b->unit = 1;
     b->unit_bytes = b->v[i].len;
     b->done++;
     b->done_bytes += b->v[i].len;
-    while (b->first < b->n && b->v[b->first].answered)
-        b->first++;
+}
+
+/* The next reply kept while sending, into x->reply, in the order of the messages: 1, or 0 none. */
+static int burst_early(struct sf_xchg *x)
+{
+    struct sf_burst *b = &x->burst;
+
+    for (; b->early_at < b->n; b->early_at++) {
+        struct sf_burst_msg *m = &b->v[b->early_at];
+        if (m->state != SF_BURST_EARLY)
+            continue;
+        memcpy(x->reply.p, m->early, m->early_len); /* read into this buffer: it fits */
+        x->reply.len = m->early_len;
+        x->res = m->res;
+        free(m->early);
+        m->early = NULL;
+        burst_answered(x, b->early_at++);
+        return 1;
+    }
+    return 0;
 }
 
 int sf_xchg_burst_recv_record(struct sf_err *err, struct sf_xchg *x, int fd)
@@ -461,6 +578,8 @@ int sf_xchg_burst_recv_record(struct sf_err *err, struct sf_xchg *x, int fd)
     x->reply.len = 0;
     if (x->mode == SF_MODE_DISCARD)
         return burst_rest(b);
+    if (burst_early(x))
+        return 0;
     for (;;) {
         int rc = next_record(err, x, fd, deadline);
         if (rc < 0)
@@ -469,11 +588,11 @@ int sf_xchg_burst_recv_record(struct sf_err *err, struct sf_xchg *x, int fd)
             x->res.lost = 1;
             return burst_rest(b);
         }
-        for (size_t i = b->first; i < b->n; i++)
-            if (!b->v[i].answered && answers(x, b->v[i].p, b->v[i].len)) {
-                burst_answered(x, i);
-                return 0;
-            }
+        long i = burst_match(x);
+        if (i >= 0) {
+            burst_answered(x, (size_t)i);
+            return 0;
+        }
         /* a reply to no message still waiting (a duplicate, noise): keep waiting */
     }
 }

@@ -35,9 +35,10 @@
  * its reads fell); its send half reads the replies while the socket is
  * full, so that no burst, however long, leaves both sides waiting.  A
  * record burst's replies are matched to the messages still unanswered,
- * one datagram at a time.  Every wait of a burst is bounded by timeout_ms
- * from the last progress, and a burst holds at most SF_BURST_MAX_MSGS
- * messages and SF_BURST_MAX_BYTES bytes.
+ * one datagram at a time, and its send half too reads (and keeps) the
+ * replies that came while the socket is full.  Every wait of a burst is
+ * bounded by timeout_ms from the last progress, and a burst holds at most
+ * SF_BURST_MAX_MSGS messages and SF_BURST_MAX_BYTES bytes.
  */
 #ifndef SF_XCHG_H
 #define SF_XCHG_H
@@ -71,11 +72,20 @@ struct sf_dgram_result {
 #define SF_BURST_MAX_MSGS 100000
 #define SF_BURST_MAX_BYTES (64u << 20)
 
-/* A record burst's message: the caller's bytes, and whether its reply came. */
+/* A record burst's message: the caller's bytes, and its reply. */
+enum sf_burst_state {
+    SF_BURST_WAITING, /* no reply yet */
+    SF_BURST_EARLY,   /* its reply came while the burst was sent: kept in `early` */
+    SF_BURST_DONE,    /* handed to the caller by the recv half */
+};
+
 struct sf_burst_msg {
     const char *p;
     size_t len;
-    int answered;
+    enum sf_burst_state state;
+    char *early; /* SF_BURST_EARLY: the reply, owned; and how it went */
+    size_t early_len;
+    struct sf_dgram_result res;
 };
 
 /* A burst on one connection (sf_xchg_burst_begin() starts it). */
@@ -87,7 +97,9 @@ struct sf_burst {
     size_t bytes, done_bytes; /* the bytes of the n messages; of the done ones */
     struct sf_buf all;        /* stream: every message sent, concatenated (what is answered) */
     struct sf_burst_msg *v;   /* records: every message sent */
-    size_t cap, first;        /* v's room; the first message not answered */
+    size_t cap, first;        /* v's room; the first message still waiting for its reply */
+    size_t early_at;          /* the first that may hold a reply kept while sending */
+    size_t early_bytes;       /* the bytes of the replies kept while sending */
 };
 
 struct sf_xchg {
@@ -190,16 +202,20 @@ int sf_xchg_burst_recv_stream(struct sf_err *err, struct sf_xchg *x, int fd);
 
 /*
  * Send one more message of the burst as one datagram or record, as
- * sf_xchg_send_record() does.  msg is not copied: it must stay valid until
- * the burst's replies are read.  Returns 0 or -1 (SF_ERR_INVALID past the
- * burst's bounds).
+ * sf_xchg_send_record() does, but reading what has come back whenever the
+ * socket is full (a seqpacket server stops reading from a client that does
+ * not read its replies): a reply read so is kept for the recv half.  msg
+ * is not copied: it must stay valid until the burst's replies are read.
+ * Returns 0 or -1 (SF_ERR_TIMEOUT: no room within timeout_ms;
+ * SF_ERR_INVALID past the burst's bounds).
  */
 int sf_xchg_burst_send_record(struct sf_err *err, struct sf_xchg *x, int fd, const void *msg,
                               size_t mlen);
 
 /*
- * Receive the next reply of the burst: the first datagram from the server
- * within timeout_ms that answers a message still unanswered (x->msg, its
+ * Receive the next reply of the burst: one kept while sending (in the
+ * order of the messages), else the first datagram from the server within
+ * timeout_ms that answers a message still unanswered (x->msg, its
  * reply in x->reply, x->res as after sf_xchg_recv_record(); one message
  * accounted for), skipping the others.  None within timeout_ms: every
  * message still unanswered is given up on at once (x->res.lost).  Discard

@@ -605,19 +605,36 @@ Test(unix, burst_every_type_reads_on_the_server)
     }
 }
 
-/* A stream burst far larger than AF_UNIX's buffers: read while sent, nobody waits for ever. */
-Test(unix, stream_burst_larger_than_the_buffers_completes)
+/*
+ * Bursts far larger than AF_UNIX's buffers, over stream (10 x 1 MB) and
+ * seqpacket (100 records of 65000 bytes: the server stops reading while its
+ * replies wait unread, so the client reads them while it sends): nobody
+ * waits for ever, and every message is answered.
+ */
+Test(unix, burst_larger_than_the_buffers_completes)
 {
-    char path[256];
-    struct server s;
-    struct proc c;
+    static const struct {
+        const char *type, *count, *size, *done, *in;
+    } rows[] = {
+        {"stream", "10", "1000000", "10 sent, 10 answered, 0 lost; 10000000 bytes out",
+         "bytes in 10000000,"},
+        {"seqpacket", "100", "65000", "100 sent, 100 answered, 0 lost; 6500000 bytes out",
+         "bytes in 6500000,"},
+    };
 
-    sock_path(path, sizeof(path), "big");
-    start(&s, "stream", path, NULL);
-    const char *argv[] = {"unix-client", "--type",  "stream", "--burst", "-c", "10",
-                          "-s",          "1000000", "-q",     path,      NULL};
-    cr_assert_eq(proc_run(&c, WAIT_MS, argv), 0, "%s", c.err);
-    cr_expect(strstr(c.out, "10 sent, 10 answered, 0 lost; 10000000 bytes out"), "%s", c.out);
-    stop(&s, SIGTERM);
-    cr_expect(strstr(s.p.err, "bytes in 10000000,"), "%s", s.p.err);
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        char path[256];
+        struct server s;
+        struct proc c;
+        const char *more[] = {"--recv-size", "65536", NULL};
+        sock_path(path, sizeof(path), rows[i].type);
+        start(&s, rows[i].type, path, more);
+        const char *argv[] = {"unix-client", "--type",      rows[i].type, "--burst",
+                              "-c",          rows[i].count, "-s",         rows[i].size,
+                              "-q",          path,          NULL};
+        cr_assert_eq(proc_run(&c, WAIT_MS, argv), 0, "%s: %s", rows[i].type, c.err);
+        cr_expect(strstr(c.out, rows[i].done), "%s: %s", rows[i].type, c.out);
+        stop(&s, SIGTERM);
+        cr_expect(strstr(s.p.err, rows[i].in), "%s: %s", rows[i].type, s.p.err);
+    }
 }
