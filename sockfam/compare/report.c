@@ -12,6 +12,7 @@
 #include "jout.h"
 
 #define SOCKET_WIDTH 23 /* the socket column's width at least; a longer name widens it */
+#define BOUNDS_WIDTH 22 /* the bounds column: "split: 10 in 100 reads" */
 
 static const char *status_name(enum status s)
 {
@@ -61,7 +62,7 @@ static void row(FILE *out, const struct run *r, int f, int sw)
 {
     const struct family *fam = &families[f];
     const struct result *x = &r->r[f];
-    char setup[40], pk[24], wb[24], ov[24], p50[24], p99[24];
+    char setup[40], pk[24], wb[24], ov[24], p50[24], p99[24], bc[64];
 
     snprintf(setup, sizeof(setup), "%s", fam->setup);
     if (family_handshake(fam) && x->captured && r->wire_ok)
@@ -77,9 +78,9 @@ static void row(FILE *out, const struct run *r, int f, int sw)
                 "n/a (skipped: see the notes below)");
         return;
     }
-    fprintf(out, "%-15s %-*s %-19s %-6s %-23s %5llu %5llu %9s %10s %10llu %8s %8s %8s", fam->name,
-            sw, socket_of(r, f), setup, fam->boundaries ? "yes" : "no", fam->delivery, x->sent,
-            x->answered, wire_cell(r, f, x->packets, pk, sizeof(pk)),
+    fprintf(out, "%-15s %-*s %-19s %-*s %-23s %5llu %5llu %9s %10s %10llu %8s %8s %8s", fam->name,
+            sw, socket_of(r, f), setup, BOUNDS_WIDTH, bounds_cell(x, bc, sizeof(bc)), fam->delivery,
+            x->sent, x->answered, wire_cell(r, f, x->packets, pk, sizeof(pk)),
             wire_cell(r, f, x->wire_bytes, wb, sizeof(wb)), x->payload_bytes, ov, p50, p99);
     if (r->o.lab) { /* measured on both sides of the router */
         char lost[48];
@@ -127,17 +128,19 @@ void report_text(FILE *out, const struct run *r)
         responders(out, r);
         fprintf(out, "\n");
     }
-    fprintf(out, "\n%-15s %-*s %-19s %-6s %-23s %5s %5s %9s %10s %10s %8s %8s %8s", "family", sw,
-            "socket type", "setup", "bounds", "delivery", "sent", "ans", "packets", "wire B",
-            "payload B", "overhead", "p50 us*", "p99 us*");
+    fprintf(out, "\n%-15s %-*s %-19s %-*s %-23s %5s %5s %9s %10s %10s %8s %8s %8s", "family", sw,
+            "socket type", "setup", BOUNDS_WIDTH, "bounds", "delivery", "sent", "ans", "packets",
+            "wire B", "payload B", "overhead", "p50 us*", "p99 us*");
     fprintf(out, r->o.lab ? " %11s %6s\n" : "\n", "lost up/dn", "resent");
     for (int f = 0; f < family_count; f++)
         if (r->o.on[f])
             row(out, r, f, sw);
     fprintf(out,
             "\n* round trips while every family ran at once on the same CPUs: they include "
-            "contention.\n  For clean figures, run `sockfam bench`. bounds: message boundaries "
-            "kept. overhead = wire bytes / payload bytes.\n");
+            "contention.\n  For clean figures, run `sockfam bench`. overhead = wire bytes / "
+            "payload bytes.\n  bounds: a burst of %d messages sent back to back after the run "
+            "(in no other cell), as its server read them.\n",
+            BOUNDS_BURST);
     if (r->o.lab)
         fprintf(out, "  lost up/dn: packets the router took from one side and did not hand to the "
                      "other, client to server / back.\n  resent: TCP data segments sent again "
@@ -171,10 +174,10 @@ static json_t *json_family(const struct run *r, int f)
                               : json_null();
 
     json_t *o = json_pack(
-        "{s:s,s:s,s:s,s:b,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "family", fam->name,
-        "socket", socket_of(r, f), "setup", fam->setup, "boundaries", fam->boundaries, "delivery",
-        fam->delivery, "status", status_name(x->status), "why",
-        x->status == ST_OK ? json_null() : sf_jstr(x->why), "server",
+        "{s:s,s:s,s:s,s:o,s:b,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "family",
+        fam->name, "socket", socket_of(r, f), "setup", fam->setup, "boundaries", bounds_json(x),
+        "boundaries_claimed", fam->boundaries, "delivery", fam->delivery, "status",
+        status_name(x->status), "why", x->status == ST_OK ? json_null() : sf_jstr(x->why), "server",
         sf_jstr(family_where(fam, &r->args[f], where, sizeof(where))), "sent", sf_juint(x->sent),
         "answered", sf_juint(x->answered), "payload_bytes", sf_juint(x->payload_bytes), "packets",
         wire_count(wire, x->packets), "wire_bytes", wire_count(wire, x->wire_bytes),
