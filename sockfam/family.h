@@ -65,7 +65,8 @@ struct family {
     struct fam_socket sockets[2]; /* the client chooses its socket (icmp-ping: raw, or the
                                      ICMP datagram socket): the one it names in its summary
                                      is shown; `socket` until it says.  Or none */
-    int boundaries;               /* 1 when message boundaries are kept */
+    int boundaries;               /* 1 when the type promises message boundaries (compare
+                                     measures what became of them: compare/bounds.c) */
     const char *delivery;         /* what it promises: "reliable, ordered", "best effort" */
 
     /* How to run it. */
