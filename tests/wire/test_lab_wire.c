@@ -510,14 +510,27 @@ static const char *lab_bounds(json_t *o, const char *name, json_int_t *reads, js
     return NULL;
 }
 
+/* TCP's bounds verdict is what its reads say, whatever they were: at least one, adding up. */
+static void expect_tcp_verdict(const char *v, json_int_t reads, json_int_t smallest,
+                               json_int_t largest, json_int_t size)
+{
+    cr_expect(reads >= 1 && smallest * reads <= 10 * size && largest * reads >= 10 * size,
+              "%lld reads (%lld-%lld) of 10 x %lld", (long long)reads, (long long)smallest,
+              (long long)largest, (long long)size);
+    cr_expect_str_eq(v, largest > size && smallest < size ? "merged and split"
+                        : largest > size                  ? "merged"
+                        : smallest < size                 ? "split"
+                                                          : "kept");
+}
+
 /*
- * The bounds column over the lab's 1500-byte link.  3000-byte messages:
- * udp keeps all ten (three fragments each, one read each); TCP's verdict
- * is what its reads say (here its reads took whole sends, merged: the
- * segments of one send() cross the router together).  65000-byte ones:
- * TCP's windows are smaller than one message, so some read is smaller
- * than a message: split; and udp keeps each datagram that arrived whole,
- * however many of them the server's buffer dropped (45 fragments each).
+ * The bounds column over the lab's 1500-byte link.  udp keeps every
+ * datagram that arrives: all ten of 3000 bytes (three fragments each);
+ * of 65000-byte ones (45 fragments each) its server's buffer may drop
+ * some, and each that arrived is still one read of 65000.  TCP's verdict
+ * is what its reads say, and nothing about them is certain: here they
+ * were mostly whole sends merged (3000 bytes), or split and merged
+ * (65000), but a server woken late reads everything that came.
  */
 Test(lab_wire, compare_bounds_over_the_lab)
 {
@@ -533,12 +546,7 @@ Test(lab_wire, compare_bounds_over_the_lab)
     v = lab_bounds(o, "tcp", &reads, &smallest, &largest);
     cr_log_info("lab, tcp, 10 x 3000 B: %s, %lld reads (%lld-%lld bytes)", v, (long long)reads,
                 (long long)smallest, (long long)largest);
-    cr_expect(reads >= 1 && smallest * reads <= 30000 && largest * reads >= 30000,
-              "%lld reads (%lld-%lld)", (long long)reads, (long long)smallest, (long long)largest);
-    cr_expect_str_eq(v, largest > 3000 && smallest < 3000 ? "merged and split"
-                        : largest > 3000                  ? "merged"
-                        : smallest < 3000                 ? "split"
-                                                          : "kept");
+    expect_tcp_verdict(v, reads, smallest, largest, 3000);
     json_decref(o);
 
     /* One message each in the run itself: its capture is sized for unfragmented frames. */
@@ -546,8 +554,7 @@ Test(lab_wire, compare_bounds_over_the_lab)
     v = lab_bounds(o, "tcp", &reads, &smallest, &largest);
     cr_log_info("lab, tcp, 10 x 65000 B: %s, %lld reads (%lld-%lld bytes)", v, (long long)reads,
                 (long long)smallest, (long long)largest);
-    cr_expect(strstr(v, "split") && smallest < 65000 && reads > 1, "%s, %lld reads (%lld-%lld)", v,
-              (long long)reads, (long long)smallest, (long long)largest);
+    expect_tcp_verdict(v, reads, smallest, largest, 65000);
     v = lab_bounds(o, "udp", &reads, &smallest, &largest);
     cr_log_info("lab, udp, 10 x 65000 B: %s, %lld reads", v, (long long)reads);
     cr_expect(strcmp(v, "kept") == 0 && reads >= 1 && reads <= 10 && smallest == 65000 &&
