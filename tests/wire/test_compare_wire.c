@@ -699,7 +699,9 @@ Test(compare_wire, lost_packets_say_so_without_failing_a_family)
     get_str(c.out, "capture", buf, sizeof(buf));
     cr_expect_str_eq(buf, "incomplete", "%s", c.out);
     cr_expect_gt(get_num(c.out, "capture_lost"), 0, "%s", c.out);
-    cr_expect_gt(get_num(c.out, "kernel_drops"), 0, "%s", c.out);
+    /* In the kernel's ring, or past the capture's own bounds (as above): the notes say which. */
+    if (get_num(c.out, "kernel_drops") == 0)
+        cr_expect(strstr(c.out, "past the capture's bounds"), "%s", c.out);
     all_ok(c.out, 1, 3000);
     struct sf_json_val v;
     cr_assert_eq(sf_json_get(c.out, strlen(c.out), "families.0.packets", &v), 1);
