@@ -115,20 +115,19 @@ int family_parse_list(struct sf_err *err, const char *list, int on[FAM_MAX], fam
 
 /* What a runner asks of a family's two programs. */
 struct fam_args {
-    const char *mode;        /* both: --mode echo|mirror|discard (the pair vocabulary only) */
-    unsigned long count;     /* client: -c, messages or echo requests */
-    unsigned long size;      /* client: -s, payload bytes */
-    long warmup;             /* client: --warmup N (the pair vocabulary only); -1: not given */
-    const char *wait;        /* client: the reply deadline in seconds (-w, or ping's -W); or NULL */
-    int connect;             /* client: a connected datagram socket, where the row has a flag */
-    int burst;               /* client: every message at once, then the replies (--burst; ping's
-                                -l COUNT) */
-    unsigned long recv_size; /* server: bytes per read (the pair vocabulary); 0: 65536 */
-    int backlog;             /* server: --backlog N; 0: its default */
-    const char *path;        /* LINE_LOCAL: the socket file or @name the server listens on */
-    int port;                /* LINE_INET: the server's port, from its readiness line */
-    const char *host;        /* LINE_INET, LINE_PING: the server's address; NULL: 127.0.0.1 */
-    int v6;                  /* LINE_INET, LINE_PING: host is IPv6 */
+    const char *mode;    /* both: --mode echo|mirror|discard (the pair vocabulary only) */
+    unsigned long count; /* client: -c, messages or echo requests */
+    unsigned long size;  /* client: -s, payload bytes */
+    long warmup;         /* client: --warmup N (the pair vocabulary only); -1: not given */
+    const char *wait;    /* client: the reply deadline in seconds (-w, or ping's -W); or NULL */
+    int connect;         /* client: a connected datagram socket, where the row has a flag */
+    int burst;           /* client: every message at once, then the replies (--burst, -l) */
+    size_t recv_size;    /* server: bytes per read (the pair vocabulary); 0: 65536 */
+    int backlog;         /* server: --backlog N; 0: its default */
+    const char *path;    /* LINE_LOCAL: the socket file or @name the server listens on */
+    int port;            /* LINE_INET: the server's port, from its readiness line */
+    const char *host;    /* LINE_INET, LINE_PING: the server's address; NULL: 127.0.0.1 */
+    int v6;              /* LINE_INET, LINE_PING: host is IPv6 */
 };
 
 /* An argv built from a row and its arguments, with room for the numbers it holds. */

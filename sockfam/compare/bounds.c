@@ -70,7 +70,7 @@ static void not_measured(struct run *r, int f, const char *why)
 static void burst_args(struct run *r, int f)
 {
     struct pairs *b = &r->burst;
-    unsigned long whole = BURST * r->o.size;
+    size_t whole = BURST * r->o.size;
 
     b->args[f] = r->args[f];
     b->args[f].count = BURST;

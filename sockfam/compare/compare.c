@@ -1,11 +1,13 @@
 /*
  * compare: the command; see compare.h.  Options, then the run (prepare,
  * the --pcap file opened, start, wait, finish, the tally, the bursts of
- * the bounds column, cleanup), then the report, then the exit code.  The first that holds of: 1
- * some family failed (each named on stderr), 74 the capture could not be written, 75 every family
- * succeeded but the capture is incomplete (its wire cells show what it kept: a busy machine, or a
- * run past the capture's bounds), 0.  Before the run: 77 --pcap without the privilege to capture,
- * 73 a --pcap file that cannot be created, 71 an OS error; 130 on SIGINT or SIGTERM.
+ * the bounds column, cleanup), then the report, then the exit code.  The
+ * first that holds of: 1 some family failed (each named on stderr), 74
+ * the capture could not be written, 75 every family succeeded but the
+ * capture is incomplete (its wire cells show what it kept: a busy
+ * machine, or a run past the capture's bounds), 0.  Before the run: 77
+ * --pcap without the privilege to capture, 73 a --pcap file that cannot
+ * be created, 71 an OS error; 130 on SIGINT or SIGTERM.
  */
 #include <errno.h>
 #include <fcntl.h>

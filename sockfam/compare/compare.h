@@ -3,9 +3,10 @@
  * wire captured.  This header holds one run: its options, a row of
  * results per family, the capture, and every child it started (so that all
  * of them can be stopped, whatever happens).  The files, each one job, the
- * calls going one way (compare.c down to run.c):
+ * calls going one way (compare.c down to run.c), but for bounds.c, which
+ * starts and waits for its children through fleet.c:
  *
- *   compare.c   the command: options, prepare, start, wait, tally, report, exit code
+ *   compare.c   the command: options, prepare, start, wait, tally, bounds, report, exit code
  *   options.c   the command line, into struct opts
  *   fleet.c     namespace, capture, servers (ready before any client), clients, stop
  *   tally.c     what each client's summary and the capture say about its family
