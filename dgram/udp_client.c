@@ -8,11 +8,14 @@
  * (--retries), skip datagrams that are not the reply, and report a reply
  * cut short by a receive buffer (MSG_TRUNC) with both sizes.  The plan of
  * the run, the counting and the report are in common/prog/client.h.
+ * --burst sends every datagram first, then reads the replies: each one
+ * is still one read at the server, however fast they came.
  *
  *   udp-client                          echo 'Hello network World' to localhost:50007
  *   udp-client --count 100 -q           a summary of sent, answered and lost
  *   udp-client --connect                a connected socket: ICMP port unreachable
  *                                       comes back as "Connection refused"
+ *   udp-client --burst -c 10 -s 64      ten datagrams back to back, then the replies
  */
 #include <sys/socket.h>
 #include <unistd.h>
@@ -68,7 +71,17 @@ int main(int argc, char **argv)
             return sf_client_report(&err, &c, -1);
         check_sizes(&c, fd);
         sf_client_opened(&c, fd); /* note the peer; wait --delay */
-        while (rc == 0 && (m = sf_client_next_message(&c)) != NULL) {
+        if (c.o.burst) {          /* every datagram first, then the replies, each wait --timeout */
+            sf_xchg_burst_begin(&c.x);
+            while (rc == 0 && (m = sf_client_next_message(&c)) != NULL)
+                rc = sf_xchg_burst_send_record(&err, &c.x, fd, m->data, m->len);
+            while (rc == 0 && sf_xchg_burst_waiting(&c.x)) {
+                rc = sf_xchg_burst_recv_record(&err, &c.x, fd); /* one reply, or the rest lost */
+                if (rc == 0)
+                    rc = sf_client_count_burst(&err, &c);
+            }
+        }
+        while (rc == 0 && (m = sf_client_next_message(&c)) != NULL) { /* none left after a burst */
             rc = sf_xchg_send_record(&err, &c.x, fd, m->data, m->len);
             if (rc == 0) /* within --timeout, resending up to --retries times */
                 rc = sf_xchg_recv_record(&err, &c.x, fd);

@@ -5,9 +5,11 @@
  * each ICMP echo request (type 8, or 128 for ICMPv6) addressed to us and
  * send back the same id, seq and payload as a reply (type 0 / 129) with a
  * fresh checksum (IPv4; the kernel fills in ICMPv6's).  Everything else is
- * counted and ignored.  Meant for a private network namespace where the
- * kernel's own answer is off (net.ipv4.icmp_echo_ignore_all=1,
- * net.ipv6.icmp.echo_ignore_all=1); otherwise every request gets two replies.
+ * counted and ignored.  Its last line counts each echo request as one read
+ * of its payload's bytes, as the other servers count their reads.  Meant
+ * for a private network namespace where the kernel's own answer is off
+ * (net.ipv4.icmp_echo_ignore_all=1, net.ipv6.icmp.echo_ignore_all=1);
+ * otherwise every request gets two replies.
  *
  *   unshare -n sh -c 'ip link set lo up; sysctl -qw net.ipv4.icmp_echo_ignore_all=1; \
  *       icmp-echod & icmp-ping -c 3 127.0.0.1'
@@ -25,9 +27,12 @@
 #include "opts.h"
 #include "ping.h"
 #include "priv.h"
+#include "srvout.h"
+#include "stats.h"
 
 struct echod {
     uint64_t seen, requests, answered, ignored, malformed;
+    struct sf_reads reads; /* each echo request, by its payload's bytes */
     uint8_t buf[65536 + 64];
 };
 
@@ -53,6 +58,7 @@ static void answer(struct echod *d, int fd, int v6, size_t n, const struct socka
         return;
     }
     d->requests++;
+    sf_reads_add(&d->reads, m.payload_len);
     if (!v6 && to_group(d->buf)) {
         d->ignored++;
         return;
@@ -193,10 +199,11 @@ int main(int argc, char **argv)
             close(fds[i]);
     fprintf(stderr,
             "icmp-echod: seen %llu, echo requests %llu, answered %llu, ignored %llu, "
-            "malformed %llu\n",
+            "malformed %llu",
             (unsigned long long)d.seen, (unsigned long long)d.requests,
             (unsigned long long)d.answered, (unsigned long long)d.ignored,
             (unsigned long long)d.malformed);
+    sf_srv_print_reads(&d.reads);
     if (rc < 0)
         sf_cli_fail(&err);
     return 0;

@@ -11,6 +11,7 @@
  *
  *   icmp-ping 127.0.0.1            four requests, one a second
  *   icmp-ping -c 100 -i 0 -q ::1   as fast as replies come, summary only
+ *   icmp-ping -l 10 -c 10 ::1      ten at once, then their replies (iputils' preload)
  */
 #include <netinet/in.h>
 #include <signal.h>
@@ -147,6 +148,23 @@ static int send_next(struct sf_err *err, struct pinger *g)
     return 0;
 }
 
+/*
+ * Is the next request due?  The first -l PRELOAD go at once, as iputils
+ * sends them; then one each -i, or with -i 0 the next once the last one's
+ * reply came (or -W passed without it).
+ */
+static int due(const struct pinger *g, int64_t now, int64_t next, int64_t last)
+{
+    int waiting = g->transmitted && !g->seen[(uint16_t)g->transmitted];
+
+    if (g->transmitted >= g->o.count)
+        return 0;
+    if (g->transmitted < g->o.preload)
+        return 1;
+    return now >= next &&
+           (g->o.interval_ms > 0 || !waiting || now >= last + g->o.wait_ms * 1000000);
+}
+
 /* Send on schedule, read until the next send is due; after the last, wait -W. */
 static int run(struct sf_err *err, struct pinger *g)
 {
@@ -154,13 +172,13 @@ static int run(struct sf_err *err, struct pinger *g)
 
     while (!g->stopped) {
         int64_t now = sf_now_ns();
-        int waiting = g->transmitted && !g->seen[(uint16_t)g->transmitted];
-        if (g->transmitted < g->o.count && now >= next &&
-            (g->o.interval_ms > 0 || !waiting || now >= last + g->o.wait_ms * 1000000)) {
+        if (due(g, now, next, last)) {
             if (send_next(err, g) < 0)
                 return -1;
             last = now;
             next = now + g->o.interval_ms * 1000000;
+            if (due(g, now, next, last))
+                continue; /* -l: the next one at once, no reply awaited */
         }
         if (g->transmitted == g->o.count && g->received >= g->transmitted)
             break;

@@ -243,9 +243,10 @@ const char *const *family_server_argv(const struct family *f, const struct fam_a
     if (f->line == LINE_PING) {
         put(v, &n, a->v6 ? "-6" : "-4"); /* the family the runner's clients ping */
     } else {
-        /* Quiet, and reading 64 KiB at once: no runner sends a larger message. */
+        /* Quiet, and reading 64 KiB at once: no runner sends a larger message (a burst may
+         * ask for more, so that no read is cut by the server's buffer). */
         put(v, &n, "--mode"), put(v, &n, a->mode), put(v, &n, "-q");
-        put(v, &n, "--recv-size"), put(v, &n, "65536");
+        put_num(v, &n, 1, "--recv-size", a->recv_size ? (long long)a->recv_size : 65536);
         if (a->backlog > 0)
             put_num(v, &n, 0, "--backlog", a->backlog);
         put_flags(f->flags, v, &n);
@@ -273,6 +274,8 @@ const char *const *family_client_argv(const struct family *f, const struct fam_a
     put_num(v, &n, 1, "-s", (long long)a->size);
     if (f->line == LINE_PING) {
         put(v, &n, "-i"), put(v, &n, "0"); /* the next request as soon as the reply comes */
+        if (a->burst)
+            put_num(v, &n, 2, "-l", (long long)a->count); /* every request at once */
         if (a->wait)
             put(v, &n, "-W"), put(v, &n, a->wait);
         put(v, &n, a->host ? a->host : "127.0.0.1");
@@ -280,6 +283,8 @@ const char *const *family_client_argv(const struct family *f, const struct fam_a
         return v->v;
     }
     put(v, &n, "--mode"), put(v, &n, a->mode);
+    if (a->burst)
+        put(v, &n, "--burst");
     if (a->warmup >= 0)
         put_num(v, &n, 2, "--warmup", a->warmup);
     if (a->wait)

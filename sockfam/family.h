@@ -65,7 +65,8 @@ struct family {
     struct fam_socket sockets[2]; /* the client chooses its socket (icmp-ping: raw, or the
                                      ICMP datagram socket): the one it names in its summary
                                      is shown; `socket` until it says.  Or none */
-    int boundaries;               /* 1 when message boundaries are kept */
+    int boundaries;               /* 1 when the type promises message boundaries (compare
+                                     measures what became of them: compare/bounds.c) */
     const char *delivery;         /* what it promises: "reliable, ordered", "best effort" */
 
     /* How to run it. */
@@ -121,6 +122,8 @@ struct fam_args {
     long warmup;         /* client: --warmup N (the pair vocabulary only); -1: not given */
     const char *wait;    /* client: the reply deadline in seconds (-w, or ping's -W); or NULL */
     int connect;         /* client: a connected datagram socket, where the row has a flag */
+    int burst;           /* client: every message at once, then the replies (--burst, -l) */
+    size_t recv_size;    /* server: bytes per read (the pair vocabulary); 0: 65536 */
     int backlog;         /* server: --backlog N; 0: its default */
     const char *path;    /* LINE_LOCAL: the socket file or @name the server listens on */
     int port;            /* LINE_INET: the server's port, from its readiness line */

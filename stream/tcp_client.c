@@ -9,12 +9,15 @@
  * message boundaries: one recv() may return part of a reply, or two
  * (common/sock/xchg.h).  The plan of the run (welcome's one connection per
  * message, --warmup, --count), the counting and the report are in
- * common/prog/client.h.
+ * common/prog/client.h.  --burst sends every message of the connection
+ * first, each in send() calls of its own, then reads the replies: the
+ * server's last line then shows how many reads TCP made of the sends.
  *
  *   tcp-client                          echo 'Hello network World' to localhost:50007
  *   tcp-client ::1 one two              two messages over IPv6
  *   tcp-client --mode welcome --delay 2 the tutorial's welcome client
  *   tcp-client --mptcp                  the same over Multipath TCP
+ *   tcp-client --burst -c 10 -s 64      ten sends back to back, then the replies
  */
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -26,7 +29,9 @@
 static const struct sf_cli_spec spec = {
     "tcp-client",
     "Send messages to a tcp-server over TCP (SOCK_STREAM) and print the replies.\n"
-    "HOST is a name, an address, HOST:PORT or [IPV6]:PORT (default: localhost).",
+    "HOST is a name, an address, HOST:PORT or [IPV6]:PORT (default: localhost).\n"
+    "--burst: TCP keeps no boundaries, so the reply to a burst is read as one, and\n"
+    "an echo server prefixes each read it made, wherever its reads fell.",
     "[OPTIONS] [HOST [MESSAGE...]]",
     SF_OPT_INET | SF_OPT_MPTCP,
 };
@@ -59,7 +64,17 @@ int main(int argc, char **argv)
             return sf_client_report(&err, &c, -1);
         no_delay(fd);
         sf_client_opened(&c, fd); /* note the peer; wait --delay */
-        while (rc == 0 && (m = sf_client_next_message(&c)) != NULL) {
+        if (c.o.burst) { /* every send first, then the replies: how many reads did they take? */
+            sf_xchg_burst_begin(&c.x);
+            while (rc == 0 && (m = sf_client_next_message(&c)) != NULL)
+                rc = sf_xchg_burst_send_stream(&err, &c.x, fd, m->data, m->len);
+            while (rc == 0 && sf_xchg_burst_waiting(&c.x)) {
+                rc = sf_xchg_burst_recv_stream(&err, &c.x, fd); /* the whole burst's reply */
+                if (rc == 0)
+                    rc = sf_client_count_burst(&err, &c);
+            }
+        }
+        while (rc == 0 && (m = sf_client_next_message(&c)) != NULL) { /* none left after a burst */
             rc = sf_xchg_send_stream(&err, &c.x, fd, m->data, m->len);
             if (rc == 0)
                 rc = sf_xchg_recv_stream(&err, &c.x, fd); /* until the reply is complete */

@@ -6,14 +6,16 @@
  * reply, close.  stream reads until the reply is complete, as over TCP;
  * seqpacket and dgram get each reply as one record, and report one cut
  * short by the buffer (MSG_TRUNC) as over UDP: main picks the pair of
- * helpers for its type from common/sock/xchg.h.  A dgram client binds its
- * own address (an abstract name the kernel picks) so the server has
- * somewhere to reply: an unbound AF_UNIX datagram socket cannot be
- * answered.
+ * helpers for its type from common/sock/xchg.h (and with --burst, which
+ * sends every message before reading any reply, the burst's pair).  A
+ * dgram client binds its own address (an abstract name the kernel picks)
+ * so the server has somewhere to reply: an unbound AF_UNIX datagram socket
+ * cannot be answered.
  *
  *   unix-client                              echo over the default stream path
  *   unix-client --type seqpacket one two     two records
  *   unix-client --type dgram @demo
+ *   unix-client --type seqpacket --burst -c 10 -s 64   ten records, then the replies
  */
 #include <errno.h>
 #include <sys/socket.h>
@@ -110,7 +112,17 @@ int main(int argc, char **argv)
             return sf_client_report(&err, &c, -1);
         }
         sf_client_opened(&c, fd); /* note the peer; wait --delay */
-        while (rc == 0 && (m = sf_client_next_message(&c)) != NULL) {
+        if (c.o.burst) { /* every send first, then the replies: how many reads did they take? */
+            sf_xchg_burst_begin(&c.x);
+            while (rc == 0 && (m = sf_client_next_message(&c)) != NULL)
+                rc = io->burst_send(&err, &c.x, fd, m->data, m->len);
+            while (rc == 0 && sf_xchg_burst_waiting(&c.x)) {
+                rc = io->burst_recv(&err, &c.x, fd); /* stream: all at once; records: one each */
+                if (rc == 0)
+                    rc = sf_client_count_burst(&err, &c);
+            }
+        }
+        while (rc == 0 && (m = sf_client_next_message(&c)) != NULL) { /* none left after a burst */
             rc = io->send(&err, &c.x, fd, m->data, m->len);
             if (rc == 0)
                 rc = io->recv(&err, &c.x, fd);

@@ -14,6 +14,7 @@
 
 #include "num.h"
 #include "opts.h"
+#include "xchg.h"
 
 static const char *prog = "sockfam";
 static char command[64] = "sockfam"; /* "sockfam compare": what --help is asked of */
@@ -122,6 +123,7 @@ enum {
     OPT_MAX_CONNS,
     OPT_MAX_PER_PEER,
     OPT_RATE_LIMIT,
+    OPT_BURST,
 };
 
 /* A row of the shared table: the option, and which programs take it. */
@@ -163,6 +165,14 @@ static const struct optdef optdefs[] = {
      0},
     {{"warmup", OPT_WARMUP, "N",
       "exchange N messages first, not counted in the figures (for measuring)"},
+     ROLE_CLIENT,
+     0},
+    {{"burst", OPT_BURST, NULL,
+      "send every message of a connection back to back, each with its own\n"
+      "send(), before reading any reply; then read the replies (each wait:\n"
+      "--timeout). The server's last line says how many reads they took\n"
+      "('reads 10 (64-64 bytes)'): kept, merged or split. No round trip is\n"
+      "measured: a reply waits behind the whole burst (--json: rtt_us.n 0)"},
      ROLE_CLIENT,
      0},
     {{"delay", OPT_DELAY, "SEC",
@@ -341,6 +351,9 @@ static void client_option(void *opts, int c, const char *optarg)
     case OPT_RETRIES:
         o->retries = sf_opt_uint("--retries", optarg, 0, 100);
         break;
+    case OPT_BURST:
+        o->burst = 1;
+        break;
     case OPT_CONNECT:
         o->use_connect = 1;
         break;
@@ -354,6 +367,33 @@ static void client_option(void *opts, int c, const char *optarg)
         o->protocol = IPPROTO_MPTCP;
         break;
     }
+}
+
+/*
+ * --burst: what it cannot be used with, one line per rule, and its bounds
+ * (every message of the burst is held at once: xchg.h).
+ */
+static void check_burst(const struct sf_client_opts *o)
+{
+    uint64_t n = o->nmessages ? (uint64_t)o->nmessages : 1, bytes = o->size;
+
+    if (o->mode == SF_MODE_WELCOME)
+        sf_cli_usage_error("--burst is for echo, mirror and discard: welcome answers one message");
+    if (o->warmup)
+        sf_cli_usage_error("--burst and --warmup cannot be used together");
+    if (o->retries)
+        sf_cli_usage_error("--burst and --retries cannot be used together: a burst's lost "
+                           "replies are counted, not resent");
+    for (int i = 0; !o->size && i < o->nmessages; i++)
+        bytes += strlen(o->messages[i]);
+    if (!o->size && !o->nmessages)
+        bytes = strlen(SF_DEFAULT_MESSAGE);
+    if (o->count > SF_BURST_MAX_MSGS / n ||
+        (bytes && o->count > (uint64_t)SF_BURST_MAX_BYTES / bytes))
+        sf_cli_usage_error("--burst holds at most %d messages and %u MiB at once: %llu of %llu "
+                           "bytes is more",
+                           SF_BURST_MAX_MSGS, SF_BURST_MAX_BYTES >> 20,
+                           (unsigned long long)(o->count * n), (unsigned long long)bytes / n);
 }
 
 void sf_cli_client_parse(int argc, char **argv, const struct sf_cli_spec *spec,
@@ -378,6 +418,8 @@ void sf_cli_client_parse(int argc, char **argv, const struct sf_cli_spec *spec,
         sf_cli_usage_error("give MESSAGE or --size, not both");
     if (o->mode == SF_MODE_WELCOME && (o->nmessages > 1 || o->size > 1024))
         sf_cli_usage_error("welcome mode sends one message of at most 1024 bytes");
+    if (o->burst)
+        check_burst(o);
 }
 
 /*
@@ -545,6 +587,10 @@ static const struct sf_opt ping_opts[] = {
      "interval between requests (default: 1; 0: the next as soon\nas the reply comes)"},
     {NULL, 's', "BYTES", "payload size (default: 56)"},
     {NULL, 'W', "SEC", "how long to wait for each reply (default: 2)"},
+    {NULL, 'l', "PRELOAD",
+     "send PRELOAD requests at once, before waiting for any reply, as iputils\n"
+     "ping does (at most 65536); each one's round trip is still timed from its\n"
+     "own send, and so includes the wait behind the others"},
     {NULL, 'q', NULL, "print only the summary"},
     {NULL, 'Z', "USER",
      "as root: become USER once the socket is open (default: the user who\n"
@@ -584,6 +630,10 @@ static void ping_option(void *opts, int c, const char *arg)
         break;
     case 'W':
         o->wait_ms = sf_opt_seconds("-W", arg, 0);
+        break;
+    case 'l':
+        /* The sequence numbers in flight at once must not wrap (16 bits). */
+        o->preload = sf_opt_uint("-l", arg, 1, 65536);
         break;
     case 'q':
         o->quiet = 1;

@@ -52,6 +52,7 @@ struct sf_client_opts {
     int64_t timeout_ms; /* connect and reply deadline */
     uint64_t retries;   /* datagram: resend a lost message this many times */
     uint64_t recv_size; /* receive buffer per read (0 = the default) */
+    int burst;          /* --burst: a connection's messages back to back, then the replies */
     int use_connect;    /* --connect */
     int socktype;       /* --type (AF_UNIX) */
     int protocol;       /* socket()'s protocol: 0, or IPPROTO_MPTCP with --mptcp */
@@ -85,6 +86,7 @@ struct sf_ping_opts {
     int64_t interval_ms; /* -i: between requests; 0 = the next as soon as a reply comes */
     uint64_t size;       /* -s: payload bytes (default 56, as ping) */
     int64_t wait_ms;     /* -W: how long to wait for a reply */
+    uint64_t preload;    /* -l: requests sent at once at the start, before waiting for replies */
     const char *user;    /* -Z: whom to become once the socket is open (as root), or NULL */
     int json, quiet;
 };

@@ -238,6 +238,31 @@ int sf_client_count(struct sf_err *err, struct sf_client *c)
     return sf_stats_add(err, &c->run.rtt_us, (double)x->rtt_ns / 1e3);
 }
 
+int sf_client_count_burst(struct sf_err *err, struct sf_client *c)
+{
+    const struct sf_xchg *x = &c->x;
+    const struct sf_burst *b = &x->burst;
+
+    (void)err; /* nothing here can fail: no round trip is kept */
+    c->run.sent += b->unit;
+    c->run.bytes_sent += b->unit_bytes;
+    if (c->o.mode == SF_MODE_DISCARD)
+        return 0;
+    if (x->res.lost) {
+        c->run.lost += b->unit;
+        if (!c->o.quiet && !c->o.json)
+            sf_cli_warn("no reply to %zu of the burst's %zu messages within %.3g s (lost)", b->unit,
+                        b->n, (double)c->o.timeout_ms / 1000);
+        return 0;
+    }
+    c->run.answered += b->unit;
+    c->run.bytes_received += x->reply.len;
+    c->run.truncated += x->res.truncated || x->res.short_reply;
+    print_reply(c, x->res.truncated || x->res.short_reply);
+    warn_cut(c);
+    return 0;
+}
+
 int sf_client_report(struct sf_err *err, struct sf_client *c, int rc)
 {
     int code = 0;

@@ -83,6 +83,16 @@ const struct sf_message *sf_client_next_message(struct sf_client *c);
 int sf_client_count(struct sf_err *err, struct sf_client *c);
 
 /*
+ * --burst: count what the last recv half of a burst accounted for in
+ * c->x (x->burst.unit messages): a stream's whole burst, sent and
+ * answered at once; one record's reply; or the records whose replies
+ * never came (lost); and print its line as sf_client_count() does.  No
+ * round trip is counted: each reply waited behind the whole burst, so the
+ * summary's round trips stay empty.  Returns 0.
+ */
+int sf_client_count_burst(struct sf_err *err, struct sf_client *c);
+
+/*
  * End the run: rc is 0, or -1 with err saying what ended it.  Lost replies
  * make a run that ended well an error too (err is filled).  Prints the
  * summary line (several exchanges) or the JSON object, then the error as

@@ -33,11 +33,11 @@ void sf_opts_help(FILE *f, const struct sf_cmd *cmd)
         char left[48];
 
         left_column(o, left, sizeof(left));
-        /* A second help line is indented to the help column. */
-        nl = strchr(help, '\n');
-        fprintf(f, "  %-24s %.*s\n", left, nl ? (int)(nl - help) : (int)strlen(help), help);
-        if (nl)
-            fprintf(f, "  %-24s %s\n", "", nl + 1);
+        /* Every further help line is indented to the help column. */
+        for (const char *l = left; help; l = "", help = nl ? nl + 1 : NULL) {
+            nl = strchr(help, '\n');
+            fprintf(f, "  %-24s %.*s\n", l, nl ? (int)(nl - help) : (int)strlen(help), help);
+        }
     }
     if (cmd->epilog)
         fprintf(f, "\n%s", cmd->epilog);

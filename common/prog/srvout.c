@@ -89,7 +89,7 @@ void sf_srv_print_conn_counters(const char *program, const struct sf_sserv_count
             "%s: clients %llu, replies %llu, timed out %llu, idle %llu, truncated %llu, errors "
             "%llu, dropped for not reading %llu, out of descriptors %llu, closed for lack of "
             "descriptors %llu, refused at --max-conns %llu, refused at --max-per-peer %llu, "
-            "largest waiting reply %llu, bytes in %llu, bytes out %llu\n",
+            "largest waiting reply %llu, bytes in %llu, bytes out %llu",
             program, (unsigned long long)n->accepted, (unsigned long long)n->replies,
             (unsigned long long)n->timeouts, (unsigned long long)n->idle,
             (unsigned long long)n->truncated, (unsigned long long)n->errors,
@@ -97,6 +97,7 @@ void sf_srv_print_conn_counters(const char *program, const struct sf_sserv_count
             (unsigned long long)n->refused_nofd, (unsigned long long)n->refused_full,
             (unsigned long long)n->refused_peer, (unsigned long long)n->pending_peak,
             (unsigned long long)n->bytes_in, (unsigned long long)n->bytes_out);
+    sf_srv_print_reads(&n->reads);
 }
 
 void sf_srv_print_dgram_counters(const char *program, const struct sf_dserv_counters *n)
@@ -114,7 +115,13 @@ void sf_srv_print_dgram_counters(const char *program, const struct sf_dserv_coun
                 ", not answered: from itself %llu, from a service port %llu, over the rate %llu",
                 (unsigned long long)n->from_self, (unsigned long long)n->from_service,
                 (unsigned long long)n->over_rate);
-    fputc('\n', stderr);
+    sf_srv_print_reads(&n->reads);
+}
+
+void sf_srv_print_reads(const struct sf_reads *r)
+{
+    fprintf(stderr, "; reads %llu (%llu-%llu bytes)\n", (unsigned long long)r->n,
+            (unsigned long long)r->min, (unsigned long long)r->max);
 }
 
 void sf_srv_on_refused(void *opts, const char *peer, const char *why)

@@ -140,6 +140,7 @@ static int serve_batch(struct dserver *d, int fd, int max)
         size_t full = (size_t)n, len = full < d->cfg->recv_size ? full : d->cfg->recv_size;
         d->count->datagrams++;
         d->count->bytes_in += len;
+        sf_reads_add(&d->count->reads, len);
         if (full > len)
             d->count->truncated++;
         if (d->cfg->on_datagram)

@@ -29,6 +29,7 @@
 
 #include "err.h"
 #include "proto.h"
+#include "stats.h"
 
 struct sf_dserv_config {
     enum sf_mode mode;
@@ -53,6 +54,7 @@ struct sf_dserv_counters {
     uint64_t from_service; /* not answered: from a port below 1024 */
     uint64_t over_rate;    /* not answered: over reply_rate for that source */
     int inet;              /* an IP socket: the three above apply */
+    struct sf_reads reads; /* every datagram read, and the bytes kept of it */
 };
 
 /*

@@ -210,6 +210,7 @@ static void conn_readable(struct conn *c, int fd)
         n = (ssize_t)cfg->recv_size;
     }
     srv->count->bytes_in += (size_t)n;
+    sf_reads_add(&srv->count->reads, (size_t)n);
     if (cfg->idle_timeout_ms > 0)
         c->last_in = sf_now_ns();
     size_t rlen = sf_proto_reply(cfg->mode, srv->inbuf, (size_t)n, srv->outbuf, srv->outcap);

@@ -29,6 +29,7 @@
 
 #include "err.h"
 #include "proto.h"
+#include "stats.h"
 
 enum sf_sserv_event {
     SF_SSERV_TIMEOUT,        /* welcome: no message before the timeout ("Time Out") */
@@ -75,6 +76,7 @@ struct sf_sserv_counters {
     uint64_t refused_nofd;  /* accepted with the reserve descriptor and closed: none left */
     uint64_t refused_full;  /* accepted and closed: max_conns open */
     uint64_t refused_peer;  /* accepted and closed: max_per_peer from that peer */
+    struct sf_reads reads;  /* every recv() that returned client data, and its bytes */
 };
 
 /*

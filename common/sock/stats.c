@@ -77,3 +77,12 @@ struct sf_summary sf_stats_summary(struct sf_stats *s)
     r.mdev = sqrt(sq / (double)s->n);
     return r;
 }
+
+void sf_reads_add(struct sf_reads *r, size_t len)
+{
+    if (r->n == 0 || len < r->min)
+        r->min = len;
+    if (len > r->max)
+        r->max = len;
+    r->n++;
+}

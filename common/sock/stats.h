@@ -1,14 +1,17 @@
 /*
- * stats: latency samples and what is reported about them.
+ * stats: latency samples and what is reported about them, and the sizes
+ * of a server's reads.
  *
  * Samples are kept whole (not binned), so percentiles are exact: the
  * nearest-rank p50/p99 of the values seen.  The caller owns the struct and
  * frees it with sf_stats_free(); an allocation failure is an SF_ERR_SYS.
+ * A struct sf_reads needs no allocation: a count and two sizes.
  */
 #ifndef SF_STATS_H
 #define SF_STATS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "err.h"
 
@@ -37,5 +40,17 @@ struct sf_summary sf_stats_summary(struct sf_stats *s);
 
 /* The nearest-rank percentile p (0 < p <= 100) of the samples; 0 if none. */
 double sf_stats_percentile(struct sf_stats *s, double p);
+
+/*
+ * The reads a server made of its clients' data: how many, and the smallest
+ * and largest in bytes (all 0 before the first).  How they match the
+ * client's sends is what a socket type does to message boundaries.
+ */
+struct sf_reads {
+    uint64_t n, min, max;
+};
+
+/* Count one read of len bytes. */
+void sf_reads_add(struct sf_reads *r, size_t len);
 
 #endif

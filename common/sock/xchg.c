@@ -11,6 +11,8 @@
 #include "io.h"
 #include "repr.h"
 
+static void burst_drop_early(struct sf_burst *b);
+
 void sf_buf_free(struct sf_buf *b)
 {
     free(b->p);
@@ -31,6 +33,11 @@ void sf_xchg_init(struct sf_xchg *x, enum sf_mode mode, int64_t timeout_ms, unsi
 void sf_xchg_free(struct sf_xchg *x)
 {
     sf_buf_free(&x->reply);
+    sf_buf_free(&x->burst.all);
+    burst_drop_early(&x->burst);
+    free(x->burst.v);
+    x->burst.v = NULL;
+    x->burst.cap = 0;
 }
 
 /* A new exchange of msg: nothing sent or received yet, the clock started. */
@@ -44,6 +51,7 @@ static void begin(struct sf_xchg *x, const void *msg, size_t mlen)
     x->reply.len = 0;
     memset(&x->res, 0, sizeof(x->res));
     x->rtt_ns = 0;
+    x->burst.on = 0;
     x->started_ns = sf_now_ns();
     x->deadline = x->timeout_ms < 0 ? SF_NO_DEADLINE : x->started_ns + x->timeout_ms * 1000000;
 }
@@ -124,6 +132,13 @@ static size_t reply_limit(const struct sf_xchg *x)
  * once the last byte is sent: the reply is the recv half's to read.
  * 0 or -1.
  */
+/* A burst's bytes moved: its next wait gets timeout_ms again (one exchange's deadline is fixed). */
+static void moved(struct sf_xchg *x)
+{
+    if (x->burst.on)
+        x->deadline = sf_deadline_after_ms(x->timeout_ms);
+}
+
 static int stream_step(struct sf_err *err, struct sf_xchg *x, int fd, int sending)
 {
     size_t limit = reply_limit(x);
@@ -131,6 +146,8 @@ static int stream_step(struct sf_err *err, struct sf_xchg *x, int fd, int sendin
 
     if (wrote < 0)
         return -1;
+    if (wrote)
+        moved(x);
     if (sending && x->sent == x->mlen)
         return 0;
     ssize_t n = recv_some(err, fd, &x->reply, limit);
@@ -141,6 +158,7 @@ static int stream_step(struct sf_err *err, struct sf_xchg *x, int fd, int sendin
         return 0;
     }
     if (n > 0) {
+        moved(x);
         x->reply.len += (size_t)n;
         x->state = sf_proto_check_reply(x->mode, x->msg, x->mlen, x->reply.p, x->reply.len);
         if (x->state == SF_REPLY_WRONG || x->reply.len >= limit)
@@ -212,9 +230,9 @@ static const struct sockaddr *dest_of(const struct sf_xchg *x)
     return x->destlen ? (const struct sockaddr *)&x->dest : NULL;
 }
 
-int sf_xchg_send_record(struct sf_err *err, struct sf_xchg *x, int fd, const void *msg, size_t mlen)
+/* Room for a reply record of recv_size bytes.  0 or -1. */
+static int reply_room(struct sf_err *err, struct sf_xchg *x)
 {
-    begin(x, msg, mlen);
     if (x->reply.cap < x->recv_size) {
         char *p = realloc(x->reply.p, x->recv_size);
         if (!p)
@@ -222,12 +240,20 @@ int sf_xchg_send_record(struct sf_err *err, struct sf_xchg *x, int fd, const voi
         x->reply.p = p;
         x->reply.cap = x->recv_size;
     }
+    return 0;
+}
+
+int sf_xchg_send_record(struct sf_err *err, struct sf_xchg *x, int fd, const void *msg, size_t mlen)
+{
+    begin(x, msg, mlen);
+    if (reply_room(err, x) < 0)
+        return -1;
     return sf_send_dgram(err, fd, msg, mlen, dest_of(x), x->destlen,
                          sf_deadline_after_ms(x->timeout_ms));
 }
 
-/* Wait for the reply to x->msg until deadline: 0 got it, 1 none came, -1 error. */
-static int await_record(struct sf_err *err, struct sf_xchg *x, int fd, int64_t deadline)
+/* The next datagram from the server into x->reply, until deadline: 0 one came, 1 none, -1 error. */
+static int next_record(struct sf_err *err, struct sf_xchg *x, int fd, int64_t deadline)
 {
     const struct sockaddr *dest = dest_of(x);
     struct sf_err local;
@@ -249,16 +275,29 @@ static int await_record(struct sf_err *err, struct sf_xchg *x, int fd, int64_t d
         if (dest && !sf_sockaddr_equal((struct sockaddr *)&from, fromlen, dest, x->destlen))
             continue; /* not from the server */
         x->res.truncated = x->res.full > x->reply.len;
-        enum sf_reply_state st =
-            sf_proto_check_reply(x->mode, x->msg, x->mlen, x->reply.p, x->reply.len);
-        if (x->res.truncated || st == SF_REPLY_COMPLETE)
-            return 0;
-        if (st == SF_REPLY_PARTIAL && x->reply.len > 0) {
-            x->res.short_reply = 1;
-            return 0;
-        }
+        return 0;
+    }
+}
+
+/* Does the datagram in x->reply answer msg?  Cut short by either side's buffer, it still does. */
+static int answers(struct sf_xchg *x, const char *msg, size_t mlen)
+{
+    enum sf_reply_state st = sf_proto_check_reply(x->mode, msg, mlen, x->reply.p, x->reply.len);
+
+    if (x->res.truncated || st == SF_REPLY_COMPLETE)
+        return 1;
+    x->res.short_reply = st == SF_REPLY_PARTIAL && x->reply.len > 0;
+    return x->res.short_reply;
+}
+
+/* Wait for the reply to x->msg until deadline: 0 got it, 1 none came, -1 error. */
+static int await_record(struct sf_err *err, struct sf_xchg *x, int fd, int64_t deadline)
+{
+    for (;;) {
+        int rc = next_record(err, x, fd, deadline);
+        if (rc != 0 || answers(x, x->msg, x->mlen))
+            return rc;
         x->stray++; /* from the server, not a reply to this message: a late one, or a copy */
-        /* keep waiting */
     }
 }
 
@@ -307,5 +346,279 @@ uint64_t sf_xchg_drain_record(struct sf_xchg *x, int fd, uint64_t max, int64_t q
     return n;
 }
 
-const struct sf_xchg_ops sf_xchg_stream_ops = {sf_xchg_send_stream, sf_xchg_recv_stream};
-const struct sf_xchg_ops sf_xchg_record_ops = {sf_xchg_send_record, sf_xchg_recv_record};
+/* Free the replies a record burst kept and did not hand over (an interrupted burst's). */
+static void burst_drop_early(struct sf_burst *b)
+{
+    for (size_t i = 0; b->v && i < b->n; i++) { /* a stream burst holds no records */
+        free(b->v[i].early);
+        b->v[i].early = NULL;
+    }
+}
+
+void sf_xchg_burst_begin(struct sf_xchg *x)
+{
+    struct sf_burst *b = &x->burst;
+
+    begin(x, NULL, 0);
+    burst_drop_early(b);
+    b->on = 1;
+    b->n = b->done = b->unit = b->unit_bytes = b->bytes = b->done_bytes = b->first = 0;
+    b->early_at = b->early_bytes = 0;
+    b->all.len = 0;
+}
+
+int sf_xchg_burst_waiting(const struct sf_xchg *x)
+{
+    return x->burst.done < x->burst.n;
+}
+
+/* One more message fits the burst's bounds?  0, or -1 with err. */
+static int burst_room(struct sf_err *err, const struct sf_burst *b, size_t mlen)
+{
+    if (b->n < SF_BURST_MAX_MSGS && mlen <= SF_BURST_MAX_BYTES - b->bytes)
+        return 0;
+    return sf_err_set(err, SF_ERR_INVALID, 0, "send",
+                      "a burst holds at most %d messages and %u MiB", SF_BURST_MAX_MSGS,
+                      SF_BURST_MAX_BYTES >> 20);
+}
+
+/* Account for every message not yet accounted for (the rest of the burst): 0. */
+static int burst_rest(struct sf_burst *b)
+{
+    b->unit = b->n - b->done;
+    b->unit_bytes = b->bytes - b->done_bytes;
+    b->done = b->n;
+    b->done_bytes = b->bytes;
+    return 0;
+}
+
+/* Append msg to what the stream burst's reply must answer (x->msg, x->mlen).  0 or -1. */
+static int burst_hold(struct sf_err *err, struct sf_xchg *x, const void *msg, size_t mlen)
+{
+    struct sf_buf *all = &x->burst.all;
+
+    if (all->cap - all->len < mlen) {
+        size_t cap = all->cap ? all->cap : 4096;
+        while (cap - all->len < mlen)
+            cap *= 2;
+        char *p = realloc(all->p, cap);
+        if (!p)
+            return sf_err_sys(err, ENOMEM, "realloc", "burst");
+        all->p = p;
+        all->cap = cap;
+    }
+    memcpy(all->p + all->len, msg, mlen);
+    all->len += mlen;
+    x->msg = all->p;
+    x->mlen = all->len;
+    return 0;
+}
+
+int sf_xchg_burst_send_stream(struct sf_err *err, struct sf_xchg *x, int fd, const void *msg,
+                              size_t mlen)
+{
+    struct sf_burst *b = &x->burst;
+    int rc = 0;
+
+    if (burst_room(err, b, mlen) < 0)
+        return -1;
+    x->deadline = sf_deadline_after_ms(x->timeout_ms);
+    if (x->mode == SF_MODE_DISCARD) { /* no reply to check: nothing to hold */
+        rc = sf_send_all(err, fd, msg, mlen, x->deadline);
+    } else {
+        if (burst_hold(err, x, msg, mlen) < 0)
+            return -1;
+        while (rc == 0 && x->sent < x->mlen && !x->closed)
+            rc = stream_step(err, x, fd, 1);
+    }
+    if (rc < 0)
+        return -1;
+    b->n++;
+    b->bytes += mlen;
+    return 0;
+}
+
+int sf_xchg_burst_recv_stream(struct sf_err *err, struct sf_xchg *x, int fd)
+{
+    if (x->mode != SF_MODE_DISCARD) {
+        x->deadline = sf_deadline_after_ms(x->timeout_ms);
+        if (sf_xchg_recv_stream(err, x, fd) < 0)
+            return -1;
+    }
+    return burst_rest(&x->burst);
+}
+
+/* The replies a record burst keeps while it sends, at most: every legitimate reply fits. */
+#define EARLY_MAX ((size_t)SF_BURST_MAX_BYTES + SF_ECHO_PREFIX_LEN * (size_t)SF_BURST_MAX_MSGS)
+
+/* The first message of the burst still waiting for its reply that the datagram in x->reply
+ * answers: its index, or -1. */
+static long burst_match(struct sf_xchg *x)
+{
+    struct sf_burst *b = &x->burst;
+
+    for (size_t i = b->first; i < b->n; i++)
+        if (b->v[i].state == SF_BURST_WAITING && answers(x, b->v[i].p, b->v[i].len))
+            return (long)i;
+    return -1;
+}
+
+/* Message i has its reply: the first one still waiting moves on. */
+static void burst_replied(struct sf_burst *b, size_t i, int state)
+{
+    b->v[i].state = state;
+    while (b->first < b->n && b->v[b->first].state != SF_BURST_WAITING)
+        b->first++;
+}
+
+/* Keep the reply in x->reply to message i, read while the burst is still sent.  0 or -1. */
+static int burst_keep(struct sf_err *err, struct sf_xchg *x, size_t i)
+{
+    struct sf_burst *b = &x->burst;
+    struct sf_burst_msg *m = &b->v[i];
+
+    if (x->reply.len > EARLY_MAX - b->early_bytes)
+        return sf_err_set(err, SF_ERR_PEER, 0, "recv",
+                          "replies larger than any the burst could be answered with");
+    m->early = malloc(x->reply.len ? x->reply.len : 1);
+    if (!m->early)
+        return sf_err_sys(err, ENOMEM, "malloc", "burst reply");
+    memcpy(m->early, x->reply.p, x->reply.len);
+    m->early_len = x->reply.len;
+    m->res = x->res;
+    b->early_bytes += x->reply.len;
+    burst_replied(b, i, SF_BURST_EARLY);
+    return 0;
+}
+
+/* The socket is full: take a datagram that has come, if any, and keep it if it is a reply.  0 or
+ * -1 (a seqpacket server's close among them). */
+static int burst_read_early(struct sf_err *err, struct sf_xchg *x, int fd)
+{
+    long i;
+    int rc;
+
+    memset(&x->res, 0, sizeof(x->res));
+    rc = next_record(err, x, fd, sf_now_ns()); /* what is there now: no wait */
+    if (rc != 0)
+        return rc < 0 ? -1 : 0;
+    i = burst_match(x);
+    return i < 0 ? 0 : burst_keep(err, x, (size_t)i);
+}
+
+/*
+ * Send one record of the burst.  While the socket is full, read what came
+ * back: a seqpacket server stops reading from a client that leaves its
+ * replies unread, and each side would wait for the other for ever.  0 or -1.
+ */
+static int burst_send_one(struct sf_err *err, struct sf_xchg *x, int fd, const void *msg,
+                          size_t mlen)
+{
+    int64_t deadline = sf_deadline_after_ms(x->timeout_ms);
+
+    for (;;) {
+        if (sendto(fd, msg, mlen, MSG_NOSIGNAL | MSG_DONTWAIT, dest_of(x), x->destlen) >= 0)
+            return 0;
+        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ENOBUFS)
+            return sf_err_sys(err, errno, "send", NULL);
+        int ready = sf_wait_fd(err, fd, POLLIN | POLLOUT, deadline);
+        if (ready < 0)
+            return -1;
+        if (!ready)
+            return timed_out(err, x->timeout_ms, "room to send");
+        size_t kept = x->burst.early_bytes;
+        if (burst_read_early(err, x, fd) < 0)
+            return -1;
+        if (x->burst.early_bytes != kept)
+            deadline = sf_deadline_after_ms(x->timeout_ms); /* progress */
+    }
+}
+
+int sf_xchg_burst_send_record(struct sf_err *err, struct sf_xchg *x, int fd, const void *msg,
+                              size_t mlen)
+{
+    struct sf_burst *b = &x->burst;
+
+    if (burst_room(err, b, mlen) < 0)
+        return -1;
+    if (b->n == b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 16;
+        struct sf_burst_msg *v = realloc(b->v, cap * sizeof(*v));
+        if (!v)
+            return sf_err_sys(err, ENOMEM, "realloc", "burst");
+        b->v = v;
+        b->cap = cap;
+    }
+    if (reply_room(err, x) < 0 || burst_send_one(err, x, fd, msg, mlen) < 0)
+        return -1;
+    b->v[b->n++] = (struct sf_burst_msg){.p = msg, .len = mlen};
+    b->bytes += mlen;
+    return 0;
+}
+
+/* Message i of the burst is answered by the datagram in x->reply: one message accounted for. */
+static void burst_answered(struct sf_xchg *x, size_t i)
+{
+    struct sf_burst *b = &x->burst;
+
+    burst_replied(b, i, SF_BURST_DONE);
+    x->msg = b->v[i].p;
+    x->mlen = b->v[i].len;
+    b->unit = 1;
+    b->unit_bytes = b->v[i].len;
+    b->done++;
+    b->done_bytes += b->v[i].len;
+}
+
+/* The next reply kept while sending, into x->reply, in the order of the messages: 1, or 0 none. */
+static int burst_early(struct sf_xchg *x)
+{
+    struct sf_burst *b = &x->burst;
+
+    for (; b->early_at < b->n; b->early_at++) {
+        struct sf_burst_msg *m = &b->v[b->early_at];
+        if (m->state != SF_BURST_EARLY)
+            continue;
+        memcpy(x->reply.p, m->early, m->early_len); /* read into this buffer: it fits */
+        x->reply.len = m->early_len;
+        x->res = m->res;
+        free(m->early);
+        m->early = NULL;
+        burst_answered(x, b->early_at++);
+        return 1;
+    }
+    return 0;
+}
+
+int sf_xchg_burst_recv_record(struct sf_err *err, struct sf_xchg *x, int fd)
+{
+    struct sf_burst *b = &x->burst;
+    int64_t deadline = sf_deadline_after_ms(x->timeout_ms);
+
+    memset(&x->res, 0, sizeof(x->res));
+    x->reply.len = 0;
+    if (x->mode == SF_MODE_DISCARD)
+        return burst_rest(b);
+    if (burst_early(x))
+        return 0;
+    for (;;) {
+        int rc = next_record(err, x, fd, deadline);
+        if (rc < 0)
+            return -1;
+        if (rc > 0) { /* nothing more within timeout_ms: the rest are lost */
+            x->res.lost = 1;
+            return burst_rest(b);
+        }
+        long i = burst_match(x);
+        if (i >= 0) {
+            burst_answered(x, (size_t)i);
+            return 0;
+        }
+        x->stray++; /* a reply to no message still waiting (a late one, a copy): keep waiting */
+    }
+}
+
+const struct sf_xchg_ops sf_xchg_stream_ops = {
+    sf_xchg_send_stream, sf_xchg_recv_stream, sf_xchg_burst_send_stream, sf_xchg_burst_recv_stream};
+const struct sf_xchg_ops sf_xchg_record_ops = {
+    sf_xchg_send_record, sf_xchg_recv_record, sf_xchg_burst_send_record, sf_xchg_burst_recv_record};

@@ -24,6 +24,21 @@
  * One deadline, timeout_ms from the start of the send, bounds a stream
  * exchange whole; a record exchange gets timeout_ms for each try.  None of
  * these functions closes or owns the fd.
+ *
+ * A burst (sf_xchg_burst_*, a client's --burst) is the other way to send:
+ * every message of a connection back to back, each with its own send()
+ * calls, before any reply is read; then the replies.  What the server's
+ * reads make of the sends is the socket type's doing (a stream may merge
+ * or split them; records keep them), which is what a burst is for.  A
+ * stream burst is answered as one exchange whose message is every message
+ * sent, concatenated (an echo server prefixes each read it made, wherever
+ * its reads fell); its send half reads the replies while the socket is
+ * full, so that no burst, however long, leaves both sides waiting.  A
+ * record burst's replies are matched to the messages still unanswered,
+ * one datagram at a time, and its send half too reads (and keeps) the
+ * replies that came while the socket is full.  Every wait of a burst is
+ * bounded by timeout_ms from the last progress, and a burst holds at most
+ * SF_BURST_MAX_MSGS messages and SF_BURST_MAX_BYTES bytes.
  */
 #ifndef SF_XCHG_H
 #define SF_XCHG_H
@@ -52,6 +67,41 @@ struct sf_dgram_result {
     unsigned resent; /* how many times the message was sent again */
 };
 
+/* The most a burst holds: its messages, and their bytes (a stream keeps them to check the reply).
+ */
+#define SF_BURST_MAX_MSGS 100000
+#define SF_BURST_MAX_BYTES (64u << 20)
+
+/* A record burst's message: the caller's bytes, and its reply. */
+enum sf_burst_state {
+    SF_BURST_WAITING, /* no reply yet */
+    SF_BURST_EARLY,   /* its reply came while the burst was sent: kept in `early` */
+    SF_BURST_DONE,    /* handed to the caller by the recv half */
+};
+
+struct sf_burst_msg {
+    const char *p;
+    size_t len;
+    enum sf_burst_state state;
+    char *early; /* SF_BURST_EARLY: the reply, owned; and how it went */
+    size_t early_len;
+    struct sf_dgram_result res;
+};
+
+/* A burst on one connection (sf_xchg_burst_begin() starts it). */
+struct sf_burst {
+    int on;                   /* under way: each wait is bounded from the last progress */
+    size_t n, done;           /* messages sent; accounted for (answered, or given up on) */
+    size_t unit;              /* how many messages the last recv half accounted for ... */
+    size_t unit_bytes;        /* ... and their bytes */
+    size_t bytes, done_bytes; /* the bytes of the n messages; of the done ones */
+    struct sf_buf all;        /* stream: every message sent, concatenated (what is answered) */
+    struct sf_burst_msg *v;   /* records: every message sent */
+    size_t cap, first;        /* v's room; the first message still waiting for its reply */
+    size_t early_at;          /* the first that may hold a reply kept while sending */
+    size_t early_bytes;       /* the bytes of the replies kept while sending */
+};
+
 struct sf_xchg {
     /* Set by sf_xchg_init, and dest by whoever opens an unconnected socket. */
     enum sf_mode mode;
@@ -72,6 +122,7 @@ struct sf_xchg {
     /* Records, for the whole run: datagrams from the server that answered no message waiting
      * (a late reply, or a copy of one), read and set aside. */
     uint64_t stray;
+    struct sf_burst burst; /* --burst: the connection's messages, sent before any reply */
 };
 
 /* Ready x for a run of exchanges in `mode` (no allocation; dest unset). */
@@ -86,7 +137,7 @@ void sf_xchg_init(struct sf_xchg *x, enum sf_mode mode, int64_t timeout_ms, unsi
  */
 uint64_t sf_xchg_drain_record(struct sf_xchg *x, int fd, uint64_t max, int64_t quiet_ms);
 
-/* Release the reply buffer. */
+/* Release the reply buffer and what a burst held. */
 void sf_xchg_free(struct sf_xchg *x);
 
 /*
@@ -139,13 +190,65 @@ int sf_xchg_send_record(struct sf_err *err, struct sf_xchg *x, int fd, const voi
  */
 int sf_xchg_recv_record(struct sf_err *err, struct sf_xchg *x, int fd);
 
-/* The two halves for one kind of socket, for a program that serves both kinds. */
+/* Start a burst on a connection: nothing sent yet, the clock started. */
+void sf_xchg_burst_begin(struct sf_xchg *x);
+
+/*
+ * Send one more message of the burst on a connected stream socket, in
+ * send() calls of its own (however many the kernel needs), reading the
+ * replies that came meanwhile whenever the socket is full.  msg is copied
+ * (the reply must answer every message of the burst).  Returns 0 or -1:
+ * as sf_xchg_send_stream(), or SF_ERR_INVALID past the burst's bounds.
+ */
+int sf_xchg_burst_send_stream(struct sf_err *err, struct sf_xchg *x, int fd, const void *msg,
+                              size_t mlen);
+
+/*
+ * Receive the reply to the whole burst (x->reply), as sf_xchg_recv_stream()
+ * does for one message; every message is then accounted for at once
+ * (x->burst.unit).  Discard mode: nothing to receive, every message
+ * accounted for.  Returns 0 or -1 as sf_xchg_recv_stream().
+ */
+int sf_xchg_burst_recv_stream(struct sf_err *err, struct sf_xchg *x, int fd);
+
+/*
+ * Send one more message of the burst as one datagram or record, as
+ * sf_xchg_send_record() does, but reading what has come back whenever the
+ * socket is full (a seqpacket server stops reading from a client that does
+ * not read its replies): a reply read so is kept for the recv half.  msg
+ * is not copied: it must stay valid until the burst's replies are read.
+ * Returns 0 or -1 (SF_ERR_TIMEOUT: no room within timeout_ms;
+ * SF_ERR_INVALID past the burst's bounds).
+ */
+int sf_xchg_burst_send_record(struct sf_err *err, struct sf_xchg *x, int fd, const void *msg,
+                              size_t mlen);
+
+/*
+ * Receive the next reply of the burst: one kept while sending (in the
+ * order of the messages), else the first datagram from the server within
+ * timeout_ms that answers a message still unanswered (x->msg, its
+ * reply in x->reply, x->res as after sf_xchg_recv_record(); one message
+ * accounted for), skipping the others.  None within timeout_ms: every
+ * message still unanswered is given up on at once (x->res.lost).  Discard
+ * mode: every message accounted for.  Returns 0 or -1 (as
+ * sf_xchg_recv_record(): ECONNREFUSED, a seqpacket server's close).
+ */
+int sf_xchg_burst_recv_record(struct sf_err *err, struct sf_xchg *x, int fd);
+
+/* Are messages of the burst still to be accounted for by a recv half? */
+int sf_xchg_burst_waiting(const struct sf_xchg *x);
+
+/* The halves for one kind of socket, for a program that serves both kinds. */
 struct sf_xchg_ops {
     int (*send)(struct sf_err *err, struct sf_xchg *x, int fd, const void *msg, size_t mlen);
     int (*recv)(struct sf_err *err, struct sf_xchg *x, int fd);
+    int (*burst_send)(struct sf_err *err, struct sf_xchg *x, int fd, const void *msg, size_t mlen);
+    int (*burst_recv)(struct sf_err *err, struct sf_xchg *x, int fd);
 };
 
-extern const struct sf_xchg_ops sf_xchg_stream_ops; /* sf_xchg_send_stream, sf_xchg_recv_stream */
-extern const struct sf_xchg_ops sf_xchg_record_ops; /* sf_xchg_send_record, sf_xchg_recv_record */
+extern const struct sf_xchg_ops
+    sf_xchg_stream_ops; /* sf_xchg_send_stream, ... _burst_recv_stream */
+extern const struct sf_xchg_ops
+    sf_xchg_record_ops; /* sf_xchg_send_record, ... _burst_recv_record */
 
 #endif

@@ -1,13 +1,13 @@
 /*
  * compare: the command; see compare.h.  Options, then the run (prepare,
- * the --pcap file opened, start, wait, finish, cleanup), then the tally
- * and the report, then the exit code.  The first that holds of: 1 some
- * family failed (each named on stderr), 74 the capture could not be
- * written, 75 every family succeeded but the capture is incomplete (its
- * wire cells show what it kept: a busy machine, or a run past the
- * capture's bounds), 0.  Before the run: 77 --pcap without the privilege
- * to capture, 73 a --pcap file that cannot be created, 71 an OS error;
- * 130 on SIGINT or SIGTERM.
+ * the --pcap file opened, start, wait, finish, the tally, the bursts of
+ * the bounds column, cleanup), then the report, then the exit code.  The
+ * first that holds of: 1 some family failed (each named on stderr), 74
+ * the capture could not be written, 75 every family succeeded but the
+ * capture is incomplete (its wire cells show what it kept: a busy
+ * machine, or a run past the capture's bounds), 0.  Before the run: 77
+ * --pcap without the privilege to capture, 73 a --pcap file that cannot
+ * be created, 71 an OS error; 130 on SIGINT or SIGTERM.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -163,15 +163,17 @@ static int run(struct run *r)
     out = r->pcap_fd == STDOUT_FILENO ? stderr : stdout;
     run_start(r);
     run_wait(r);
-    if (!r->interrupted)
-        run_finish(r);
+    if (!r->interrupted) {
+        run_finish(r); /* the capture stops: nothing after it is in the table's counts */
+        run_tally(r);
+        bounds_run(r); /* a burst for each family that ran OK, in the namespaces still there */
+    }
     run_cleanup(r);
     if (r->interrupted) {
         discard_pcap(r);
         sf_cli_warn("interrupted; every child stopped, socket files removed");
         return EXIT_INTERRUPTED;
     }
-    run_tally(r);
     if (r->o.json)
         report_json(out, r);
     else

@@ -3,13 +3,15 @@
  * wire captured.  This header holds one run: its options, a row of
  * results per family, the capture, and every child it started (so that all
  * of them can be stopped, whatever happens).  The files, each one job, the
- * calls going one way (compare.c down to run.c):
+ * calls going one way (compare.c down to run.c), but for bounds.c, which
+ * starts and waits for its children through fleet.c:
  *
- *   compare.c   the command: options, prepare, start, wait, tally, report, exit code
+ *   compare.c   the command: options, prepare, start, wait, tally, bounds, report, exit code
  *   options.c   the command line, into struct opts
  *   fleet.c     namespace, capture, servers (ready before any client), clients, stop
  *   tally.c     what each client's summary and the capture say about its family
  *   ledger.c    --link lab: each packet matched across the router (lost, copied, late)
+ *   bounds.c    after the capture: a burst per family, and the reads its server needed
  *   report.c    the table with its notes and ladders, or one JSON object
  *   run.c       a family's result and the run's notes, as each of the above records them
  */
@@ -20,9 +22,13 @@
 #include <stdio.h>
 
 #include "family.h"
+#include "jout.h"
 #include "netlab.h"
 #include "task.h"
 #include "wire.h"
+
+/* bounds.c: the messages of each family's burst, sent back to back after the run. */
+#define BOUNDS_BURST 10
 
 /* The captured bytes a run holds at most (fleet.c sizes the capture from the run up to this). */
 #define HELD_MAX (1ull << 30)
@@ -81,6 +87,20 @@ struct result {
     unsigned largest, mss_client, mss_server;
     unsigned long long packets, wire_bytes, setup_packets;
     char *ladder; /* the first exchange, or NULL */
+    /* bounds.c: a burst of `burst` messages of burst_size bytes sent back to back, and the
+     * reads its server needed (bounds set); or why not (bounds_why; "" when not tried). */
+    int bounds;
+    unsigned long burst, burst_size;
+    unsigned long long reads, read_min, read_max; /* the reads, the smallest and largest (bytes) */
+    char bounds_why[400];
+};
+
+/* A server and a client per family, and what they are told (bounds.c's burst pairs). */
+struct pairs {
+    struct sf_task server[FAM_MAX], client[FAM_MAX];
+    struct fam_args args[FAM_MAX];
+    char path[FAM_MAX][512];
+    int ready[FAM_MAX]; /* its server said where it listens */
 };
 
 struct run {
@@ -96,7 +116,7 @@ struct run {
     int drop;                /* running as root: every child runs as `as`, unprivileged */
     struct sf_spawn_user as; /* the invoking user (SUDO_UID) or nobody */
     int netns;               /* running in a private network namespace */
-    char notes[4][512];      /* what was skipped and how to enable it */
+    char notes[8][512];      /* what was skipped and how to enable it */
     int nnotes;
     int pcap_fd;                     /* --pcap: the file opened before the run (1 for "-"), or -1 */
     int pcap_created;                /* this run created it (removed if the run is interrupted) */
@@ -114,6 +134,7 @@ struct run {
     int ledger;               /* the two sides were matched (ledger.c): r[].way stand */
     unsigned long long router_dropped[2]; /* the router's own drop counters, up and down */
     int have_router_dropped;
+    struct pairs burst; /* bounds.c: started after the capture stopped */
 };
 
 /* The command: argv[0] is "compare"; the exit code. */
@@ -128,6 +149,26 @@ void run_start(struct run *r);
 void run_wait(struct run *r);
 void run_finish(struct run *r);
 void run_cleanup(struct run *r);
+
+/* fleet.c, for bounds.c too: family f's children, as the run starts them and waits for them. */
+/* Start family f's server (server 1) or client t from a's arguments, in its namespace, as its
+ * user.  0, or -1 with err set. */
+int fleet_start(struct sf_err *err, struct run *r, int f, struct sf_task *t,
+                const struct fam_args *a, int server);
+/* One look at f's started server t: 1 ready (a->port set), 0 not yet, -1 it failed (err). */
+int fleet_ready(struct sf_err *err, int f, struct sf_task *t, struct fam_args *a);
+/* Poll every child of the run (the burst's too) and the signals, timeout_ms; 1 if a signal came. */
+int fleet_pump(struct run *r, int timeout_ms);
+/* SIGTERM each started server of servers[FAM_MAX] and wait for them all, until deadline. */
+void fleet_stop(struct run *r, struct sf_task *servers, int64_t deadline);
+
+/* bounds.c: for every family that ran OK, a burst and the reads its server needed. */
+void bounds_run(struct run *r);
+/* The table's bounds cell: "kept", "merged: 10 in 1 read", "split: 10 in 47 reads", "kept, 8 of
+ * 10 arrived", "n/a" (why in the notes); in buf, or a constant. */
+const char *bounds_cell(const struct result *x, char *buf, size_t cap);
+/* The JSON's "boundaries": {"burst", "reads", "smallest", "largest", "verdict"}, or null. */
+json_t *bounds_json(const struct result *x);
 
 /* link.c: --link lab, the lab and its second capture (fleet.c and tally.c call it). */
 int link_up(struct sf_err *err, struct run *r, const struct sf_wire_opts *bounds);

@@ -3,8 +3,10 @@
  * network namespace and its capture, a private directory for socket
  * files, every family's server (ready before any client), every client at
  * once, the wait (bounded, interruptible), and a cleanup that leaves no
- * child and no socket file behind, whatever happened.  What to start is
- * read from the family table; nothing here knows a family by name.
+ * child and no socket file behind, whatever happened (bounds.c's children
+ * too, which it starts and waits for through fleet_start, fleet_ready,
+ * fleet_pump and fleet_stop).  What to start is read from the family
+ * table; nothing here knows a family by name.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -243,35 +245,47 @@ static void arguments(struct run *r, int f)
         .v6 = r->lab && r->o.v6};
 }
 
-static void start_server(struct run *r, int f)
+int fleet_start(struct sf_err *err, struct run *r, int f, struct sf_task *t,
+                const struct fam_args *a, int server)
 {
     struct fam_argv v;
     struct sf_spawn_user u;
+    const struct family *fam = &families[f];
+
+    return sf_task_start_in(err, t, r->o.bin_dir,
+                            server ? family_server_argv(fam, a, &v)
+                                   : family_client_argv(fam, a, &v),
+                            link_netns(r, server), child_user(r, f, &u));
+}
+
+static void start_server(struct run *r, int f)
+{
     struct sf_err err;
 
-    if (sf_task_start_in(&err, &r->server[f], r->o.bin_dir,
-                         family_server_argv(&families[f], &r->args[f], &v), link_netns(r, 1),
-                         child_user(r, f, &u)) < 0)
+    if (fleet_start(&err, r, f, &r->server[f], &r->args[f], 1) < 0)
         run_result(r, f, ST_FAILED, "%s", err.msg);
 }
 
-/* Poll every child and the signal descriptor until timeout_ms; 1 if a signal came. */
-static int pump_all(struct run *r, int timeout_ms)
+/* Every task of the run: the main run's servers and clients, then the burst's. */
+static struct sf_task *task_at(struct run *r, int i)
 {
-    struct pollfd pf[2 * FAM_MAX * 3 + 1];
+    struct sf_task *sets[4] = {r->server, r->client, r->burst.server, r->burst.client};
+
+    return &sets[i / FAM_MAX][i % FAM_MAX];
+}
+
+int fleet_pump(struct run *r, int timeout_ms)
+{
+    struct pollfd pf[4 * FAM_MAX * 3 + 1];
     int n = 0;
 
     pf[n++] = (struct pollfd){.fd = r->signal_fd, .events = POLLIN};
-    for (int f = 0; f < family_count; f++) {
-        n += sf_task_fds(&r->server[f], pf + n);
-        n += sf_task_fds(&r->client[f], pf + n);
-    }
+    for (int i = 0; i < 4 * FAM_MAX; i++)
+        n += sf_task_fds(task_at(r, i), pf + n);
     if (poll(pf, (nfds_t)n, timeout_ms) < 0 && errno != EINTR)
         return 0;
-    for (int f = 0; f < family_count; f++) {
-        sf_task_pump(&r->server[f]);
-        sf_task_pump(&r->client[f]);
-    }
+    for (int i = 0; i < 4 * FAM_MAX; i++)
+        sf_task_pump(task_at(r, i));
     if (sf_cli_stopped(r->signal_fd))
         r->interrupted = 1;
     return r->interrupted;
@@ -294,18 +308,25 @@ static void server_failed(const struct sf_err *err, struct run *r, int f)
     run_result(r, f, ST_FAILED, "%s", err->msg);
 }
 
+int fleet_ready(struct sf_err *err, int f, struct sf_task *t, struct fam_args *a)
+{
+    struct sf_ready ready;
+    int rc = sf_ready_poll(err, t, &ready);
+
+    if (rc > 0 && family_ready(err, &families[f], &ready, a) < 0)
+        rc = -1;
+    return rc;
+}
+
 /* One look at f's server: 1 while it is still to say where it listens. */
 static int still_starting(struct run *r, int f)
 {
-    struct sf_ready ready;
     struct sf_err err;
     int rc;
 
     if (!r->server[f].started || r->r[f].status != ST_OFF || r->ready[f])
         return 0;
-    rc = sf_ready_poll(&err, &r->server[f], &ready);
-    if (rc > 0 && family_ready(&err, &families[f], &ready, &r->args[f]) < 0)
-        rc = -1;
+    rc = fleet_ready(&err, f, &r->server[f], &r->args[f]);
     if (rc < 0)
         server_failed(&err, r, f);
     r->ready[f] = rc > 0;
@@ -321,7 +342,7 @@ static void wait_servers(struct run *r)
         int waiting = 0;
         for (int f = 0; f < family_count; f++)
             waiting |= still_starting(r, f);
-        if (!waiting || pump_all(r, sf_deadline_poll_ms(deadline)))
+        if (!waiting || fleet_pump(r, sf_deadline_poll_ms(deadline)))
             return;
         if (sf_now_ns() >= deadline)
             break;
@@ -334,13 +355,9 @@ static void wait_servers(struct run *r)
 
 static void start_client(struct run *r, int f)
 {
-    struct fam_argv v;
-    struct sf_spawn_user u;
     struct sf_err err;
 
-    if (sf_task_start_in(&err, &r->client[f], r->o.bin_dir,
-                         family_client_argv(&families[f], &r->args[f], &v), link_netns(r, 0),
-                         child_user(r, f, &u)) < 0)
+    if (fleet_start(&err, r, f, &r->client[f], &r->args[f], 0) < 0)
         run_result(r, f, ST_FAILED, "%s", err.msg);
 }
 
@@ -397,28 +414,32 @@ void run_wait(struct run *r)
                                r->client[f].name, (long long)(60 + r->o.count / 1000));
             break;
         }
-        pump_all(r, TICK_MS);
+        fleet_pump(r, TICK_MS);
     }
     if (r->o.progress)
         fprintf(stderr, "\r\033[K");
 }
 
-/* SIGTERM every server, wait for their counters, then the capture's end. */
-void run_finish(struct run *r)
+void fleet_stop(struct run *r, struct sf_task *servers, int64_t deadline)
 {
-    int64_t deadline = sf_deadline_after_ms(STOP_MS);
-    struct sf_err err;
-
     for (int f = 0; f < family_count; f++)
-        sf_task_signal(&r->server[f], SIGTERM);
+        sf_task_signal(&servers[f], SIGTERM);
     for (;;) {
         int running = 0;
         for (int f = 0; f < family_count; f++)
-            running |= r->server[f].started && !r->server[f].exited;
+            running |= servers[f].started && !servers[f].exited;
         if (!running || sf_now_ns() >= deadline)
             break;
-        pump_all(r, sf_deadline_poll_ms(deadline));
+        fleet_pump(r, sf_deadline_poll_ms(deadline));
     }
+}
+
+/* SIGTERM every server, wait for their counters, then the capture's end. */
+void run_finish(struct run *r)
+{
+    struct sf_err err;
+
+    fleet_stop(r, r->server, sf_deadline_after_ms(STOP_MS));
     if (!r->wire)
         return;
     r->wire_ok = sf_wire_stop(&err, r->wire, sf_deadline_after_ms(STOP_MS)) == 0;
@@ -456,10 +477,8 @@ static void empty_dir(int dir_fd)
 
 void run_cleanup(struct run *r)
 {
-    for (int f = 0; f < family_count; f++) {
-        sf_task_end(&r->client[f]);
-        sf_task_end(&r->server[f]);
-    }
+    for (int i = 0; i < 4 * FAM_MAX; i++)
+        sf_task_end(task_at(r, i));
     if (r->dir_fd >= 0) {
         empty_dir(r->dir_fd);
         close(r->dir_fd);

@@ -108,9 +108,10 @@ static void help_texts(void)
     family_names(names, sizeof(names));
     snprintf(text, sizeof(text),
              "Run every family's server and client side by side (%s), capture the wire, and "
-             "print one table: a row per family with its setup, message boundaries, delivery "
-             "guarantee, messages, packets and bytes on the wire, wire overhead and round trips; "
-             "then the first exchange of each family as a ladder.",
+             "print one table: a row per family with its setup, message boundaries (a burst "
+             "of 10 messages after the run, as its server read them), delivery guarantee, "
+             "messages, packets and bytes on the wire, wire overhead and round trips; then the "
+             "first exchange of each family as a ladder.",
              names);
     fill(text, SUMMARY_WIDTH, SUMMARY_WIDTH, summary, sizeof(summary));
     snprintf(text, sizeof(text), "comma-separated: %s; 'unix' for its three types (default: all)",

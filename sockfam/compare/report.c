@@ -12,6 +12,7 @@
 #include "jout.h"
 
 #define SOCKET_WIDTH 23 /* the socket column's width at least; a longer name widens it */
+#define BOUNDS_WIDTH 22 /* the bounds column: "split: 10 in 100 reads" */
 
 static const char *status_name(enum status s)
 {
@@ -90,7 +91,7 @@ static void row(FILE *out, const struct run *r, int f, int sw)
 {
     const struct family *fam = &families[f];
     const struct result *x = &r->r[f];
-    char setup[40], pk[24], wb[24], ov[24], p50[24], p99[24], max[24], slow[24], seg[40];
+    char setup[40], pk[24], wb[24], ov[24], p50[24], p99[24], max[24], slow[24], seg[40], bc[64];
 
     snprintf(setup, sizeof(setup), "%s", fam->setup);
     if (family_handshake(fam) && x->captured && r->wire_ok)
@@ -105,9 +106,9 @@ static void row(FILE *out, const struct run *r, int f, int sw)
                 "n/a (skipped: see the notes below)");
         return;
     }
-    fprintf(out, "%-15s %-*s %-19s %-6s %6llu %6llu %9s %10s %10llu %8s %8s %9s %9s %6s %15s%s\n",
-            fam->name, sw, socket_of(r, f), setup, fam->boundaries ? "yes" : "no", x->sent,
-            x->answered, wire_cell(r, f, x->packets, pk, sizeof(pk)),
+    fprintf(out, "%-15s %-*s %-19s %-*s %6llu %6llu %9s %10s %10llu %8s %8s %9s %9s %6s %17s%s\n",
+            fam->name, sw, socket_of(r, f), setup, BOUNDS_WIDTH, bounds_cell(x, bc, sizeof(bc)),
+            x->sent, x->answered, wire_cell(r, f, x->packets, pk, sizeof(pk)),
             wire_cell(r, f, x->wire_bytes, wb, sizeof(wb)), x->payload_bytes, ov, p50, p99, max,
             slow, segment_cell(r, x, fam, seg, sizeof(seg)),
             x->status == ST_FAILED ? "  FAILED" : "");
@@ -223,19 +224,22 @@ void report_text(FILE *out, const struct run *r)
         responders(out, r);
         fprintf(out, "\n");
     }
-    fprintf(out, "\n%-15s %-*s %-19s %-6s %6s %6s %9s %10s %10s %8s %8s %9s %9s %6s %15s\n",
-            "family", sw, "socket type", "setup", "bounds", "sent", "ans", "packets", "wire B",
-            "payload B", "overhead", "p50 us*", "p99 us*", "max us*", ">100ms", "segment (mss)");
+    fprintf(out, "\n%-15s %-*s %-19s %-*s %6s %6s %9s %10s %10s %8s %8s %9s %9s %6s %17s\n",
+            "family", sw, "socket type", "setup", BOUNDS_WIDTH, "bounds", "sent", "ans", "packets",
+            "wire B", "payload B", "overhead", "p50 us*", "p99 us*", "max us*", ">100ms",
+            "segment (mss)");
     for (int f = 0; f < family_count; f++)
         if (r->o.on[f])
             row(out, r, f, sw);
-    fprintf(out,
-            "\n* round trips while every family ran at once on the same CPUs: they include "
-            "contention.\n  For clean figures, run `sockfam bench`. p99 only with %d round trips "
-            "or more (ans); >100ms: how many took longer.\n  bounds: message boundaries kept. "
-            "overhead = wire bytes / payload bytes.\n  segment (mss): TCP's largest payload in one "
-            "segment, and the MSS each SYN announced (client/server).\n",
-            P99_MIN);
+    fprintf(
+        out,
+        "\n* round trips while every family ran at once on the same CPUs: they include "
+        "contention.\n  For clean figures, run `sockfam bench`. p99 only with %d round trips "
+        "or more (ans); >100ms: how many took longer.\n  overhead = wire bytes / payload bytes. "
+        "segment (mss): TCP's largest payload in one segment, and the MSS each SYN\n  "
+        "announced (client/server). bounds: a burst of %d messages sent back to back after the "
+        "run (in no other cell),\n  as its server read them.\n",
+        P99_MIN, BOUNDS_BURST);
     delivery_table(out, r);
     fprintf(out,
             "\n  up: client to server; down: back. delivered: read by the receiver, each "
@@ -313,10 +317,10 @@ static json_t *json_family(const struct run *r, int f)
                       : json_null();
 
     json_t *o = json_pack(
-        "{s:s,s:s,s:s,s:b,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "family", fam->name,
-        "socket", socket_of(r, f), "setup", fam->setup, "boundaries", fam->boundaries,
-        "delivery_claimed", fam->delivery, "status", status_name(x->status), "why",
-        x->status == ST_OK ? json_null() : sf_jstr(x->why), "server",
+        "{s:s,s:s,s:s,s:o,s:b,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "family",
+        fam->name, "socket", socket_of(r, f), "setup", fam->setup, "boundaries", bounds_json(x),
+        "boundaries_claimed", fam->boundaries, "delivery_claimed", fam->delivery, "status",
+        status_name(x->status), "why", x->status == ST_OK ? json_null() : sf_jstr(x->why), "server",
         sf_jstr(family_where(fam, &r->args[f], where, sizeof(where))), "sent", sf_juint(x->sent),
         "answered", sf_juint(x->answered), "payload_bytes", sf_juint(x->payload_bytes), "packets",
         wire_count(wire, x->packets), "wire_bytes", wire_count(wire, x->wire_bytes),

@@ -167,6 +167,39 @@ Test(raw, echod_answers_when_kernel_is_silent)
     cr_expect(strstr(c.out, "2 packets transmitted, 0 received, 100% packet loss"), "%s", c.out);
 }
 
+/*
+ * -l PRELOAD, as iputils: ten requests at once, then their replies; icmp-echod
+ * reads each request as one read of its payload.  With nobody answering, the
+ * five preloaded requests share one -W wait (2 s), where one at a time they
+ * would wait five (10 s).
+ */
+Test(raw, preload_sends_every_request_before_any_reply)
+{
+    struct proc d, c;
+    char ms[32];
+
+    private_netns();
+    cr_assert_eq(sf_sysctl_write(NULL, "/proc/sys/net/ipv4/icmp_echo_ignore_all", "1"), 0);
+    cr_assert_eq(sf_sysctl_write(NULL, "/proc/sys/net/ipv6/icmp/echo_ignore_all", "1"), 0);
+    start_echod(&d);
+    const char *ten[] = {"icmp-ping", "-l", "10",  "-c", "10",        "-i",
+                         "0",         "-s", "100", "-q", "127.0.0.1", NULL};
+    cr_expect_eq(proc_run(&c, WAIT_MS, ten), 0, "%s", c.err);
+    cr_expect(strstr(c.out, "10 packets transmitted, 10 received, 0% packet loss"), "%s", c.out);
+    cr_expect_eq(proc_signal_wait(&d, SIGTERM, WAIT_MS), 0, "%s", d.err);
+    cr_expect(strstr(d.err, "echo requests 10, answered 10"), "%s", d.err);
+    cr_expect(strstr(d.err, "; reads 10 (100-100 bytes)\n"), "%s", d.err);
+
+    const char *none[] = {"icmp-ping", "-l", "5", "-c",     "5",         "-i",
+                          "0",         "-W", "2", "--json", "127.0.0.1", NULL};
+    cr_expect_eq(proc_run(&c, WAIT_MS, none), 1, "%s", c.err);
+    cr_expect(strstr(c.out, "\"transmitted\":5,\"received\":0,"), "%s", c.out);
+    const char *t = strstr(c.out, "\"time_ms\":");
+    cr_assert_not_null(t, "%s", c.out);
+    snprintf(ms, sizeof(ms), "%s", t + 10);
+    cr_expect_lt(atoi(ms), 6000, "one wait for all five, not five: %s", c.out);
+}
+
 /* Where the kernel still answers, icmp-echod says that each request gets two replies. */
 Test(raw, echod_warns_when_kernel_answers)
 {
@@ -430,6 +463,8 @@ Test(raw, bad_input_table)
         {{"icmp-ping", "-s", "70000", "127.0.0.1", NULL}, 64, "invalid -s '70000'"},
         {{"icmp-ping", "-W", "soon", "127.0.0.1", NULL}, 64, "invalid -W 'soon'"},
         {{"icmp-ping", "-x", "127.0.0.1", NULL}, 64, "unknown option '-x'"},
+        {{"icmp-ping", "-l", "0", "127.0.0.1", NULL}, 64, "invalid -l '0'"},
+        {{"icmp-ping", "-l", "70000", "127.0.0.1", NULL}, 64, "invalid -l '70000'"},
         {{"icmp-ping", "127.0.0.1", "extra", NULL}, 64, "unexpected argument 'extra'"},
         {{"icmp-ping", "no..such.host", NULL}, 68, "getaddrinfo(no..such.host)"},
     };

@@ -313,6 +313,10 @@ Test(tcp, bad_input_table)
         {{"tcp-client", "-4", "-6", NULL}, 64, "-4 and -6 cannot be used together"},
         {{"tcp-client", "localhost", "", NULL}, 64, "empty MESSAGE"},
         {{"tcp-client", "--size", "10", "localhost", "x", NULL}, 64, "not both"},
+        {{"tcp-client", "--burst", "--mode", "welcome", NULL}, 64, "--burst is for echo"},
+        {{"tcp-client", "--burst", "--warmup", "1", NULL}, 64, "--burst and --warmup"},
+        {{"tcp-client", "--burst", "-c", "200000", NULL}, 64, "at most 100000 messages"},
+        {{"tcp-client", "--burst", "-c", "2", "-s", "40000000", NULL}, 64, "64 MiB"},
         /* a malformed name fails locally: a real lookup would leave this machine */
         {{"tcp-client", "no..such.host", NULL}, 68, "getaddrinfo(no..such.host:50007)"},
         {{"tcp-server", "-p", "70000", NULL}, 64, "invalid port '70000'"},
@@ -620,4 +624,78 @@ Test(tcp, mptcp_echo_and_json_family)
     cr_expect(strstr(c.out, "\"family\":\"mptcp\""), "%s", c.out);
     cr_expect(strstr(c.out, "\"answered\":1"), "%s", c.out);
     server_stop(&s);
+}
+
+/*
+ * --burst: ten sends of 64 bytes back to back, then the reply.  The
+ * server's last line counts its reads; how many, TCP decides (on lo one
+ * read may take all ten, or each its own), so what is asserted is what
+ * holds whatever it decides: the reads add up to the 640 bytes sent, and
+ * ten reads are ten whole messages (kept) while fewer are merged ones.
+ * The counts are exact and no round trip is measured.
+ */
+Test(tcp, burst_reads_on_the_server_last_line_add_up)
+{
+    struct server s;
+    struct proc c;
+    const char *extra[] = {"--recv-size", "65536", NULL};
+
+    start(&s, extra);
+    const char *argv[] = {"tcp-client", "--burst", "-c", "10",      "-s",
+                          "64",         "--json",  "-p", s.portstr, NULL};
+    cr_assert_eq(proc_run(&c, WAIT_MS, argv), 0, "%s", c.err);
+    cr_expect(strstr(c.out, "\"sent\":10,\"answered\":10,\"lost\":0,"), "%s", c.out);
+    cr_expect(strstr(c.out, "\"bytes_sent\":640,"), "%s", c.out);
+    cr_expect(strstr(c.out, "\"rtt_us\":{\"n\":0,"), "a burst has no round trips: %s", c.out);
+    server_stop(&s);
+    struct reads r = server_reads(s.p.err, "tcp-server");
+    cr_expect(strstr(s.p.err, "bytes in 640,"), "%s", s.p.err);
+    cr_expect(r.n >= 1 && r.n <= 10, "%llu reads", r.n);
+    cr_expect(r.smallest * r.n <= 640 && r.largest * r.n >= 640, "%llu reads of %llu-%llu bytes",
+              r.n, r.smallest, r.largest);
+    if (r.n == 10)
+        cr_expect(r.smallest == 64 && r.largest == 64, "kept: %llu-%llu", r.smallest, r.largest);
+    else
+        cr_expect_gt(r.largest, 64, "merged: %llu reads of %llu-%llu", r.n, r.smallest, r.largest);
+    cr_log_info("tcp burst of 10 x 64 B on lo: %llu reads (%llu-%llu bytes)", r.n, r.smallest,
+                r.largest);
+}
+
+/* 10 x 65000 bytes into a server that reads 4096 at most: split, each read no larger. */
+Test(tcp, burst_into_a_small_buffer_is_split)
+{
+    struct server s;
+    struct proc c;
+    const char *extra[] = {"--recv-size", "4096", NULL};
+
+    start(&s, extra);
+    const char *argv[] = {"tcp-client", "--burst", "-c", "10",      "-s",
+                          "65000",      "-q",      "-p", s.portstr, NULL};
+    cr_assert_eq(proc_run(&c, WAIT_MS, argv), 0, "%s", c.err);
+    cr_expect(strstr(c.out, "10 sent, 10 answered, 0 lost"), "%s", c.out);
+    server_stop(&s);
+    struct reads r = server_reads(s.p.err, "tcp-server");
+    cr_expect(strstr(s.p.err, "bytes in 650000,"), "%s", s.p.err);
+    cr_expect_geq(r.n, 650000 / 4096 + 1, "%llu reads", r.n);
+    cr_expect_leq(r.largest, 4096);
+    cr_expect_lt(r.smallest, 65000);
+}
+
+/*
+ * A burst far larger than both sides' socket buffers, to an echo server
+ * that answers every 1024 bytes it reads: the client reads the replies
+ * while it sends, so neither side waits for ever.
+ */
+Test(tcp, burst_larger_than_the_buffers_completes)
+{
+    struct server s;
+    struct proc c;
+
+    start(&s, NULL);
+    const char *argv[] = {"tcp-client", "--burst", "-c", "40",      "-s",
+                          "1000000",    "-q",      "-p", s.portstr, NULL};
+    cr_assert_eq(proc_run(&c, WAIT_MS, argv), 0, "%s", c.err);
+    cr_expect(strstr(c.out, "40 sent, 40 answered, 0 lost; 40000000 bytes out"), "%s", c.out);
+    server_stop(&s);
+    cr_expect(strstr(s.p.err, "bytes in 40000000,"), "%s", s.p.err);
 }

@@ -263,6 +263,7 @@ Test(udp, bad_input_table)
         {{"udp-client", "-p", "0", NULL}, 64, "invalid port '0'"},
         {{"udp-client", "--retries", "x", NULL}, 64, "invalid --retries 'x'"},
         {{"udp-client", "--recv-size", "0", NULL}, 64, "invalid --recv-size '0'"},
+        {{"udp-client", "--burst", "--retries", "1", NULL}, 64, "--burst and --retries"},
         {{"udp-client", "--type", "dgram", NULL}, 64, "unknown option '--type'"},
         {{"udp-server", "--once", NULL}, 64, "unknown option '--once'"},
         {{"udp-server", "--backlog", "5", NULL}, 64, "unknown option '--backlog'"},
@@ -428,4 +429,37 @@ Test(udp, warmup_exchanges_not_counted)
     stop(&s);
     cr_expect(strstr(s.p.err, "datagrams 7, replies 7,"), "the server saw the warm-up too: %s",
               s.p.err);
+}
+
+/* --burst: ten datagrams back to back are ten reads of 64 bytes at the server, always. */
+Test(udp, burst_of_10_read_as_10_datagrams)
+{
+    struct server s;
+    struct proc c;
+
+    start(&s, "udp-server", NULL);
+    const char *argv[] = {"udp-client", "--burst", "-c", "10",      "-s",
+                          "64",         "--json",  "-p", s.portstr, NULL};
+    cr_assert_eq(proc_run(&c, WAIT_MS, argv), 0, "%s", c.err);
+    cr_expect(strstr(c.out, "\"sent\":10,\"answered\":10,\"lost\":0,"), "%s", c.out);
+    cr_expect(strstr(c.out, "\"rtt_us\":{\"n\":0,"), "a burst has no round trips: %s", c.out);
+    stop(&s);
+    cr_expect(strstr(s.p.err, "; reads 10 (64-64 bytes)\n"), "%s", s.p.err);
+}
+
+/* A burst whose replies never come: every one counted lost after one wait, exit 69. */
+Test(udp, burst_replies_lost_counted_exactly)
+{
+    struct server s;
+    struct proc c;
+    const char *discard[] = {"--mode", "discard", NULL};
+
+    start(&s, "udp-server", discard);
+    const char *argv[] = {"udp-client", "--burst", "-c",     "5",  "-s",      "64",
+                          "--timeout",  "0.3",     "--json", "-p", s.portstr, NULL};
+    cr_expect_eq(proc_run(&c, WAIT_MS, argv), 69, "%s", c.err);
+    cr_expect(strstr(c.out, "\"sent\":5,\"answered\":0,\"lost\":5,"), "%s", c.out);
+    cr_expect(strstr(c.err, "5 of 5 replies lost"), "%s", c.err);
+    stop(&s);
+    cr_expect(strstr(s.p.err, "; reads 5 (64-64 bytes)\n"), "%s", s.p.err);
 }

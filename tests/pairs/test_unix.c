@@ -174,7 +174,8 @@ Test(unix, dgram_connect_echo_and_flood)
     stop(&s, SIGTERM);
     cr_expect(strstr(s.p.err, "datagrams 20000, replies 0, truncated 0, send errors 0"), "%s",
               s.p.err);
-    cr_expect(strstr(s.p.err, "dropped by the kernel 0\n"), "%s", s.p.err);
+    cr_expect(strstr(s.p.err, "dropped by the kernel 0; reads 20000 (64-64 bytes)\n"), "%s",
+              s.p.err);
 }
 
 /* The file is 0600 unless told otherwise, for every type, and removed on SIGINT and SIGTERM. */
@@ -337,7 +338,8 @@ Test(unix, dgram_flood_from_many_sockets_every_datagram_accounted)
     if (errors > 0)
         cr_expect_eq(late_rc, 69, "%s", c.err);
     cr_expect_eq(got + (late_rc == 0), replies, "%s", line);
-    cr_expect(strstr(line, "dropped by the kernel 0\n"), "%s", line);
+    cr_expect(strstr(line, "dropped by the kernel 0; reads "), "%s", line);
+    cr_expect_eq(line_counter(line, "; reads "), datagrams, "a read per datagram: %s", line);
     /* A flood of failures is counted, not printed line by line: ten lines, then one note. */
     int shown = 0;
     for (const char *p = s.p.err; (p = strstr(p, " not sent: ")); p++)
@@ -568,4 +570,71 @@ Test(unix, json_valid_utf8_for_any_path)
     cr_expect_str_eq(json_string_value(json_object_get(v, "server")),
                      "unix:/nonexistent/\xef\xbf\xbd\xef\xbf\xbd.sock");
     json_decref(v);
+}
+
+/*
+ * --burst of ten 64-byte messages over each type: seqpacket and dgram
+ * keep every boundary (ten reads of 64); stream's reads add up to the 640
+ * bytes whatever it made of them.
+ */
+Test(unix, burst_every_type_reads_on_the_server)
+{
+    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+        char path[256];
+        struct server s;
+        struct proc c;
+        const char *more[] = {"--recv-size", "65536", NULL};
+        sock_path(path, sizeof(path), types[i]);
+        start(&s, types[i], path, more);
+        const char *argv[] = {"unix-client", "--type", types[i], "--burst", "-c", "10",
+                              "-s",          "64",     "--json", path,      NULL};
+        cr_assert_eq(proc_run(&c, WAIT_MS, argv), 0, "%s: %s", types[i], c.err);
+        cr_expect(strstr(c.out, "\"sent\":10,\"answered\":10,\"lost\":0,"), "%s", c.out);
+        cr_expect(strstr(c.out, "\"rtt_us\":{\"n\":0,"), "%s", c.out);
+        stop(&s, SIGTERM);
+        struct reads r = server_reads(s.p.err, "unix-server");
+        if (strcmp(types[i], "stream") != 0) {
+            cr_expect(r.n == 10 && r.smallest == 64 && r.largest == 64,
+                      "%s: %llu reads (%llu-%llu)", types[i], r.n, r.smallest, r.largest);
+            continue;
+        }
+        cr_expect(r.n >= 1 && r.smallest * r.n <= 640 && r.largest * r.n >= 640,
+                  "stream: %llu reads (%llu-%llu)", r.n, r.smallest, r.largest);
+        cr_log_info("unix stream burst of 10 x 64 B: %llu reads (%llu-%llu bytes)", r.n, r.smallest,
+                    r.largest);
+    }
+}
+
+/*
+ * Bursts far larger than AF_UNIX's buffers, over stream (10 x 1 MB) and
+ * seqpacket (100 records of 65000 bytes: the server stops reading while its
+ * replies wait unread, so the client reads them while it sends): nobody
+ * waits for ever, and every message is answered.
+ */
+Test(unix, burst_larger_than_the_buffers_completes)
+{
+    static const struct {
+        const char *type, *count, *size, *done, *in;
+    } rows[] = {
+        {"stream", "10", "1000000", "10 sent, 10 answered, 0 lost; 10000000 bytes out",
+         "bytes in 10000000,"},
+        {"seqpacket", "100", "65000", "100 sent, 100 answered, 0 lost; 6500000 bytes out",
+         "bytes in 6500000,"},
+    };
+
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        char path[256];
+        struct server s;
+        struct proc c;
+        const char *more[] = {"--recv-size", "65536", NULL};
+        sock_path(path, sizeof(path), rows[i].type);
+        start(&s, rows[i].type, path, more);
+        const char *argv[] = {"unix-client", "--type",      rows[i].type, "--burst",
+                              "-c",          rows[i].count, "-s",         rows[i].size,
+                              "-q",          path,          NULL};
+        cr_assert_eq(proc_run(&c, WAIT_MS, argv), 0, "%s: %s", rows[i].type, c.err);
+        cr_expect(strstr(c.out, rows[i].done), "%s: %s", rows[i].type, c.out);
+        stop(&s, SIGTERM);
+        cr_expect(strstr(s.p.err, rows[i].in), "%s: %s", rows[i].type, s.p.err);
+    }
 }

@@ -343,3 +343,21 @@ int proc_run_nobody(struct proc *p, int timeout_ms, const char *const argv[])
     v[n] = NULL;
     return proc_run(p, timeout_ms, v);
 }
+
+struct reads server_reads(const char *err, const char *program)
+{
+    char start[64];
+    const char *line = NULL, *r;
+    struct reads x = {0};
+
+    snprintf(start, sizeof(start), "%s: ", program);
+    for (const char *p = err; (p = strstr(p, start)); p++)
+        if (p == err || p[-1] == '\n')
+            line = p;
+    cr_assert_not_null(line, "no '%s' line in %s", start, err);
+    r = strstr(line, "; reads ");
+    cr_assert_not_null(r, "no reads on %s", line);
+    cr_assert_eq(sscanf(r, "; reads %llu (%llu-%llu bytes)", &x.n, &x.smallest, &x.largest), 3,
+                 "%s", line);
+    return x;
+}

@@ -92,6 +92,17 @@ struct sockaddr_in loopback4(int port);
  */
 unsigned long long line_counter(const char *line, const char *name);
 
+/* What a server's last line says of its reads of client data ("; reads R (S-L bytes)"). */
+struct reads {
+    unsigned long long n, smallest, largest;
+};
+
+/*
+ * The reads on the last line of a server's stderr (program "tcp-server":
+ * the line that starts "tcp-server: "); fails the test if it is absent.
+ */
+struct reads server_reads(const char *err, const char *program);
+
 /* A running server program, started on port 0 and ready. */
 struct server {
     struct proc p;

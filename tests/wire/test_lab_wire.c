@@ -459,14 +459,109 @@ Test(lab_wire, compare_over_the_lab_measures_loss)
             cr_expect_eq(json_integer_value(json_object_get(mss, "client")), 1460);
             cr_expect_eq(json_integer_value(json_object_get(mss, "server")), 1460);
             cr_expect_leq(json_integer_value(json_object_get(f, "largest_segment")), 1448);
-        } else
+        } else {
             cr_expect_eq(sent - ans, up + down, "%s: each message lost was dropped on the wire",
                          name);
+            /* Its burst too lost some on the way, perhaps: each that arrived was one read. */
+            json_t *b = json_object_get(f, "boundaries");
+            cr_expect_str_eq(json_string_value(json_object_get(b, "verdict")), "kept", "%s", name);
+            cr_expect_leq(json_integer_value(json_object_get(b, "reads")), 10, "%s", name);
+            cr_expect_eq(json_integer_value(json_object_get(b, "largest")), 64, "%s", name);
+        }
     }
     json_decref(o);
     /* Its own namespaces (another test of this suite may hold a lab of its own meanwhile). */
     snprintf(word, sizeof(word), "sockfam-lab-%d-", (int)c.pid);
     cr_expect(!lab_listed(word), "the run left %s*", word);
+}
+
+/* compare --link lab's JSON for tcp and udp, count messages of size; json_decref() it. */
+static json_t *lab_compare(const char *count, const char *size)
+{
+    struct proc c;
+    json_error_t jerr;
+    const char *argv[] = {"sockfam", "compare", "--link", "lab", "--families", "tcp,udp",
+                          "-c",      count,     "-s",     size,  "--json",     NULL};
+
+    cr_assert_eq(proc_run(&c, 120000, argv), 0, "%s", c.err);
+    json_t *o = json_loads(c.out, 0, &jerr);
+    cr_assert_not_null(o, "%s: %s", jerr.text, c.out);
+    return o;
+}
+
+/* A family's boundaries in a compare JSON, by name: its verdict, and reads, smallest, largest. */
+static const char *lab_bounds(json_t *o, const char *name, json_int_t *reads, json_int_t *smallest,
+                              json_int_t *largest)
+{
+    json_t *fams = json_object_get(o, "families");
+
+    for (size_t i = 0; i < json_array_size(fams); i++) {
+        json_t *f = json_array_get(fams, i), *b = json_object_get(f, "boundaries");
+        if (strcmp(json_string_value(json_object_get(f, "family")), name) != 0)
+            continue;
+        cr_assert(json_is_object(b), "%s: not measured", name);
+        cr_expect_eq(json_integer_value(json_object_get(b, "burst")), 10, "%s", name);
+        *reads = json_integer_value(json_object_get(b, "reads"));
+        *smallest = json_integer_value(json_object_get(b, "smallest"));
+        *largest = json_integer_value(json_object_get(b, "largest"));
+        return json_string_value(json_object_get(b, "verdict"));
+    }
+    cr_assert_fail("no %s in the run", name);
+    return NULL;
+}
+
+/* TCP's bounds verdict is what its reads say, whatever they were: at least one, adding up. */
+static void expect_tcp_verdict(const char *v, json_int_t reads, json_int_t smallest,
+                               json_int_t largest, json_int_t size)
+{
+    cr_expect(reads >= 1 && smallest * reads <= 10 * size && largest * reads >= 10 * size,
+              "%lld reads (%lld-%lld) of 10 x %lld", (long long)reads, (long long)smallest,
+              (long long)largest, (long long)size);
+    cr_expect_str_eq(v, largest > size && smallest < size ? "merged and split"
+                        : largest > size                  ? "merged"
+                        : smallest < size                 ? "split"
+                                                          : "kept");
+}
+
+/*
+ * The bounds column over the lab's 1500-byte link.  udp keeps every
+ * datagram that arrives: all ten of 3000 bytes (three fragments each);
+ * of 65000-byte ones (45 fragments each) its server's buffer may drop
+ * some, and each that arrived is still one read of 65000.  TCP's verdict
+ * is what its reads say, and nothing about them is certain: here they
+ * were mostly whole sends merged (3000 bytes), or split and merged
+ * (65000), but a server woken late reads everything that came.
+ */
+Test(lab_wire, compare_bounds_over_the_lab)
+{
+    json_int_t reads, smallest, largest;
+
+    if (geteuid() != 0)
+        cr_skip_test("not root: the lab makes network namespaces and veth pairs");
+    json_t *o = lab_compare("10", "3000");
+    const char *v = lab_bounds(o, "udp", &reads, &smallest, &largest);
+    cr_expect(strcmp(v, "kept") == 0 && reads == 10 && smallest == 3000 && largest == 3000,
+              "udp, 3000: %s, %lld reads (%lld-%lld)", v, (long long)reads, (long long)smallest,
+              (long long)largest);
+    v = lab_bounds(o, "tcp", &reads, &smallest, &largest);
+    cr_log_info("lab, tcp, 10 x 3000 B: %s, %lld reads (%lld-%lld bytes)", v, (long long)reads,
+                (long long)smallest, (long long)largest);
+    expect_tcp_verdict(v, reads, smallest, largest, 3000);
+    json_decref(o);
+
+    /* One message each in the run itself: its capture is sized for unfragmented frames. */
+    o = lab_compare("1", "65000");
+    v = lab_bounds(o, "tcp", &reads, &smallest, &largest);
+    cr_log_info("lab, tcp, 10 x 65000 B: %s, %lld reads (%lld-%lld bytes)", v, (long long)reads,
+                (long long)smallest, (long long)largest);
+    expect_tcp_verdict(v, reads, smallest, largest, 65000);
+    v = lab_bounds(o, "udp", &reads, &smallest, &largest);
+    cr_log_info("lab, udp, 10 x 65000 B: %s, %lld reads", v, (long long)reads);
+    cr_expect(strcmp(v, "kept") == 0 && reads >= 1 && reads <= 10 && smallest == 65000 &&
+                  largest == 65000,
+              "udp, 65000: %s, %lld reads (%lld-%lld)", v, (long long)reads, (long long)smallest,
+              (long long)largest);
+    json_decref(o);
 }
 
 /* Ctrl-C in the middle of a lab run: exit 130, and no namespace of the run is left. */
