@@ -147,7 +147,7 @@ static int64_t quiet_ms(const struct sf_client *c)
  */
 static void connection_done(struct sf_client *c)
 {
-    if (c->fd < 0)
+    if (c->fd < 0 || sf_xchg_burst_waiting(&c->x)) /* a burst's replies are still to be read */
         return;
     if (c->records) {
         sf_xchg_drain_record(&c->x, c->fd, 100000, quiet_ms(c));

@@ -392,8 +392,8 @@ static int burst_rest(struct sf_burst *b)
     return 0;
 }
 
-/* Append msg to what the stream burst's reply must answer (x->msg, x->mlen).  0 or -1. */
-static int burst_hold(struct sf_err *err, struct sf_xchg *x, const void *msg, size_t mlen)
+/* Append msg to every message the burst sent (x->burst.all).  0 or -1. */
+static int burst_copy(struct sf_err *err, struct sf_xchg *x, const void *msg, size_t mlen)
 {
     struct sf_buf *all = &x->burst.all;
 
@@ -409,8 +409,16 @@ static int burst_hold(struct sf_err *err, struct sf_xchg *x, const void *msg, si
     }
     memcpy(all->p + all->len, msg, mlen);
     all->len += mlen;
-    x->msg = all->p;
-    x->mlen = all->len;
+    return 0;
+}
+
+/* Append msg to what the stream burst's reply must answer (x->msg, x->mlen).  0 or -1. */
+static int burst_hold(struct sf_err *err, struct sf_xchg *x, const void *msg, size_t mlen)
+{
+    if (burst_copy(err, x, msg, mlen) < 0)
+        return -1;
+    x->msg = x->burst.all.p;
+    x->mlen = x->burst.all.len;
     return 0;
 }
 
@@ -458,7 +466,7 @@ static long burst_match(struct sf_xchg *x)
     struct sf_burst *b = &x->burst;
 
     for (size_t i = b->first; i < b->n; i++)
-        if (b->v[i].state == SF_BURST_WAITING && answers(x, b->v[i].p, b->v[i].len))
+        if (b->v[i].state == SF_BURST_WAITING && answers(x, b->all.p + b->v[i].off, b->v[i].len))
             return (long)i;
     return -1;
 }
@@ -549,9 +557,11 @@ int sf_xchg_burst_send_record(struct sf_err *err, struct sf_xchg *x, int fd, con
         b->v = v;
         b->cap = cap;
     }
-    if (reply_room(err, x) < 0 || burst_send_one(err, x, fd, msg, mlen) < 0)
+    size_t off = b->all.len;
+    if (reply_room(err, x) < 0 || burst_copy(err, x, msg, mlen) < 0 ||
+        burst_send_one(err, x, fd, msg, mlen) < 0)
         return -1;
-    b->v[b->n++] = (struct sf_burst_msg){.p = msg, .len = mlen};
+    b->v[b->n++] = (struct sf_burst_msg){.off = off, .len = mlen};
     b->bytes += mlen;
     return 0;
 }
@@ -562,7 +572,7 @@ static void burst_answered(struct sf_xchg *x, size_t i)
     struct sf_burst *b = &x->burst;
 
     burst_replied(b, i, SF_BURST_DONE);
-    x->msg = b->v[i].p;
+    x->msg = b->all.p + b->v[i].off;
     x->mlen = b->v[i].len;
     b->unit = 1;
     b->unit_bytes = b->v[i].len;

@@ -80,8 +80,8 @@ enum sf_burst_state {
 };
 
 struct sf_burst_msg {
-    const char *p;
-    size_t len;
+    size_t off, len; /* the message's bytes, copied at all.p + off: the caller's buffer may
+                        hold the next message by the time its reply comes */
     enum sf_burst_state state;
     char *early; /* SF_BURST_EARLY: the reply, owned; and how it went */
     size_t early_len;
@@ -95,7 +95,7 @@ struct sf_burst {
     size_t unit;              /* how many messages the last recv half accounted for ... */
     size_t unit_bytes;        /* ... and their bytes */
     size_t bytes, done_bytes; /* the bytes of the n messages; of the done ones */
-    struct sf_buf all;        /* stream: every message sent, concatenated (what is answered) */
+    struct sf_buf all;        /* every message sent, concatenated (a stream's reply answers them) */
     struct sf_burst_msg *v;   /* records: every message sent */
     size_t cap, first;        /* v's room; the first message still waiting for its reply */
     size_t early_at;          /* the first that may hold a reply kept while sending */
