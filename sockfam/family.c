@@ -420,17 +420,18 @@ static void extras(const char *json, size_t len, int ping, struct fam_summary *s
     char path[48];
 
     number(json, len, ping ? "duplicates" : "stray", 1, &s->stray);
+    s->dropped = -1; /* not said */
     number(json, len, "dropped", 1, &s->dropped);
     s->tcp_retrans = -1;
     number(json, len, "tcp_retrans", 1, &s->tcp_retrans);
     number(json, len, ping ? "rtt_ms.over_100ms" : "rtt_us.over_100ms", 1, &s->over_100ms);
     for (s->ncdf = 0; s->ncdf < 16; s->ncdf++) {
         double *pt = s->cdf[s->ncdf];
-        snprintf(path, sizeof(path), "rtt_us.cdf.%d.0", s->ncdf);
+        snprintf(path, sizeof(path), "%s.cdf.%d.0", ping ? "rtt_ms" : "rtt_us", s->ncdf);
         if (!number(json, len, path, 1, &pt[0]))
             break;
-        snprintf(path, sizeof(path), "rtt_us.cdf.%d.1", s->ncdf);
-        if (!number(json, len, path, 1, &pt[1]))
+        snprintf(path, sizeof(path), "%s.cdf.%d.1", ping ? "rtt_ms" : "rtt_us", s->ncdf);
+        if (!number(json, len, path, ping ? 1000 : 1, &pt[1]))
             break;
     }
 }

@@ -194,7 +194,7 @@ struct fam_summary {
     double max_us;                     /* the slowest round trip (0 when not given) */
     double elapsed_s;
     /* Late or copied replies (ping: duplicates), the client socket's kernel drops, TCP's
-     * resent segments (tcp_retrans < 0: not said), round trips over 100 ms, and the CDF. */
+     * resent segments (tcp_retrans, dropped < 0: not said), round trips over 100 ms, the CDF. */
     double stray, dropped, tcp_retrans, over_100ms;
     double cdf[16][2];
     int ncdf;

@@ -77,7 +77,7 @@ struct result {
      * server's kernel drops (a full receive buffer), the server's datagrams read and replies
      * sent (have_server: its last line said), TCP's resent segments (TCP_INFO, client side). */
     unsigned long long stray, client_dropped, tcp_retrans;
-    int have_retrans, have_server;
+    int have_retrans, have_server, client_dropped_known;
     unsigned long long server_reads, server_replies, server_dropped;
     /* --link lab: each direction past the router, and TCP's data segments sent again (a
      * sequence start seen before on the sender's side), each way. */

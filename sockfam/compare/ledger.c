@@ -341,7 +341,7 @@ void delivery_of(const struct run *r, int f, int way, struct delivery *d)
     d->sent = up ? x->sent : x->server_replies;
     d->received = up ? x->server_reads : x->answered + x->stray;
     d->receiver = up ? x->server_dropped : x->client_dropped;
-    d->receiver_known = up || families[f].line != LINE_PING; /* icmp-ping does not say */
+    d->receiver_known = up || x->client_dropped_known;
     if (r->ledger) {
         d->wire = x->way[way].dgrams_lost;
         d->dup = x->way[way].dup, d->reordered = x->way[way].reordered;

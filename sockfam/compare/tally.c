@@ -43,7 +43,8 @@ static void client_result(struct run *r, int f)
     res->ncdf = s.ncdf < CDF_MAX ? s.ncdf : CDF_MAX;
     memcpy(res->cdf, s.cdf, sizeof(res->cdf[0]) * (size_t)res->ncdf);
     res->stray = (unsigned long long)s.stray;
-    res->client_dropped = (unsigned long long)s.dropped;
+    res->client_dropped_known = s.dropped >= 0;
+    res->client_dropped = res->client_dropped_known ? (unsigned long long)s.dropped : 0;
     res->have_retrans = s.tcp_retrans >= 0;
     res->tcp_retrans = res->have_retrans ? (unsigned long long)s.tcp_retrans : 0;
     res->have_rtt = ok && res->answered > 0;
