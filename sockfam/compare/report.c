@@ -317,9 +317,9 @@ static json_t *json_family(const struct run *r, int f)
                       : json_null();
 
     json_t *o = json_pack(
-        "{s:s,s:s,s:s,s:o,s:b,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "family",
-        fam->name, "socket", socket_of(r, f), "setup", fam->setup, "boundaries", bounds_json(x),
-        "boundaries_claimed", fam->boundaries, "delivery_claimed", fam->delivery, "status",
+        "{s:s,s:s,s:s,s:b,s:o,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "family",
+        fam->name, "socket", socket_of(r, f), "setup", fam->setup, "boundaries", fam->boundaries,
+        "bounds", bounds_json(x), "delivery", fam->delivery, "status",
         status_name(x->status), "why", x->status == ST_OK ? json_null() : sf_jstr(x->why), "server",
         sf_jstr(family_where(fam, &r->args[f], where, sizeof(where))), "sent", sf_juint(x->sent),
         "answered", sf_juint(x->answered), "payload_bytes", sf_juint(x->payload_bytes), "packets",
@@ -343,7 +343,7 @@ static json_t *json_family(const struct run *r, int f)
                                    fragments_json(&x->way[WAY_DOWN]))));
     if (o && x->status != ST_SKIPPED)
         json_object_update_new(
-            o, json_pack("{s:{s:o,s:o},s:o}", "delivery", "up", delivery_json(r, f, WAY_UP), "down",
+            o, json_pack("{s:{s:o,s:o},s:o}", "delivery_each_way", "up", delivery_json(r, f, WAY_UP), "down",
                          delivery_json(r, f, WAY_DOWN), "tcp_retrans",
                          x->have_retrans ? sf_juint(x->tcp_retrans) : json_null()));
     return o;
@@ -378,7 +378,7 @@ void report_json(FILE *out, const struct run *r)
         json_array_append_new(notes, sf_jstr(r->notes[i]));
     o = json_pack("{s:s,s:I,s:I,s:s,s:b,s:b}", "program", "sockfam compare", "count",
                   (json_int_t)r->o.count, "size", (json_int_t)r->o.size, "mode", r->o.mode,
-                  "captured", r->wire_ok, "namespace", r->netns);
+                  "captured", r->wire_ok, "namespace", r->netns || r->o.lab);
     json_object_update_new(
         o, json_pack("{s:s,s:o}", "capture", capture_state(r), "capture_lost",
                      r->wire_stopped ? sf_juint(r->kernel_drops + r->not_kept) : json_null()));

@@ -127,7 +127,7 @@ Test(compare_wire, json_every_family_consistent_with_its_pcap)
                           strcmp(buf, "AF_INET SOCK_DGRAM IPPROTO_ICMP") == 0,
                       "icmp: %s", buf);
         get_str(c.out, FIELD("setup"), buf, sizeof(buf));
-        get_str(c.out, FIELD("delivery_claimed"), buf, sizeof(buf));
+        get_str(c.out, FIELD("delivery"), buf, sizeof(buf));
         cr_expect_eq(get_num(c.out, FIELD("sent")), 5, "%s", names[f]);
         cr_expect_eq(get_num(c.out, FIELD("answered")), 5, "%s", names[f]);
         cr_expect_gt(get_num(c.out, FIELD("payload_bytes")), 0);
@@ -291,7 +291,7 @@ Test(compare_wire, sigint_mid_run_leaves_nothing)
     close(ino);
 }
 
-/* A family's "boundaries" object: its figures, and whether it is there (null: not measured). */
+/* A family's "bounds" object: its figures, and whether it is there (null: not measured). */
 struct bounds {
     int measured;
     double burst, reads, smallest, largest;
@@ -304,12 +304,12 @@ static struct bounds get_bounds(const char *json, int f)
     struct sf_json_val v;
     char path[64];
 
-    snprintf(path, sizeof(path), "families.%d.boundaries", f);
+    snprintf(path, sizeof(path), "families.%d.bounds", f);
     cr_assert_eq(sf_json_get(json, strlen(json), path, &v), 1, "no %s in %s", path, json);
     if (v.type == SF_JSON_NULL)
         return b;
     b.measured = 1;
-#define BOUND(name) (snprintf(path, sizeof(path), "families.%d.boundaries." name, f), path)
+#define BOUND(name) (snprintf(path, sizeof(path), "families.%d.bounds." name, f), path)
     b.burst = get_num(json, BOUND("burst"));
     b.reads = get_num(json, BOUND("reads"));
     b.smallest = get_num(json, BOUND("smallest"));

@@ -83,7 +83,7 @@ static json_t *family(json_t *o, const char *name)
 static void sums_exactly(json_t *f, const char *way)
 {
     const char *name = json_string_value(json_object_get(f, "family"));
-    json_t *d = json_object_get(json_object_get(f, "delivery"), way);
+    json_t *d = json_object_get(json_object_get(f, "delivery_each_way"), way);
     json_int_t sent = num(d, "sent", NULL, NULL), deliv = num(d, "delivered", NULL, NULL),
                wire = num(d, "lost_on_wire", NULL, NULL), dup = num(d, "duplicated", NULL, NULL),
                got = num(d, "received", NULL, NULL);
@@ -159,7 +159,7 @@ Test(delivery_wire, a_fragment_lost_loses_the_datagram_whole)
     cr_expect_eq(dgrams, 40, "every request was fragmented");
     cr_expect_eq(pieces, 3 * dgrams, "3 pieces each at MTU 1500");
     cr_expect_gt(by_piece, 0);
-    cr_expect_eq(num(udp, "delivery", "up", "lost_on_wire"), by_piece,
+    cr_expect_eq(num(udp, "delivery_each_way", "up", "lost_on_wire"), by_piece,
                  "each datagram lost on the wire was lost by one of its pieces");
     cr_expect_leq(by_piece, num(udp, "lost_on_wire", "up", NULL), "a piece each at least");
     sums_exactly(udp, "up");
@@ -175,10 +175,10 @@ Test(delivery_wire, copies_are_counted_apart)
     json_t *o = compare(extra);
     json_t *udp = family(o, "udp"), *tcp = family(o, "tcp");
 
-    cr_expect_gt(num(udp, "delivery", "up", "duplicated"), 0, "50%%: some requests copied");
-    cr_expect_eq(num(udp, "delivery", "up", "delivered"), 100, "no loss: each request once");
+    cr_expect_gt(num(udp, "delivery_each_way", "up", "duplicated"), 0, "50%%: some requests copied");
+    cr_expect_eq(num(udp, "delivery_each_way", "up", "delivered"), 100, "no loss: each request once");
     cr_expect_eq(num(udp, "answered", NULL, NULL), 100);
-    cr_expect_gt(num(tcp, "delivery", "up", "duplicated"), 0, "50%%: some segments copied");
+    cr_expect_gt(num(tcp, "delivery_each_way", "up", "duplicated"), 0, "50%%: some segments copied");
     for (int i = 0; i < 2; i++) {
         sums_exactly(i ? tcp : udp, "up");
         sums_exactly(i ? tcp : udp, "down");
@@ -292,7 +292,7 @@ Test(delivery_wire, ipv6_from_the_first_packet_answered_once)
         sums_exactly(f, "up");
         sums_exactly(f, "down");
     }
-    cr_expect_eq(num(json_object_get(family(o, "icmp"), "delivery"), "down", "received", NULL), 5,
+    cr_expect_eq(num(json_object_get(family(o, "icmp"), "delivery_each_way"), "down", "received", NULL), 5,
                  "one reply per request");
     cr_expect_str_eq(json_string_value(json_object_get(o, "icmp_responder")), "icmp-echod");
     json_decref(o);

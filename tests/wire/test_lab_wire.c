@@ -463,7 +463,7 @@ Test(lab_wire, compare_over_the_lab_measures_loss)
             cr_expect_eq(sent - ans, up + down, "%s: each message lost was dropped on the wire",
                          name);
             /* Its burst too lost some on the way, perhaps: each that arrived was one read. */
-            json_t *b = json_object_get(f, "boundaries");
+            json_t *b = json_object_get(f, "bounds");
             cr_expect_str_eq(json_string_value(json_object_get(b, "verdict")), "kept", "%s", name);
             cr_expect_leq(json_integer_value(json_object_get(b, "reads")), 10, "%s", name);
             cr_expect_eq(json_integer_value(json_object_get(b, "largest")), 64, "%s", name);
@@ -496,7 +496,7 @@ static const char *lab_bounds(json_t *o, const char *name, json_int_t *reads, js
     json_t *fams = json_object_get(o, "families");
 
     for (size_t i = 0; i < json_array_size(fams); i++) {
-        json_t *f = json_array_get(fams, i), *b = json_object_get(f, "boundaries");
+        json_t *f = json_array_get(fams, i), *b = json_object_get(f, "bounds");
         if (strcmp(json_string_value(json_object_get(f, "family")), name) != 0)
             continue;
         cr_assert(json_is_object(b), "%s: not measured", name);
