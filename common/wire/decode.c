@@ -99,6 +99,7 @@ static int ipv4(const uint8_t *d, size_t len, struct sf_pkt *p, size_t *l4, size
     p->frag_more = (be16(d + 6) & 0x2000) != 0;
     if (p->frag_off || p->frag_more) {
         p->frag = p->frag_off ? 2 : 1, p->frag_id = be16(d + 4);
+        p->frag_len = (unsigned)(tot - ihl), p->frag_proto = d[9];
         if (p->frag_off) /* a later fragment: no upper-layer header here */
             p->ip_proto = 0xff;
     }
@@ -133,6 +134,8 @@ static int ipv6(const uint8_t *d, size_t len, struct sf_pkt *p, size_t *l4, size
             p->frag_more = (d[at + 3] & 1) != 0;
             p->frag_id = (uint32_t)be16(d + at + 4) << 16 | be16(d + at + 6);
             p->frag = p->frag_off ? 2 : p->frag_more ? 1 : 0; /* an atomic fragment is whole */
+            p->frag_len = p->ip_len > at + 8 ? (unsigned)(p->ip_len - at - 8) : 0;
+            p->frag_proto = d[at];
         }
         if (nh == 44 && p->frag_off) {
             p->ip_proto = 0xff; /* a later fragment */

@@ -67,9 +67,11 @@ struct sf_pkt {
      * for the first piece (it holds the upper-layer header), 2 for a later one (ip_proto is
      * then 0xff and no port is known); 0 for a whole packet. */
     int frag;
-    uint32_t frag_id;  /* IPv4 Identification, or IPv6 Fragment header's */
-    unsigned frag_off; /* this piece's offset in the datagram, in bytes */
-    int frag_more;     /* more pieces follow (MF, M) */
+    uint32_t frag_id;   /* IPv4 Identification, or IPv6 Fragment header's */
+    unsigned frag_off;  /* this piece's offset in the datagram, in bytes */
+    unsigned frag_len;  /* the datagram's bytes this piece carries (as its IP header states) */
+    int frag_more;      /* more pieces follow (MF, M) */
+    uint8_t frag_proto; /* the datagram's upper-layer protocol (a later piece's too) */
 };
 
 /*

@@ -128,6 +128,14 @@ static const struct sf_spawn_user *child_user(struct run *r, int f, struct sf_sp
 #define RING_MAX (128ull << 20) /* ... and at most: it is the kernel's memory */
 #define WIRE_SLACK 1024         /* frames besides the families' (the end marker, strays) */
 
+/* The smallest MTU the run's packets cross: lo's, the lab's links', or its narrow hop's. */
+static unsigned link_mtu(const struct run *r)
+{
+    if (!r->o.lab)
+        return 65536;
+    return r->o.lab_o.mtu > 0 && r->o.lab_o.mtu < 1500 ? (unsigned)r->o.lab_o.mtu : 1500;
+}
+
 static void wire_bounds(const struct run *r, struct sf_wire_opts *o)
 {
     unsigned long long packets = WIRE_SLACK, bytes = WIRE_SLACK * 256ull, p, b;
@@ -135,7 +143,7 @@ static void wire_bounds(const struct run *r, struct sf_wire_opts *o)
 
     for (int f = 0; f < family_count; f++)
         if (r->o.on[f]) {
-            family_wire_bound(&families[f], r->o.count, r->o.size, r->o.lab ? 1500 : 65536,
+            family_wire_bound(&families[f], r->o.count, r->o.size, link_mtu(r),
                               r->o.lab && r->o.lab_o.dup_pct > 0, &p, &b);
             packets += p, bytes += b;
         }

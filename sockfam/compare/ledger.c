@@ -24,6 +24,8 @@ struct entry {
     uint8_t f, way; /* family; 1 client to server, 0 back */
     uint8_t side;   /* 0: r0 (client side), 1: r1 (server side) */
     uint8_t frag;   /* a piece of a fragmented datagram */
+    uint32_t bytes; /* a piece: the datagram's bytes it carries */
+    uint32_t end;   /* the last piece: the datagram's length (its offset + bytes), else 0 */
 };
 
 static uint64_t fnv(uint64_t h, const void *data, size_t len)
@@ -35,13 +37,14 @@ static uint64_t fnv(uint64_t h, const void *data, size_t len)
     return h;
 }
 
-/* The key every piece of p's datagram shares: its addresses and IP id. */
+/* The key every piece of p's datagram shares, as reassembly knows it: addresses, protocol, id. */
 static uint64_t datagram_key(const struct sf_pkt *p)
 {
     uint64_t h = fnv(0xcbf29ce484222325ull, "frag", 4);
 
     h = fnv(h, p->src, sizeof(p->src));
     h = fnv(h, p->dst, sizeof(p->dst));
+    h = fnv(h, &p->frag_proto, 1);
     return fnv(h, &p->frag_id, sizeof(p->frag_id));
 }
 
@@ -115,8 +118,10 @@ static size_t first_pieces(const struct run *r, struct entry *out, size_t cap, l
             int f = rec->ok && rec->pkt.frag == 1 ? owner(r, &rec->pkt) : -1;
             int way = f >= 0 ? up(r, f, &rec->pkt) : -1;
             if (way >= 0)
-                out[n++] =
-                    (struct entry){datagram_key(&rec->pkt), 0, (uint8_t)f, (uint8_t)way, 0, 1};
+                out[n++] = (struct entry){.key = datagram_key(&rec->pkt),
+                                          .f = (uint8_t)f,
+                                          .way = (uint8_t)way,
+                                          .frag = 1};
         }
     }
     qsort(out, n, sizeof(*out), by_key);
@@ -139,6 +144,8 @@ static size_t entries(const struct run *r, struct entry *e, const struct entry *
             if (rec->ok && p->frag) {
                 const struct entry *hit;
                 k.key = datagram_key(p);
+                k.bytes = p->frag_len;
+                k.end = p->frag_more ? 0 : p->frag_off + p->frag_len;
                 hit = bsearch(&k, firsts, nfirsts, sizeof(*firsts), by_key_only);
                 if (hit)
                     f = hit->f, way = hit->way;
@@ -156,10 +163,17 @@ static size_t entries(const struct run *r, struct entry *e, const struct entry *
     return n;
 }
 
-/* One key's sightings, e[0..n): sender's side (near) and receiver's side (far). */
+/*
+ * One key's sightings, e[0..n): on the sender's side (near) and the
+ * receiver's (far).  A fragmented datagram's pieces are counted, and its
+ * bytes: the router may cut a piece again for a narrow hop (3 pieces in, 4
+ * out), so whole copies of it are its bytes over its length.
+ */
 struct group {
-    unsigned long long near, far;
-    uint32_t near_at, far_at; /* the first sighting on each side */
+    unsigned long long near, far;             /* sightings: packets, or pieces */
+    unsigned long long near_bytes, far_bytes; /* a datagram's bytes seen on each side */
+    unsigned long long total;                 /* its length, once its last piece is seen */
+    uint32_t near_at, far_at;                 /* the first sighting on each side */
     int frag;
 };
 
@@ -169,12 +183,22 @@ static struct group group_of(const struct entry *e, size_t n)
     int near_side = e[0].way ? 0 : 1; /* up: sent past r0, received past r1 */
 
     for (size_t i = 0; i < n; i++) {
-        if (e[i].side == near_side && g.near++ == 0)
+        int near = e[i].side == near_side;
+        if (near && g.near++ == 0)
             g.near_at = e[i].idx;
-        if (e[i].side != near_side && g.far++ == 0)
+        if (!near && g.far++ == 0)
             g.far_at = e[i].idx;
+        *(near ? &g.near_bytes : &g.far_bytes) += e[i].bytes;
+        if (e[i].end > g.total)
+            g.total = e[i].end;
     }
     return g;
+}
+
+/* How many whole copies of the datagram a side saw: its bytes over its length. */
+static unsigned long long copies_of(const struct group *g, unsigned long long bytes)
+{
+    return g->total ? bytes / g->total : 0;
 }
 
 static void count_group(struct way_tally *t, const struct group *g)
@@ -183,11 +207,14 @@ static void count_group(struct way_tally *t, const struct group *g)
 
     t->packets_lost += lost;
     if (g->frag) { /* a datagram: lost whole if one of its pieces was */
+        unsigned long long sent = copies_of(g, g->near_bytes), got = copies_of(g, g->far_bytes);
+        t->packets_lost -= lost; /* pieces: only those of a datagram that did not get through */
         t->frag_dgrams++;
         t->frag_pieces += g->near;
-        t->frag_lost += lost > 0;
-        t->dgrams_lost += lost > 0;
-        t->dup += g->far > g->near;
+        t->frag_lost += sent > got;
+        t->dgrams_lost += sent > got ? sent - got : 0;
+        t->packets_lost += sent > got ? lost : 0;
+        t->dup += got > sent ? got - sent : 0;
     } else {
         t->dgrams_lost += lost;
         t->dup += g->far > g->near ? g->far - g->near : 0;
@@ -239,33 +266,43 @@ static void tally_way(struct way_tally *t, const struct entry *e, size_t n, stru
     t->reordered = reordered(o, norder);
 }
 
-static int by_seq(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* Data segments of family f, one way, whose start was sent before: sorted, duplicates. */
+/*
+ * Data segments of family f, one way, that start below the highest byte
+ * their connection had already sent: sent again, whole or cut anew (after
+ * the path MTU fell, TCP resends a lost segment in smaller pieces).  Per
+ * connection (its ports), at most FLOWS of them; sequence numbers wrap.
+ */
+#define FLOWS 16
 static unsigned long long resent_in(const struct run *r, const struct sf_wire *w, int f, int way,
                                     ledger_owner owner)
 {
-    size_t n = 0, cap = sf_wire_count(w);
-    uint32_t *seq = malloc((cap ? cap : 1) * sizeof(*seq));
+    struct flow {
+        uint16_t sport, dport;
+        uint32_t end;
+    } flow[FLOWS];
+    int nflows = 0;
     unsigned long long again = 0;
 
-    if (!seq)
-        return 0;
-    for (size_t i = 0; i < cap; i++) {
+    for (size_t i = 0; i < sf_wire_count(w); i++) {
         const struct sf_wire_rec *rec = sf_wire_at(w, i);
         const struct sf_pkt *p = &rec->pkt;
-        if (rec->ok && p->l4 == SF_L4_TCP && p->payload_len && owner(r, p) == f &&
-            up(r, f, p) == way)
-            seq[n++] = p->seq;
+        int k = 0;
+        if (!rec->ok || p->l4 != SF_L4_TCP || !p->payload_len || owner(r, p) != f ||
+            up(r, f, p) != way)
+            continue;
+        while (k < nflows && (flow[k].sport != p->sport || flow[k].dport != p->dport))
+            k++;
+        uint32_t end = p->seq + (uint32_t)p->payload_len;
+        if (k == nflows) {
+            if (nflows == FLOWS)
+                continue;
+            flow[nflows++] = (struct flow){p->sport, p->dport, end};
+            continue;
+        }
+        again += (int32_t)(p->seq - flow[k].end) < 0;
+        if ((int32_t)(end - flow[k].end) > 0)
+            flow[k].end = end;
     }
-    qsort(seq, n, sizeof(*seq), by_seq);
-    for (size_t i = 1; i < n; i++)
-        again += seq[i] == seq[i - 1];
-    free(seq);
     return again;
 }
 

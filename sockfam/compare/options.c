@@ -53,7 +53,9 @@ static struct sf_opt compare_opts[] = {
     {"loss-dir", OPT_LOSS_DIR, "DIR", "lab: up (to the server), down or both (default: both)"},
     {"dup", OPT_DUP, "P%", "lab: the router duplicates P% of packets"},
     {"rate", OPT_RATE, "RATE", "lab: a bottleneck each way (tbf, e.g. 10mbit)"},
-    {"mtu", OPT_MTU, "N", "lab: a narrow hop after the router (path MTU N, 576-1500)"},
+    {"mtu", OPT_MTU, "N",
+     "lab: a narrow hop after the router towards the server (path MTU N,\n576-1500; the replies "
+     "come back at 1500)"},
     {"delay", OPT_DELAY, "MS", "lab: a delay each way (netem, where the kernel has it)"},
     {"cc", OPT_CC, "NAME", "lab: TCP congestion control in both ends (default: cubic)"},
     {"verbose", 'v', NULL, "lab: print every command that builds it, and how long it took"},

@@ -209,6 +209,8 @@ Test(decode, fragments_ipv4_and_ipv6)
             continue;
         cr_expect_eq(p.frag_off, rows[i].off, "%s: offset %u", rows[i].what, p.frag_off);
         cr_expect_eq(p.frag_more, rows[i].more, "%s", rows[i].what);
+        cr_expect_eq(p.frag_proto, 17, "%s: the datagram's protocol", rows[i].what);
+        cr_expect_eq(p.frag_len, sizeof(udp), "%s: %u bytes carried", rows[i].what, p.frag_len);
         cr_expect_eq(p.frag_id, rows[i].v6 ? 0xdeadbeefu : 0xbeefu, "%s: id %x", rows[i].what,
                      p.frag_id);
         cr_expect(rows[i].frag == 2 || p.sport == 1234, "%s: ports %u", rows[i].what, p.sport);

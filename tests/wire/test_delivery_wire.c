@@ -175,10 +175,13 @@ Test(delivery_wire, copies_are_counted_apart)
     json_t *o = compare(extra);
     json_t *udp = family(o, "udp"), *tcp = family(o, "tcp");
 
-    cr_expect_gt(num(udp, "delivery_each_way", "up", "duplicated"), 0, "50%%: some requests copied");
-    cr_expect_eq(num(udp, "delivery_each_way", "up", "delivered"), 100, "no loss: each request once");
+    cr_expect_gt(num(udp, "delivery_each_way", "up", "duplicated"), 0,
+                 "50%%: some requests copied");
+    cr_expect_eq(num(udp, "delivery_each_way", "up", "delivered"), 100,
+                 "no loss: each request once");
     cr_expect_eq(num(udp, "answered", NULL, NULL), 100);
-    cr_expect_gt(num(tcp, "delivery_each_way", "up", "duplicated"), 0, "50%%: some segments copied");
+    cr_expect_gt(num(tcp, "delivery_each_way", "up", "duplicated"), 0,
+                 "50%%: some segments copied");
     for (int i = 0; i < 2; i++) {
         sums_exactly(i ? tcp : udp, "up");
         sums_exactly(i ? tcp : udp, "down");
@@ -292,8 +295,9 @@ Test(delivery_wire, ipv6_from_the_first_packet_answered_once)
         sums_exactly(f, "up");
         sums_exactly(f, "down");
     }
-    cr_expect_eq(num(json_object_get(family(o, "icmp"), "delivery_each_way"), "down", "received", NULL), 5,
-                 "one reply per request");
+    cr_expect_eq(
+        num(json_object_get(family(o, "icmp"), "delivery_each_way"), "down", "received", NULL), 5,
+        "one reply per request");
     cr_expect_str_eq(json_string_value(json_object_get(o, "icmp_responder")), "icmp-echod");
     json_decref(o);
 }
@@ -312,5 +316,38 @@ Test(delivery_wire, capture_sized_for_the_lab_holds_every_segment)
     cr_expect_str_eq(json_string_value(json_object_get(o, "capture")), "complete");
     cr_expect_eq(num(o, "capture_lost", NULL, NULL), 0);
     cr_expect_geq(num(family(o, "udp"), "packets", NULL, NULL), 600, "3 fragments each way");
+    json_decref(o);
+}
+
+/*
+ * Behind a narrow hop the router cuts a fragmented datagram again (3
+ * pieces in, 4 out): the same datagram, delivered once, never a copy; and
+ * TCP's segment lost at the hop is resent in smaller pieces, each counted
+ * as resent in the captures, as the kernel counts them.
+ */
+Test(delivery_wire, narrow_hop_cuts_again_and_tcp_resends_smaller)
+{
+    need_root();
+    const char *extra[] = {"--mtu", "1280", "-s", "4000", "-c", "20", "--families", "udp", NULL};
+    json_t *o = compare(extra);
+    json_t *udp = family(o, "udp");
+
+    cr_expect_eq(num(json_object_get(udp, "delivery_each_way"), "up", "delivered", NULL), 20);
+    cr_expect_eq(num(json_object_get(udp, "delivery_each_way"), "up", "duplicated", NULL), 0,
+                 "a datagram cut again is not a copy");
+    sums_exactly(udp, "up");
+    sums_exactly(udp, "down");
+    json_decref(o);
+
+    const char *tcp_run[] = {"--mtu", "1280", "-s", "4000", "-c", "20", "--families", "tcp", NULL};
+    o = compare(tcp_run);
+    json_t *tcp = family(o, "tcp");
+    json_int_t seen = num(tcp, "resent_each_way", "up", NULL),
+               kernel = num(tcp, "tcp_retrans", NULL, NULL);
+    cr_log_info("tcp at a 1280 hop: resent up %lld in the captures, %lld by the kernel",
+                (long long)seen, (long long)kernel);
+    cr_expect_gt(seen, 0, "the first big segments were too big for the hop");
+    cr_expect_eq(seen, kernel, "the captures see every segment the kernel resent");
+    cr_expect_leq(num(tcp, "largest_segment", NULL, NULL), 1448);
     json_decref(o);
 }
