@@ -198,13 +198,16 @@ JQ
 # The Markdown table: a row per family and condition, from DIR/NAME.json.
 table() {
     local c name label args
+    for c in "${selected[@]}"; do
+        name=${c%%|*}
+        [ -r "$dir/$name.json" ] || die 66 "no $dir/$name.json: run bash scripts/lab-runs.sh first"
+    done
     echo "| condition | family | delivered up / down (of sent) | lost up: wire / rcvr | lost down: wire / rcvr" \
         "| TCP resent up: captures / kernel; down | fragments a datagram, up / down" \
         "| datagrams lost by a fragment, up / down | largest segment | p50 | p99 | max | >100 ms |"
     echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
     for c in "${selected[@]}"; do
         IFS='|' read -r name label args <<<"$c"
-        [ -r "$dir/$name.json" ] || die 66 "no $dir/$name.json: run bash scripts/lab-runs.sh first"
         jq -r --arg cond "$label" "$(rows_jq)" "$dir/$name.json" ||
             die 65 "$dir/$name.json: not the JSON of a lab run"
     done
@@ -213,6 +216,10 @@ table() {
 # The router's own counters beside the captures': every loss the router's.
 router_table() {
     local c name label args
+    for c in "${selected[@]}"; do
+        name=${c%%|*}
+        [ -r "$dir/$name.json" ] || die 66 "no $dir/$name.json: run bash scripts/lab-runs.sh first"
+    done
     cat <<'EOF'
 
 | condition | the router's loss rules dropped, up / down (nft counters) | lost on the wire, every family, up / down (captures) |
