@@ -187,7 +187,8 @@ def fraglost($f):
     (.rtt_us.p50 | us),
     (if .rtt_us.n >= 100 then (.rtt_us.p99 | us) else "–" end),
     (.rtt_us.max | us),
-    (if .rtt_us.n > 0
+    (if .rtt_us.n > 0 and (.rtt_us.cdf | length) == 0 and .rtt_us.max >= 100000 then "?"
+     elif .rtt_us.n > 0
      then "\(.rtt_us.over_100ms) (\((.rtt_us.over_100ms * 1000 / .rtt_us.n | round) / 10)%)"
      else "–" end) ]]
 | (.[0][0] = $cond)

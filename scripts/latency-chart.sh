@@ -93,14 +93,19 @@ trap 'rm -rf "$tmp"' EXIT
 xmin=0.01 xmax=3000 # ms: below the fastest loopback-free round trip, past two doubled timeouts
 
 # Each family's staircase, in ms and percent of the messages sent: it starts
-# at 0 at the fastest round trip, climbs through every point of the CDF, and
-# runs level to the right edge (what never came back never climbs further).
+# at 0 at the fastest round trip, climbs through every point of the CDF and
+# the share within 100 ms (n - over_100ms: an exact point where the CDF's
+# are far apart), and runs level to the right edge (what never came back
+# never climbs further).
 # shellcheck disable=SC2016 # a jq program: its $names are jq's
 steps_jq='
   .families[] | select(.family == $fam and .status == "ok" and .rtt_us != null
-                       and .rtt_us.n > 0 and .sent > 0)
+                       and .rtt_us.n > 0 and .sent > 0 and ((.rtt_us.cdf // []) | length) > 0)
   | (.rtt_us.n / .sent) as $share
-  | [.rtt_us.cdf[] | [(.[1] / 1000), (.[0] * $share)]] as $pts
+  | (.rtt_us.cdf | map([(.[1] / 1000), .[0]])) as $cdf
+  | (if .rtt_us.over_100ms == null then []
+     else [[100, ((.rtt_us.n - .rtt_us.over_100ms) * 100 / .rtt_us.n)]] end) as $at100
+  | ($cdf + $at100 | sort_by(.[0], .[1]) | map([.[0], .[1] * $share])) as $pts
   | (if $only_points == "1" then $pts
      else [[$pts[0][0], 0]] + $pts + [[($xmax | tonumber), $pts[-1][1]]] end)[]
   | "\(.[0]) \(.[1])"'
@@ -132,7 +137,7 @@ fams=(tcp udp icmp mptcp)
 # What the picture cannot show, said under it: families with no CDF in a run.
 nocdf=$(jq -rs '[.[].families[] | select(.status == "ok" and ((.rtt_us.cdf // []) | length) == 0)
                  | .family] | unique | join(", ")' "${files[@]}")
-footnote="Each line climbs through the round trips at 1, 5, 10, 25, 50, 75, 90, 95, 99, 99.9 and 100% (dots); what was never answered never climbs: the line stays below 100%."
+footnote="Each line climbs through the round trips at 1, 5, 10, 25, 50, 75, 90, 95, 99, 99.9 and 100%, and the share within 100 ms (dots); between dots it shows the least it can be. What was never answered never arrives: the line stays below 100%."
 [ -z "$nocdf" ] || footnote+="\\nNot drawn: $nocdf (its client gives sockfam compare no CDF)."
 
 terminal=png
