@@ -162,7 +162,8 @@ rows_jq() {
 def us: if . == null then "–"
         elif . < 1000 then "\(. | round) us"
         elif . < 10000 then "\((. / 10 | round) / 100) ms"
-        else "\((. / 100 | round) / 10) ms" end;
+        elif . < 1000000 then "\((. / 100 | round) / 10) ms"
+        else "\((. / 10000 | round) / 100) s" end;
 def lost($w; $stream):
   if $stream then "\($w.lost_on_wire) pkts / –"
   else "\($w.lost_on_wire) / \($w.lost_at_receiver // "?")" end;
