@@ -11,9 +11,11 @@ cd "$(dirname "$0")/.."
 
 # tcpdump and tshark read back the .pcap files the suite writes (tests/wire);
 # clang builds the libFuzzer targets (fuzz/); jansson writes every JSON output;
-# nftables and ethtool build the network lab's router and links (common/lab/netlab).
+# nftables and ethtool build the network lab's router and links (common/lab/netlab);
+# jq reads sockfam's JSON in scripts/lab-runs.sh and scripts/latency-chart.sh, and
+# gnuplot-nox draws docs/latency-under-loss.png (scripts/latency-chart.sh).
 packages=(build-essential cmake pkg-config libpcap-dev libcriterion-dev libjansson-dev iproute2
-    nftables ethtool tcpdump tshark clang)
+    nftables ethtool tcpdump tshark clang jq gnuplot-nox)
 
 install_missing() {
     local missing=() p
