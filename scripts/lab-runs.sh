@@ -177,10 +177,10 @@ def frags($f): if none($f) then "–" else "\(per($f.up)) / \(per($f.down))" end
 def fraglost($f):
   if none($f) then "–"
   else "\($f.up.lost_by_a_piece) of \($f.up.datagrams) / \($f.down.lost_by_a_piece) of \($f.down.datagrams)" end;
-[.families[] | .delivery.up.stream as $s |
+[.families[] | .delivery_each_way.up.stream as $s |
   [ "", .family,
-    "\(got(.delivery.up)) / \(got(.delivery.down))",
-    lost(.delivery.up; $s), lost(.delivery.down; $s),
+    "\(got(.delivery_each_way.up)) / \(got(.delivery_each_way.down))",
+    lost(.delivery_each_way.up; $s), lost(.delivery_each_way.down; $s),
     (if .tcp_retrans == null then "–"
      else "\(.resent_each_way.up) / \(.tcp_retrans); \(.resent_each_way.down)" end),
     frags(.fragments), fraglost(.fragments),
