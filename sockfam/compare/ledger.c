@@ -205,17 +205,16 @@ static void count_group(struct way_tally *t, const struct group *g)
 {
     unsigned long long lost = g->near > g->far ? g->near - g->far : 0;
 
-    t->packets_lost += lost;
     if (g->frag) { /* a datagram: lost whole if one of its pieces was */
         unsigned long long sent = copies_of(g, g->near_bytes), got = copies_of(g, g->far_bytes);
-        t->packets_lost -= lost; /* pieces: only those of a datagram that did not get through */
         t->frag_dgrams++;
         t->frag_pieces += g->near;
         t->frag_lost += sent > got;
         t->dgrams_lost += sent > got ? sent - got : 0;
-        t->packets_lost += sent > got ? lost : 0;
+        t->packets_lost += sent > got ? lost : 0; /* a piece cut in two at a narrow hop is not */
         t->dup += got > sent ? got - sent : 0;
     } else {
+        t->packets_lost += lost;
         t->dgrams_lost += lost;
         t->dup += g->far > g->near ? g->far - g->near : 0;
     }
