@@ -24,7 +24,7 @@ the FILEs given, or DIR/lan.json, DIR/loss-1pct.json and DIR/loss-5pct.json
 
 Options:
   --run        run those three lab conditions first (bash scripts/lab-runs.sh
-               --only lan,loss-1pct,loss-5pct DIR: root, about 40 s), then draw
+               --only lan,loss-1pct,loss-5pct DIR: root, about 30 s), then draw
   --dir DIR    where the runs' JSON is (default: docs/lab)
   -o PNG       the picture to write (default: docs/latency-under-loss.png)
   -h, --help   show this help and exit
@@ -134,11 +134,11 @@ declare -A colour=([tcp]='#1f5fbf' [udp]='#e07b00' [icmp]='#2a9d3a' [mptcp]='#8e
 declare -A dash=([tcp]=1 [udp]=1 [icmp]=1 [mptcp]=2)
 fams=(tcp udp icmp mptcp)
 
-# What the picture cannot show, said under it: families with no CDF in a run.
+# What the picture cannot show, said under it: families with no CDF in a run's JSON.
 nocdf=$(jq -rs '[.[].families[] | select(.status == "ok" and ((.rtt_us.cdf // []) | length) == 0)
                  | .family] | unique | join(", ")' "${files[@]}")
 footnote="Each line climbs through the round trips at 1, 5, 10, 25, 50, 75, 90, 95, 99, 99.9 and 100%, and the share within 100 ms (dots); between dots it shows the least it can be. What was never answered never arrives: the line stays below 100%."
-[ -z "$nocdf" ] || footnote+="\\nNot drawn: $nocdf (its client gives sockfam compare no CDF)."
+[ -z "$nocdf" ] || footnote+="\\nNot drawn: $nocdf (no round-trip CDF in its run's JSON)."
 
 terminal=png
 if gnuplot -e 'set terminal' 2>&1 | grep -qw pngcairo; then terminal=pngcairo; fi
