@@ -359,8 +359,10 @@ int family_owns(const struct family *f, const struct sf_pkt *p, int port)
     case OWNS_UDP_PORT:
         return port > 0 && p->l4 == (f->owns == OWNS_TCP_PORT ? SF_L4_TCP : SF_L4_UDP) &&
                (p->sport == port || p->dport == port);
-    case OWNS_ICMP:
-        return p->l4 == SF_L4_ICMP || p->l4 == SF_L4_ICMP6;
+    case OWNS_ICMP: /* echo requests and replies: not neighbour discovery, listener reports,
+                       nor the errors other packets caused */
+        return (p->l4 == SF_L4_ICMP && (p->type == 8 || p->type == 0)) ||
+               (p->l4 == SF_L4_ICMP6 && (p->type == 128 || p->type == 129));
     case OWNS_NOTHING:
         break;
     }

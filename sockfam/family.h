@@ -47,7 +47,7 @@ enum fam_owns {
     OWNS_NOTHING,  /* none: AF_UNIX never reaches a network interface */
     OWNS_TCP_PORT, /* TCP to or from its server's port (from the readiness line) */
     OWNS_UDP_PORT, /* UDP to or from its server's port */
-    OWNS_ICMP,     /* every ICMP and ICMPv6 packet */
+    OWNS_ICMP,     /* ICMP and ICMPv6 echo requests and replies */
 };
 
 /* A socket the client may choose at run time, as its summary names it, and its column. */

@@ -174,6 +174,7 @@ json_t *bounds_json(const struct result *x);
 int link_up(struct sf_err *err, struct run *r, const struct sf_wire_opts *bounds);
 int link_netns(const struct run *r, int server); /* a child's namespace, -1: ours */
 int link_silence(struct run *r, const char *sysctl);
+void link_quiet(struct run *r); /* both captures quiet before they stop */
 void link_stop(struct run *r);
 void link_describe(FILE *out, const struct run *r);
 void link_json(void *obj, const struct run *r); /* obj: a json_t * of the run */

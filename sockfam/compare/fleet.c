@@ -450,6 +450,8 @@ void run_finish(struct run *r)
     fleet_stop(r, r->server, sf_deadline_after_ms(STOP_MS));
     if (!r->wire)
         return;
+    if (r->lab)
+        link_quiet(r);
     r->wire_ok = sf_wire_stop(&err, r->wire, sf_deadline_after_ms(STOP_MS)) == 0;
     r->wire_stopped = 1;
     r->kernel_drops = sf_wire_totals(r->wire).kernel_drops;

@@ -71,6 +71,44 @@ int link_silence(struct run *r, const char *sysctl)
     return sf_lab_enter(NULL, r->lab, SF_LAB_NS) < 0 ? -1 : rc;
 }
 
+static int count_of(const struct sf_wire *w, void *n)
+{
+    *(size_t *)n = sf_wire_count(w);
+    return 1;
+}
+
+/* Packets both captures hold so far. */
+static size_t held(struct run *r)
+{
+    size_t a = 0, b = 0;
+
+    sf_wire_wait(r->wire, count_of, &a, 0);
+    sf_wire_wait(r->wire_far, count_of, &b, 0);
+    return a + b;
+}
+
+/*
+ * Before the captures stop: until neither side saw a packet for QUIET_MS
+ * (at most QUIET_MAX_MS).  The two captures stop one after the other, and
+ * a packet still crossing then (a connection's last ACK, an MPTCP subflow
+ * closed late) would be seen on one side only, as lost or as a copy.
+ */
+#define QUIET_MS 50
+#define QUIET_MAX_MS 1000
+void link_quiet(struct run *r)
+{
+    int64_t deadline = sf_deadline_after_ms(QUIET_MAX_MS);
+    size_t before = r->wire && r->wire_far ? held(r) : 0, now;
+
+    while (r->wire && r->wire_far && sf_now_ns() < deadline) {
+        sf_sleep_ms(QUIET_MS);
+        now = held(r);
+        if (now == before)
+            return;
+        before = now;
+    }
+}
+
 void link_stop(struct run *r)
 {
     struct sf_err err;
