@@ -106,9 +106,17 @@ void show_step(const char *fmt, ...)
 /* Every lesson, in the order of the list. */
 static const struct lesson *lesson_at(size_t i)
 {
-    return i < nlessons_local                  ? &lessons_local[i]
-           : i < nlessons_local + nlessons_tcp ? &lessons_tcp[i - nlessons_local]
-                                               : NULL;
+    const struct {
+        const struct lesson *v;
+        size_t n;
+    } groups[] = {{lessons_local, nlessons_local},
+                  {lessons_tcp, nlessons_tcp},
+                  {lessons_nagle, nlessons_nagle}};
+
+    for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); i -= groups[g++].n)
+        if (i < groups[g].n)
+            return &groups[g].v[i];
+    return NULL;
 }
 
 static const struct lesson *find(const char *name)

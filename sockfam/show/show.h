@@ -51,8 +51,8 @@ struct lesson {
     void (*judge)(const struct sf_wire *w, struct show_out *out);
 };
 
-extern const struct lesson lessons_local[], lessons_tcp[];
-extern const size_t nlessons_local, nlessons_tcp;
+extern const struct lesson lessons_local[], lessons_tcp[], lessons_nagle[];
+extern const size_t nlessons_local, nlessons_tcp, nlessons_nagle;
 
 /* The command: argv[0] is "show"; the exit code. */
 int show_main(int argc, char **argv);

@@ -3,12 +3,15 @@
  * holds two connections; later SYNs get no answer, no RST, and are sent
  * again a second later; all are served once the server accepts.
  * dead-peer: what a client sees when nobody is there, per family, and when
- * a TCP peer dies in the middle of a conversation.
+ * a TCP peer dies in the middle of a conversation.  nagle: write, write,
+ * read against a peer that delays its ACKs, with Nagle on and with
+ * TCP_NODELAY.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -336,3 +339,134 @@ void show_live_capture(struct sf_wire *w)
 {
     live = w;
 }
+
+/* ---- nagle ------------------------------------------------------------------------------ */
+
+#define ROUNDS 6
+
+static struct {
+    uint16_t port[2];   /* the client's port: with Nagle, with TCP_NODELAY */
+    double round_ms[2]; /* the median warm round, each way */
+} ng;
+
+static int by_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/*
+ * One connection, ROUNDS requests of two small writes ("head", "body")
+ * answered once both are in: the median of the rounds after the first
+ * (the first runs in quick-ACK mode; then the server's kernel delays its
+ * ACKs, as it does for a conversation).  The client's port into *port.
+ */
+static int nagle_conn(struct sf_err *err, int nodelay, uint16_t *port, double *median)
+{
+    double ms[ROUNDS];
+    char buf[64];
+    uint16_t lp;
+    struct sockaddr_in me;
+    socklen_t len = sizeof(me);
+    int l = show_bound(err, SOCK_STREAM, &lp);
+    int c = l >= 0 && listen(l, 1) == 0 ? show_connect_to(err, SOCK_STREAM, lp) : -1;
+    int s = c >= 0 ? accept(l, NULL, NULL) : -1, one = 1;
+
+    if (s < 0)
+        return c >= 0 ? sf_err_sys(err, errno, "accept", "127.0.0.1") : -1;
+    getsockname(c, (struct sockaddr *)&me, &len);
+    *port = ntohs(me.sin_port);
+    if (nodelay)
+        setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    show_step("%s: %d rounds of write('head'), write('body'), read()",
+              nodelay ? "TCP_NODELAY" : "Nagle", ROUNDS);
+    for (int r = 0; r < ROUNDS; r++) {
+        int64_t t0 = sf_now_ns();
+        ssize_t got = 0, n = 1;
+        send(c, "head", 4, MSG_NOSIGNAL);
+        send(c, "body", 4, MSG_NOSIGNAL);
+        while (got < 8 && n > 0 && show_wait_readable(s, 2000))
+            got += n = recv(s, buf, sizeof(buf), 0);
+        send(s, "ok", 2, MSG_NOSIGNAL);
+        if (show_wait_readable(c, 2000))
+            recv(c, buf, sizeof(buf), 0);
+        ms[r] = (double)(sf_now_ns() - t0) / 1e6;
+    }
+    qsort(ms + 1, ROUNDS - 1, sizeof(ms[0]), by_double);
+    *median = ms[1 + (ROUNDS - 1) / 2];
+    close(s), close(c), close(l);
+    return 0;
+}
+
+static int nagle_run(struct sf_err *err)
+{
+    return nagle_conn(err, 0, &ng.port[0], &ng.round_ms[0]) < 0
+               ? -1
+               : nagle_conn(err, 1, &ng.port[1], &ng.round_ms[1]);
+}
+
+/*
+ * The last round of the connection from port: the gap between its "head"
+ * and its "body" segments, and whether the server's ACK of "head" came
+ * between them (Nagle held "body" for it).
+ */
+static double body_gap(const struct sf_wire *w, uint16_t port, int *acked_between)
+{
+    uint64_t head_ts = 0;
+    uint32_t head_end = 0;
+    double gap = -1;
+
+    *acked_between = 0;
+    for (size_t i = 0; i < sf_wire_count(w); i++) {
+        const struct sf_wire_rec *r = sf_wire_at(w, i);
+        const struct sf_pkt *p = &r->pkt;
+        if (!r->ok || p->l4 != SF_L4_TCP || (p->sport != port && p->dport != port))
+            continue;
+        if (p->sport == port && p->payload_len == 4 && !memcmp(p->payload, "head", 4))
+            head_ts = r->ts_ns, head_end = p->seq + 4, *acked_between = 0;
+        else if (head_ts && p->dport == port && p->ack == head_end && !p->payload_len)
+            *acked_between = 1;
+        else if (head_ts && p->sport == port && p->payload_len == 4 &&
+                 !memcmp(p->payload, "body", 4))
+            gap = (double)(r->ts_ns - head_ts) / 1e6;
+    }
+    return gap;
+}
+
+static void nagle_judge(const struct sf_wire *w, struct show_out *o)
+{
+    int acked[2];
+    double gap[2] = {body_gap(w, ng.port[0], &acked[0]), body_gap(w, ng.port[1], &acked[1])};
+
+    show_fig(o, "nagle_round_ms", ng.round_ms[0], "ms",
+             "Nagle on: a round (write, write, read) took %.2f ms (median of %d)", ng.round_ms[0],
+             ROUNDS - 1);
+    show_fig(o, "nagle_body_after_ms", gap[0], "ms",
+             "  on the wire, 'body' left %.2f ms after 'head', %s", gap[0],
+             acked[0] ? "after the server's delayed ACK of it" : "with no ACK between");
+    show_fig(o, "nodelay_round_ms", ng.round_ms[1], "ms", "TCP_NODELAY: a round took %.3f ms",
+             ng.round_ms[1]);
+    show_fig(o, "nodelay_body_after_ms", gap[1], "ms",
+             "  on the wire, 'body' left %.3f ms after 'head', %s", gap[1],
+             acked[1] ? "after an ACK" : "at once, no ACK awaited");
+    o->ladder_first = show_first_of(w, ng.port[0]);
+    o->ladder_head = 0;
+    if (ng.round_ms[0] < 30 || gap[0] < 30 || !acked[0])
+        show_fails(
+            o,
+            "with Nagle a round took %.2f ms, 'body' %.2f ms after 'head' (ACK between: %d): "
+            "no delayed-ACK stall",
+            ng.round_ms[0], gap[0], acked[0]);
+    if (ng.round_ms[1] >= 30 || gap[1] < 0 || gap[1] >= 30)
+        show_fails(o, "with TCP_NODELAY a round took %.2f ms", ng.round_ms[1]);
+}
+
+const struct lesson lessons_nagle[] = {
+    {"nagle", "write, write, read: Nagle holds the second write for a delayed ACK, 40 ms",
+     "Nagle's algorithm (RFC 896) sends a small segment only when nothing is unacknowledged;\n"
+     "the receiver's kernel delays its ACK (at least 40 ms here) hoping to send it with a\n"
+     "reply, and the reply waits for the second write: each round stalls. TCP_NODELAY sends\n"
+     "at once. Set it for request/reply protocols, or write each message in one call.",
+     nagle_run, nagle_judge},
+};
+const size_t nlessons_nagle = 1;

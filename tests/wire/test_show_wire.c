@@ -101,6 +101,21 @@ Test(show_wire, dead_peer_per_family)
     json_decref(o);
 }
 
+/*
+ * Nagle against delayed ACK: the kernel's minimum delayed-ACK time (40 ms)
+ * is a lower bound whatever the machine; TCP_NODELAY's round is far below
+ * it (the bound is generous: microseconds here).
+ */
+Test(show_wire, nagle_waits_for_the_delayed_ack_nodelay_does_not)
+{
+    json_t *o = lesson("nagle");
+    cr_expect_geq(fig(o, "nagle_round_ms"), 30);
+    cr_expect_geq(fig(o, "nagle_body_after_ms"), 30, "'body' held for the ACK");
+    cr_expect_lt(fig(o, "nodelay_round_ms"), 30);
+    cr_expect_lt(fig(o, "nodelay_body_after_ms"), 30);
+    json_decref(o);
+}
+
 Test(show_wire, list_unknown_and_unprivileged)
 {
     struct proc c;
@@ -108,7 +123,7 @@ Test(show_wire, list_unknown_and_unprivileged)
                *user[] = {"sockfam", "show", "timeout", NULL};
 
     cr_assert_eq(proc_run(&c, WAIT_MS, list), 0, "%s", c.err);
-    const char *names[] = {"timeout", "truncation", "boundaries", "backlog", "dead-peer"};
+    const char *names[] = {"timeout", "truncation", "boundaries", "backlog", "dead-peer", "nagle"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         cr_expect(strstr(c.out, names[i]), "%s missing from the list:\n%s", names[i], c.out);
     cr_expect_eq(proc_run(&c, WAIT_MS, bad), 64, "%s", c.err);
