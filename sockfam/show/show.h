@@ -12,7 +12,8 @@
  *
  *   show.c      the command: options, the namespace and capture, output, exit code
  *   lessons.c   the lessons of one host: timeout, truncation, boundaries
- *   tcp.c       the TCP lessons: backlog, dead-peer
+ *   tcp.c       the TCP lessons: backlog, dead-peer, nagle
+ *   unix.c      AF_UNIX's and the addresses': unix-rights, dual-stack
  */
 #ifndef SF_SHOW_H
 #define SF_SHOW_H
@@ -51,8 +52,8 @@ struct lesson {
     void (*judge)(const struct sf_wire *w, struct show_out *out);
 };
 
-extern const struct lesson lessons_local[], lessons_tcp[], lessons_nagle[];
-extern const size_t nlessons_local, nlessons_tcp, nlessons_nagle;
+extern const struct lesson lessons_local[], lessons_tcp[], lessons_nagle[], lessons_unix[];
+extern const size_t nlessons_local, nlessons_tcp, nlessons_nagle, nlessons_unix;
 
 /* The command: argv[0] is "show"; the exit code. */
 int show_main(int argc, char **argv);

@@ -116,6 +116,26 @@ Test(show_wire, nagle_waits_for_the_delayed_ack_nodelay_does_not)
     json_decref(o);
 }
 
+Test(show_wire, unix_rights_descriptor_and_credentials)
+{
+    json_t *o = lesson("unix-rights");
+    cr_expect_eq(fig(o, "open_refused"), 1, "nobody cannot open the 0600 file");
+    cr_expect_eq(fig(o, "read_through_passed_fd"), 1, "but reads it through the descriptor");
+    cr_expect_eq(fig(o, "peercred_uid"), 65534);
+    cr_expect_eq(fig(o, "scm_credentials_uid"), 65534);
+    cr_expect_eq(fig(o, "path_socket_refused"), 1);
+    cr_expect_eq(fig(o, "abstract_connected"), 1);
+    json_decref(o);
+}
+
+Test(show_wire, dual_stack_mapped_and_v6only)
+{
+    json_t *o = lesson("dual-stack");
+    cr_expect_eq(fig(o, "mapped"), 1, "accepted as ::ffff:127.0.0.1");
+    cr_expect_eq(fig(o, "v6only_refused"), 1);
+    json_decref(o);
+}
+
 Test(show_wire, list_unknown_and_unprivileged)
 {
     struct proc c;
@@ -123,7 +143,8 @@ Test(show_wire, list_unknown_and_unprivileged)
                *user[] = {"sockfam", "show", "timeout", NULL};
 
     cr_assert_eq(proc_run(&c, WAIT_MS, list), 0, "%s", c.err);
-    const char *names[] = {"timeout", "truncation", "boundaries", "backlog", "dead-peer", "nagle"};
+    const char *names[] = {"timeout",   "truncation", "boundaries",  "backlog",
+                           "dead-peer", "nagle",      "unix-rights", "dual-stack"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         cr_expect(strstr(c.out, names[i]), "%s missing from the list:\n%s", names[i], c.out);
     cr_expect_eq(proc_run(&c, WAIT_MS, bad), 64, "%s", c.err);
