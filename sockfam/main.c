@@ -4,6 +4,7 @@
  *   sockfam compare   every family's pair side by side, with the wire (compare/)
  *   sockfam bench     round trips of every family beside the kernel's floor (bench/)
  *   sockfam show      the lessons, run with real sockets and captured (show/)
+ *   sockfam ladder    a capture drawn as ladders (laddercmd.c)
  *   sockfam help      the commands; `sockfam help CMD` is CMD's help (as CMD --help)
  *
  * Both start the suite's own programs (found beside this binary), as the
@@ -16,6 +17,7 @@
 #include "bench.h"
 #include "cli.h"
 #include "compare.h"
+#include "laddercmd.h"
 #include "show.h"
 
 static const struct {
@@ -27,6 +29,7 @@ static const struct {
      "every family's server and client side by side, the wire captured: one table"},
     {"bench", bench_main,
      "each family's round trips and rates beside the kernel's floor and trusted tools"},
+    {"ladder", ladder_main, "a capture (.pcap, ours or tcpdump's) drawn as ladders, a flow each"},
     {"show", show_main, "the lessons, each run with real sockets and the packets that prove it"},
 };
 

@@ -103,6 +103,7 @@ static void endpoint(const struct sf_pkt *p, int src, char *buf, size_t cap)
 struct tcp_base {
     int seen[2];
     uint32_t isn[2];
+    int ws[2]; /* the window scale each side's SYN announced, or -1 */
 };
 
 /* MPTCP options by tcpdump's names: "mptcp capable v1", "mptcp dss", "mptcp dss fin". */
@@ -141,7 +142,14 @@ static void tcp_label(struct text *f, const struct sf_pkt *p, int dir, struct tc
         put(f, " seq %u", p->seq - b->isn[dir]);
     if ((p->flags & SF_TCP_ACK) && b->seen[!dir])
         put(f, " ack %u", p->ack - b->isn[!dir]);
-    put(f, " win %u", p->window);
+    if (p->flags & SF_TCP_SYN)
+        b->ws[dir] = p->wscale;
+    /* RFC 7323: once both SYNs announced a scale, every later window is scaled (a SYN's never
+     * is); without the handshake in the capture, the raw field, as tcpdump prints it. */
+    if (!(p->flags & SF_TCP_SYN) && b->ws[0] >= 0 && b->ws[1] >= 0)
+        put(f, " win %lu", (unsigned long)p->window << b->ws[dir]);
+    else
+        put(f, " win %u", p->window);
     if (p->mss)
         put(f, " mss %u", p->mss);
     if (p->sack_ok)
@@ -249,7 +257,7 @@ char *sf_ladder(struct sf_err *err, const struct sf_wire_rec *const *recs, size_
                 size_t tail)
 {
     struct text out = {NULL, 0, 0, 0};
-    struct tcp_base base = {{0, 0}, {0, 0}};
+    struct tcp_base base = {{0, 0}, {0, 0}, {-1, -1}};
     int rc = 0;
 
     if (head == 0 || head + tail >= n)
