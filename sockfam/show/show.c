@@ -112,7 +112,8 @@ static const struct lesson *lesson_at(size_t i)
     } groups[] = {{lessons_local, nlessons_local},
                   {lessons_tcp, nlessons_tcp},
                   {lessons_nagle, nlessons_nagle},
-                  {lessons_unix, nlessons_unix}};
+                  {lessons_unix, nlessons_unix},
+                  {lessons_concurrency, nlessons_concurrency}};
 
     for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); i -= groups[g++].n)
         if (i < groups[g].n)

@@ -14,6 +14,7 @@
  *   lessons.c   the lessons of one host: timeout, truncation, boundaries
  *   tcp.c       the TCP lessons: backlog, dead-peer, nagle
  *   unix.c      AF_UNIX's and the addresses': unix-rights, dual-stack
+ *   concurrency.c  one client at a time against epoll
  */
 #ifndef SF_SHOW_H
 #define SF_SHOW_H
@@ -52,8 +53,10 @@ struct lesson {
     void (*judge)(const struct sf_wire *w, struct show_out *out);
 };
 
-extern const struct lesson lessons_local[], lessons_tcp[], lessons_nagle[], lessons_unix[];
-extern const size_t nlessons_local, nlessons_tcp, nlessons_nagle, nlessons_unix;
+extern const struct lesson lessons_local[], lessons_tcp[], lessons_nagle[], lessons_unix[],
+    lessons_concurrency[];
+extern const size_t nlessons_local, nlessons_tcp, nlessons_nagle, nlessons_unix,
+    nlessons_concurrency;
 
 /* The command: argv[0] is "show"; the exit code. */
 int show_main(int argc, char **argv);

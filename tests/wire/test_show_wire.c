@@ -136,6 +136,15 @@ Test(show_wire, dual_stack_mapped_and_v6only)
     json_decref(o);
 }
 
+/* The silent client's 500 ms timeout is a lower bound for the one-at-a-time server. */
+Test(show_wire, concurrency_one_at_a_time_waits_epoll_does_not)
+{
+    json_t *o = lesson("concurrency");
+    cr_expect_geq(fig(o, "one_at_a_time_ms"), 450);
+    cr_expect_lt(fig(o, "epoll_ms"), fig(o, "one_at_a_time_ms") / 2);
+    json_decref(o);
+}
+
 Test(show_wire, list_unknown_and_unprivileged)
 {
     struct proc c;
@@ -143,8 +152,8 @@ Test(show_wire, list_unknown_and_unprivileged)
                *user[] = {"sockfam", "show", "timeout", NULL};
 
     cr_assert_eq(proc_run(&c, WAIT_MS, list), 0, "%s", c.err);
-    const char *names[] = {"timeout",   "truncation", "boundaries",  "backlog",
-                           "dead-peer", "nagle",      "unix-rights", "dual-stack"};
+    const char *names[] = {"timeout", "truncation",  "boundaries", "backlog",    "dead-peer",
+                           "nagle",   "unix-rights", "dual-stack", "concurrency"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         cr_expect(strstr(c.out, names[i]), "%s missing from the list:\n%s", names[i], c.out);
     cr_expect_eq(proc_run(&c, WAIT_MS, bad), 64, "%s", c.err);
