@@ -138,6 +138,6 @@ const struct lesson lessons_concurrency[] = {
      "then accepts the next. One client that connects and says nothing holds every\n"
      "other one until its read times out. tcp-server waits on all its sockets at once\n"
      "(epoll), so a silent client costs the others nothing.",
-     concurrency_run, concurrency_judge},
+     concurrency_run, concurrency_judge, NULL},
 };
 const size_t nlessons_concurrency = 1;

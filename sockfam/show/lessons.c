@@ -384,18 +384,18 @@ const struct lesson lessons_local[] = {
      "A socket's receive timeout (SO_RCVTIMEO, or a poll() deadline) is a local decision:\n"
      "the kernel sends nothing to the peer when it expires, and the call fails with EAGAIN.\n"
      "A client that needs the server to know must say so itself.",
-     timeout_run, timeout_judge},
+     timeout_run, timeout_judge, NULL},
     {"truncation", "a datagram's tail is lost in the receiving host; TCP delivers the rest",
      "A UDP datagram larger than the buffer given to recv() is cut: the wire carried all\n"
      "of it, the socket hands over what fits, flags MSG_TRUNC, and drops the rest for good.\n"
      "A stream keeps every byte: the rest comes on the next reads. Read datagrams into a\n"
      "buffer as large as the largest one you accept (65507 bytes for any UDP datagram).",
-     truncation_run, truncation_judge},
+     truncation_run, truncation_judge, NULL},
     {"boundaries", "three sends: one read on a stream, three on a datagram or seqpacket socket",
      "TCP and unix streams carry bytes, not messages: three 100-byte sends may come out\n"
      "of the receiver as one 300-byte read (here they were all queued before it read),\n"
      "even though the wire carried three segments. UDP, unix datagram and seqpacket\n"
      "sockets keep each send a record: three reads of 100. Frame your messages on a stream.",
-     boundaries_run, boundaries_judge},
+     boundaries_run, boundaries_judge, NULL},
 };
 const size_t nlessons_local = sizeof(lessons_local) / sizeof(lessons_local[0]);

@@ -6,11 +6,13 @@
  * and the verdict, or one JSON object.  Exit 0 holds, 1 does not hold here,
  * 64 usage, 71 an error of the machine, 77 without root.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -113,7 +115,8 @@ static const struct lesson *lesson_at(size_t i)
                   {lessons_tcp, nlessons_tcp},
                   {lessons_nagle, nlessons_nagle},
                   {lessons_unix, nlessons_unix},
-                  {lessons_concurrency, nlessons_concurrency}};
+                  {lessons_concurrency, nlessons_concurrency},
+                  {lessons_lab, nlessons_lab}};
 
     for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); i -= groups[g++].n)
         if (i < groups[g].n)
@@ -141,7 +144,8 @@ static void print_text(const struct lesson *l, const struct show_out *o, const s
 {
     printf("sockfam show %s: %s\n\n%s\n\nmeasured:\n", l->name, l->summary, l->text);
     for (int i = 0; i < o->nfig; i++)
-        printf("  %s\n", o->fig[i].text);
+        if (o->fig[i].text[0]) /* a figure for the JSON alone has no line */
+            printf("  %s\n", o->fig[i].text);
     if (o->ladder_first != SIZE_MAX && o->ladder_first < sf_wire_count(w)) {
         size_t max = sf_wire_count(w) - o->ladder_first;
         const struct sf_wire_rec **recs = calloc(max, sizeof(*recs));
@@ -170,6 +174,78 @@ static void print_json(const struct lesson *l, const struct show_out *o, const s
                                     o->holds ? json_null() : sf_jstr(o->why)));
 }
 
+static struct sf_lab *lab;
+static struct sf_wire *far;
+
+const struct sf_wire *show_far(void)
+{
+    return far;
+}
+
+int show_socket_in(struct sf_err *err, enum sf_lab_ns ns, int domain, int type)
+{
+    int fd, saved;
+
+    if (!lab)
+        return sf_err_set(err, SF_ERR_INVALID, 0, NULL, "no lab");
+    if (sf_lab_enter(err, lab, ns) < 0)
+        return -1;
+    fd = socket(domain, type | SOCK_CLOEXEC, 0);
+    saved = errno;
+    if (sf_lab_enter(err, lab, SF_LAB_NS) < 0) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    return fd < 0 ? sf_err_sys(err, saved, "socket", sf_lab_name(lab, ns)) : fd;
+}
+
+/* A capture on the router's dev (r0, r1), its end marker sent to next_hop.  NULL with err. */
+static struct sf_wire *router_capture(struct sf_err *err, const char *dev, const char *next_hop)
+{
+    struct sf_wire_opts o = {.ifname = dev, .marker_to = next_hop};
+    struct sf_wire *w;
+
+    if (sf_lab_enter(err, lab, SF_LAB_ROUTER) < 0)
+        return NULL;
+    w = sf_wire_open(err, &o);
+    if (sf_lab_enter(w ? err : NULL, lab, SF_LAB_NS) < 0) {
+        sf_wire_close(w);
+        return NULL;
+    }
+    return w;
+}
+
+/* The lab and its two captures; NULL with the exit code in *code. */
+static struct sf_wire *lab_capture(const struct sf_lab_opts *o, int *code)
+{
+    struct sf_err err;
+    struct sf_wire *w;
+
+    lab = sf_lab_up(&err, o);
+    if (!lab) {
+        *code = sf_cli_error(&err);
+        return NULL;
+    }
+    w = router_capture(&err, "r0", sf_lab_addr(SF_LAB_CLIENT, 0));
+    far = w ? router_capture(&err, "r1", sf_lab_addr(SF_LAB_SERVER, 0)) : NULL;
+    if (!far) {
+        sf_wire_close(w);
+        *code = sf_cli_error(&err);
+        return NULL;
+    }
+    return w;
+}
+
+static void lab_down(void)
+{
+    sf_wire_close(far);
+    far = NULL;
+    if (lab)
+        sf_lab_down(NULL, lab);
+    lab = NULL;
+}
+
 /* The namespace and the capture; NULL with the exit code in *code. */
 static struct sf_wire *capture(int *code)
 {
@@ -196,30 +272,40 @@ static int run(const struct lesson *l, const struct show_opts *o)
 {
     struct show_out out = {.holds = 1, .ladder_first = SIZE_MAX};
     struct sf_err err;
-    int code = 0;
-    struct sf_wire *w = capture(&code);
+    int code = 0, stop = sf_cli_stop_fd(); /* Ctrl-C waits for the (bounded) lesson and the
+                                              teardown: nothing is left behind */
+    struct sf_wire *w = l->lab ? lab_capture(l->lab, &code) : capture(&code);
 
-    if (!w)
+    if (!w) {
+        lab_down();
         return code;
+    }
     show_live_capture(w);
     if (l->run(&err) < 0) {
         sf_wire_close(w);
+        lab_down();
         return sf_cli_error(&err);
     }
-    if (sf_wire_stop(&err, w, sf_deadline_after_ms(3000)) < 0)
+    if (sf_wire_stop(&err, w, sf_deadline_after_ms(3000)) < 0 ||
+        (far && sf_wire_stop(&err, far, sf_deadline_after_ms(3000)) < 0))
         show_fails(&out, "the capture is incomplete (%s): run it again", err.msg);
     l->judge(w, &out);
     if (o->json)
         print_json(l, &out, w);
     else
         print_text(l, &out, w);
+    code = out.holds ? EX_OK : 1;
     if (o->pcap && sf_wire_write_file(&err, w, o->pcap) < 0) {
-        sf_wire_close(w);
         sf_cli_warn("%s", err.msg);
-        return EX_CANTCREAT;
+        code = EX_CANTCREAT;
     }
     sf_wire_close(w);
-    return out.holds ? EX_OK : 1;
+    lab_down();
+    if (sf_cli_stopped(stop)) {
+        sf_cli_warn("interrupted; the lesson's sockets and namespaces are gone");
+        return 130;
+    }
+    return code;
 }
 
 int show_main(int argc, char **argv)

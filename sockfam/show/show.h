@@ -15,6 +15,7 @@
  *   tcp.c       the TCP lessons: backlog, dead-peer, nagle
  *   unix.c      AF_UNIX's and the addresses': unix-rights, dual-stack
  *   concurrency.c  one client at a time against epoll
+ *   lab.c       over the lab's real link: fragments, pmtu
  */
 #ifndef SF_SHOW_H
 #define SF_SHOW_H
@@ -23,6 +24,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "netlab.h"
 #include "wire.h"
 
 #define SHOW_FIGS 24
@@ -51,12 +53,22 @@ struct lesson {
     int (*run)(struct sf_err *err);
     /* The capture stopped: figures and the verdict into out. */
     void (*judge)(const struct sf_wire *w, struct show_out *out);
+    /* Non-NULL: the lesson runs in the lab (common/lab/netlab) built with these, not on a
+     * private lo; w is then the capture on the router's client side (r0), and show_far()
+     * the one on its server side (r1).  run() makes its sockets with show_socket_in(). */
+    const struct sf_lab_opts *lab;
 };
 
+/* In the lab: a socket made in the client's or the server's namespace (it stays there). */
+int show_socket_in(struct sf_err *err, enum sf_lab_ns ns, int domain, int type);
+
+/* In the lab: the capture on the router's server side (r1), stopped; NULL on lo. */
+const struct sf_wire *show_far(void);
+
 extern const struct lesson lessons_local[], lessons_tcp[], lessons_nagle[], lessons_unix[],
-    lessons_concurrency[];
+    lessons_concurrency[], lessons_lab[];
 extern const size_t nlessons_local, nlessons_tcp, nlessons_nagle, nlessons_unix,
-    nlessons_concurrency;
+    nlessons_concurrency, nlessons_lab;
 
 /* The command: argv[0] is "show"; the exit code. */
 int show_main(int argc, char **argv);

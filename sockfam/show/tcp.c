@@ -323,7 +323,7 @@ const struct lesson lessons_tcp[] = {
      "new SYN without a word (no RST: the client is not refused, it waits), and the\n"
      "client's kernel sends it again after the initial RTO, a second. Once the server\n"
      "accepts, every client is served. A slow accept loop costs clients seconds.",
-     backlog_run, backlog_judge},
+     backlog_run, backlog_judge, NULL},
     {"dead-peer", "what a client sees when nobody is there, per family",
      "Nobody listening is told differently by each family: TCP's connect() fails at once\n"
      "(the peer's kernel answers the SYN with a reset); an unconnected UDP socket hears\n"
@@ -331,7 +331,7 @@ const struct lesson lessons_tcp[] = {
      "back; a connected UDP socket gets ECONNREFUSED from it on its next call; AF_UNIX\n"
      "says ENOENT (no file) or ECONNREFUSED (a file left behind). A TCP peer that dies\n"
      "mid-conversation resets it: ECONNRESET, then EPIPE.",
-     dead_run, dead_judge},
+     dead_run, dead_judge, NULL},
 };
 const size_t nlessons_tcp = sizeof(lessons_tcp) / sizeof(lessons_tcp[0]);
 
@@ -467,6 +467,6 @@ const struct lesson lessons_nagle[] = {
      "the receiver's kernel delays its ACK (at least 40 ms here) hoping to send it with a\n"
      "reply, and the reply waits for the second write: each round stalls. TCP_NODELAY sends\n"
      "at once. Set it for request/reply protocols, or write each message in one call.",
-     nagle_run, nagle_judge},
+     nagle_run, nagle_judge, NULL},
 };
 const size_t nlessons_nagle = 1;

@@ -352,12 +352,12 @@ const struct lesson lessons_unix[] = {
      "descriptor. SO_PEERCRED and SCM_CREDENTIALS give the peer's pid and uid as the\n"
      "kernel vouches for them. A socket file obeys its permissions; an abstract name has\n"
      "none, and anyone in the namespace may connect: check SO_PEERCRED before trusting.",
-     rights_run, rights_judge},
+     rights_run, rights_judge, NULL},
     {"dual-stack", "a [::] listener takes IPv4 clients as ::ffff:127.0.0.1 unless IPV6_V6ONLY",
      "An IPv6 socket bound to [::] with IPV6_V6ONLY off (Linux's default,\n"
      "net.ipv6.bindv6only=0) also accepts IPv4 clients, which it sees as IPv4-mapped\n"
      "addresses, ::ffff:a.b.c.d. With IPV6_V6ONLY on it takes IPv6 alone and an IPv4 client\n"
      "is refused. Compare addresses as the family they are, or set V6ONLY and listen twice.",
-     dual_run, dual_judge},
+     dual_run, dual_judge, NULL},
 };
 const size_t nlessons_unix = sizeof(lessons_unix) / sizeof(lessons_unix[0]);

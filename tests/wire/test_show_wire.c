@@ -11,7 +11,7 @@
 
 #include "proc.h"
 
-TestSuite(show_wire, .timeout = 60);
+TestSuite(show_wire, .timeout = 90);
 
 #define WAIT_MS 30000
 
@@ -145,6 +145,32 @@ Test(show_wire, concurrency_one_at_a_time_waits_epoll_does_not)
     json_decref(o);
 }
 
+/* In the lab: 3 pieces and 45; the datagram that lost one piece is gone, the other read. */
+Test(show_wire, fragments_one_piece_lost_datagram_gone)
+{
+    json_t *o = lesson("fragments");
+    cr_expect_eq(fig(o, "first_4000_pieces"), 3);
+    cr_expect_eq(fig(o, "first_4000_past_router"), 2, "its first piece dropped");
+    cr_expect_eq(fig(o, "second_4000_past_router"), 3);
+    cr_expect_eq(fig(o, "big_65507_pieces"), 45);
+    cr_expect_eq(fig(o, "datagrams_read"), 1, "only the whole one");
+    cr_expect_eq(fig(o, "pmtudisc_do_emsgsize"), 1);
+    json_decref(o);
+}
+
+/* In the lab behind a 1280 hop, over IPv4 and IPv6. */
+Test(show_wire, pmtu_too_big_and_segments_shrink)
+{
+    json_t *o = lesson("pmtu");
+    cr_expect_geq(fig(o, "v4_too_big"), 1);
+    cr_expect_eq(fig(o, "v4_mtu"), 1280);
+    cr_expect_leq(fig(o, "v4_segment_after"), 1240);
+    cr_expect_geq(fig(o, "v6_too_big"), 1);
+    cr_expect_eq(fig(o, "v6_mtu"), 1280);
+    cr_expect_leq(fig(o, "v6_segment_after"), 1220);
+    json_decref(o);
+}
+
 Test(show_wire, list_unknown_and_unprivileged)
 {
     struct proc c;
@@ -152,8 +178,9 @@ Test(show_wire, list_unknown_and_unprivileged)
                *user[] = {"sockfam", "show", "timeout", NULL};
 
     cr_assert_eq(proc_run(&c, WAIT_MS, list), 0, "%s", c.err);
-    const char *names[] = {"timeout", "truncation",  "boundaries", "backlog",    "dead-peer",
-                           "nagle",   "unix-rights", "dual-stack", "concurrency"};
+    const char *names[] = {"timeout",     "truncation", "boundaries",  "backlog",
+                           "dead-peer",   "nagle",      "unix-rights", "dual-stack",
+                           "concurrency", "fragments",  "pmtu"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         cr_expect(strstr(c.out, names[i]), "%s missing from the list:\n%s", names[i], c.out);
     cr_expect_eq(proc_run(&c, WAIT_MS, bad), 64, "%s", c.err);
