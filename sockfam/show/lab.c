@@ -6,11 +6,15 @@
  * 45; one piece lost and the datagram is gone; IP_PMTUDISC_DO refuses to
  * fragment (EMSGSIZE).  pmtu: behind a 1280 hop the router answers TCP's
  * 1500-byte packets with fragmentation-needed (Packet Too Big over IPv6)
- * and TCP's segments shrink to fit.
+ * and TCP's segments shrink to fit.  loss: head-of-line blocking, TCP's
+ * messages late behind a lost one, UDP's lost and the rest on time.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -273,6 +277,10 @@ static void pmtu_judge(const struct sf_wire *w, struct show_out *o)
     o->ladder_head = 12;
 }
 
+static void loss_judge(const struct sf_wire *w, struct show_out *o);
+static int loss_run(struct sf_err *err);
+static const struct sf_lab_opts loss_lab;
+
 const struct lesson lessons_lab[] = {
     {"fragments", "over MTU 1500: 3 pieces or 45; one piece lost, the datagram gone",
      "A UDP datagram larger than the link's MTU leaves in IP fragments: 4000 bytes in 3,\n"
@@ -288,5 +296,181 @@ const struct lesson lessons_lab[] = {
      "segments that fit. Path MTU discovery needs those ICMP messages: a firewall that\n"
      "drops them makes a connection hang after its handshake.",
      pmtu_run, pmtu_judge, &pmtu_lab},
+    {"loss",
+     "under loss TCP delivers all, late behind the lost one; UDP loses it, the rest on time",
+     "Every 10th data packet towards the server is dropped. TCP delivers every message,\n"
+     "in order: a lost segment holds back those behind it in the receiver's buffer until\n"
+     "it is resent (head-of-line blocking). With messages flowing, the next one reveals\n"
+     "the loss and it is resent within about an interval (RACK); with one message in\n"
+     "flight nothing does, and it waits for the probe timeout, some 200 ms. UDP loses\n"
+     "the datagram for good, and the ones after it arrive on time. Late, or never.",
+     loss_run, loss_judge, &loss_lab},
 };
 const size_t nlessons_lab = sizeof(lessons_lab) / sizeof(lessons_lab[0]);
+
+/* ---- loss ------------------------------------------------------------------------------- */
+
+/* Every 10th data packet towards the server (IP length 120 or more: not a bare ACK). */
+static const struct sf_lab_opts loss_lab = {
+    .loss = SF_LOSS_EVERY, .loss_every = 10, .loss_dir = SF_LAB_UP, .loss_min_len = 120};
+
+#define MSGS 40
+#define MSG_BYTES 100
+#define EVERY_MS 10
+#define SLOW_MS 100
+
+enum { TCP_PIPELINED, TCP_LOCKSTEP, UDP_PIPELINED, RUNS };
+
+static struct {
+    double rtt[RUNS][MSGS]; /* per message, ms; -1 never answered */
+} ls;
+
+struct echo {
+    int fd, udp;
+};
+
+/* The server's side: echo what comes (TCP: one connection; UDP: each datagram) for 3 s at most. */
+static void *echo_thread(void *arg)
+{
+    struct echo *e = arg;
+    char buf[4096];
+    int64_t deadline = sf_deadline_after_ms(3000);
+    int fd = e->udp ? e->fd : (show_wait_readable(e->fd, 3000) ? accept(e->fd, NULL, NULL) : -1);
+
+    while (fd >= 0 && sf_now_ns() < deadline) {
+        struct sockaddr_storage from;
+        socklen_t len = sizeof(from);
+        if (!show_wait_readable(fd, 100))
+            continue;
+        ssize_t n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &len);
+        if (n <= 0)
+            break;
+        sendto(fd, buf, (size_t)n, MSG_NOSIGNAL, e->udp ? (struct sockaddr *)&from : NULL,
+               e->udp ? len : 0);
+    }
+    if (!e->udp && fd >= 0)
+        close(fd);
+    return NULL;
+}
+
+/*
+ * The client: MSGS messages, each numbered, one each EVERY_MS (lockstep:
+ * each once the last one's reply came, as a request and its reply); the
+ * replies read as they come.
+ */
+static void messages(int c, int udp, int lockstep, double *rtt)
+{
+    int64_t sent[MSGS];
+    char msg[MSG_BYTES], buf[4096];
+    size_t got = 0; /* TCP: bytes of replies so far */
+    int next = 0;
+    int64_t end = sf_deadline_after_ms(MSGS * EVERY_MS + 2000);
+
+    for (int i = 0; i < MSGS; i++)
+        rtt[i] = -1;
+    while (sf_now_ns() < end) {
+        int due = lockstep
+                      ? next == 0 || rtt[next - 1] >= 0
+                      : sf_now_ns() >= (next ? sent[0] + (int64_t)next * EVERY_MS * 1000000 : 0);
+        if (next < MSGS && due) {
+            memset(msg, 'a' + next % 26, sizeof(msg));
+            snprintf(msg, sizeof(msg), "%d", next);
+            sent[next] = sf_now_ns();
+            send(c, msg, sizeof(msg), MSG_NOSIGNAL);
+            next++;
+        }
+        if (!show_wait_readable(c, 1))
+            continue;
+        ssize_t n = recv(c, buf, sizeof(buf), MSG_DONTWAIT);
+        if (n <= 0)
+            continue;
+        if (udp) { /* a datagram: the message its number names */
+            int i = atoi(buf);
+            if (i >= 0 && i < next && rtt[i] < 0)
+                rtt[i] = (double)(sf_now_ns() - sent[i]) / 1e6;
+        } else { /* a stream: message i is whole once (i + 1) x MSG_BYTES bytes are in */
+            for (size_t k = got / MSG_BYTES; k < (got + (size_t)n) / MSG_BYTES && k < MSGS; k++)
+                rtt[k] = (double)(sf_now_ns() - sent[k]) / 1e6;
+            got += (size_t)n;
+        }
+        if (next == MSGS && (udp ? 0 : got >= MSGS * MSG_BYTES))
+            break;
+    }
+}
+
+static int loss_family(struct sf_err *err, int run)
+{
+    int udp = run == UDP_PIPELINED;
+    struct sockaddr_storage to;
+    socklen_t len;
+    uint16_t port;
+    pthread_t t;
+    int type = udp ? SOCK_DGRAM : SOCK_STREAM, one = 1;
+    int s = server_socket(err, 0, type, &port), c = -1;
+    struct echo e = {s, udp};
+
+    if (s < 0 || pthread_create(&t, NULL, echo_thread, &e) != 0) {
+        if (s >= 0)
+            close(s);
+        return s < 0 ? -1 : sf_err_sys(err, EAGAIN, "pthread_create", "echo");
+    }
+    c = show_socket_in(err, SF_LAB_CLIENT, AF_INET, type);
+    server_addr(&to, &len, 0, port);
+    if (c >= 0 && connect(c, (struct sockaddr *)&to, len) == 0) {
+        setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)); /* fails on UDP: harmless */
+        show_step("%s: %d messages of %d bytes, %s", udp ? "UDP" : "TCP", MSGS, MSG_BYTES,
+                  run == TCP_LOCKSTEP ? "each after the last one's reply" : "one every 10 ms");
+        messages(c, udp, run == TCP_LOCKSTEP, ls.rtt[run]);
+    }
+    if (c >= 0)
+        close(c);
+    pthread_join(t, NULL);
+    close(s);
+    return 0;
+}
+
+static int loss_run(struct sf_err *err)
+{
+    for (int run = 0; run < RUNS; run++)
+        if (loss_family(err, run) < 0)
+            return -1;
+    return 0;
+}
+
+static void loss_judge(const struct sf_wire *w, struct show_out *o)
+{
+    static const char *const name[RUNS] = {"tcp", "tcp_lockstep", "udp"};
+    static const char *const what[RUNS] = {"tcp, one every 10 ms", "tcp, one at a time",
+                                           "udp, one every 10 ms"};
+    int answered[RUNS] = {0}, slow[RUNS] = {0};
+    double worst[RUNS] = {0};
+    char key[40], line[200];
+
+    (void)w;
+    for (int f = 0; f < RUNS; f++) {
+        size_t at = (size_t)snprintf(line, sizeof(line), "ms:");
+        for (int i = 0; i < MSGS; i++) {
+            double r = ls.rtt[f][i];
+            answered[f] += r >= 0, slow[f] += r > SLOW_MS;
+            if (r > worst[f])
+                worst[f] = r;
+            if (at < sizeof(line) - 8)
+                at += (size_t)snprintf(line + at, sizeof(line) - at, r < 0 ? " -" : " %.0f", r);
+        }
+        snprintf(key, sizeof(key), "%s_answered", name[f]);
+        show_fig(o, key, answered[f], "",
+                 "%s: %d of %d answered, %d after more than %d ms, the slowest %.1f ms", what[f],
+                 answered[f], MSGS, slow[f], SLOW_MS, worst[f]);
+        snprintf(key, sizeof(key), "%s_slowest_ms", name[f]);
+        show_fig(o, key, worst[f], "ms", "  %s", line);
+    }
+    if (answered[TCP_PIPELINED] != MSGS || answered[TCP_LOCKSTEP] != MSGS)
+        show_fails(o, "tcp answered %d and %d of %d", answered[TCP_PIPELINED],
+                   answered[TCP_LOCKSTEP], MSGS);
+    if (worst[TCP_LOCKSTEP] < 150)
+        show_fails(o, "one at a time, tcp's lost message took %.1f ms: no timeout",
+                   worst[TCP_LOCKSTEP]);
+    if (answered[UDP_PIPELINED] == MSGS || slow[UDP_PIPELINED] > 0)
+        show_fails(o, "udp: %d of %d answered, %d late", answered[UDP_PIPELINED], MSGS,
+                   slow[UDP_PIPELINED]);
+}

@@ -171,6 +171,19 @@ Test(show_wire, pmtu_too_big_and_segments_shrink)
     json_decref(o);
 }
 
+/* In the lab, every 10th data packet dropped: TCP late (one at a time: the probe timeout, some
+ * 200 ms), never lost; UDP lost, never late. */
+Test(show_wire, loss_tcp_late_udp_lost)
+{
+    json_t *o = lesson("loss");
+    cr_expect_eq(fig(o, "tcp_answered"), 40);
+    cr_expect_eq(fig(o, "tcp_lockstep_answered"), 40);
+    cr_expect_geq(fig(o, "tcp_lockstep_slowest_ms"), 150, "a lost request waits for a timer");
+    cr_expect_lt(fig(o, "udp_answered"), 40);
+    cr_expect_lt(fig(o, "udp_slowest_ms"), 100, "what arrives is on time");
+    json_decref(o);
+}
+
 Test(show_wire, list_unknown_and_unprivileged)
 {
     struct proc c;
