@@ -116,7 +116,8 @@ static const struct lesson *lesson_at(size_t i)
                   {lessons_nagle, nlessons_nagle},
                   {lessons_unix, nlessons_unix},
                   {lessons_concurrency, nlessons_concurrency},
-                  {lessons_lab, nlessons_lab}};
+                  {lessons_lab, nlessons_lab},
+                  {lessons_stack, nlessons_stack}};
 
     for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); i -= groups[g++].n)
         if (i < groups[g].n)
@@ -180,6 +181,11 @@ static struct sf_wire *far;
 const struct sf_wire *show_far(void)
 {
     return far;
+}
+
+int show_enter(struct sf_err *err, enum sf_lab_ns ns)
+{
+    return lab ? sf_lab_enter(err, lab, ns) : sf_err_set(err, SF_ERR_INVALID, 0, NULL, "no lab");
 }
 
 int show_socket_in(struct sf_err *err, enum sf_lab_ns ns, int domain, int type)

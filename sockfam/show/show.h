@@ -13,9 +13,10 @@
  *   show.c      the command: options, the namespace and capture, output, exit code
  *   lessons.c   the lessons of one host: timeout, truncation, boundaries
  *   tcp.c       the TCP lessons: backlog, dead-peer, nagle
- *   unix.c      AF_UNIX's and the addresses': unix-rights, dual-stack
+ *   unix.c      AF_UNIX's: unix-rights
  *   concurrency.c  one client at a time against epoll
- *   lab.c       over the lab's real link: fragments, pmtu
+ *   lab.c       over the lab's real link: fragments, pmtu, loss
+ *   stack.c     in the lab: dual-stack
  */
 #ifndef SF_SHOW_H
 #define SF_SHOW_H
@@ -62,13 +63,16 @@ struct lesson {
 /* In the lab: a socket made in the client's or the server's namespace (it stays there). */
 int show_socket_in(struct sf_err *err, enum sf_lab_ns ns, int domain, int type);
 
+/* In the lab: enter ns (SF_LAB_NS: back home) in this thread.  0 or -1. */
+int show_enter(struct sf_err *err, enum sf_lab_ns ns);
+
 /* In the lab: the capture on the router's server side (r1), stopped; NULL on lo. */
 const struct sf_wire *show_far(void);
 
 extern const struct lesson lessons_local[], lessons_tcp[], lessons_nagle[], lessons_unix[],
-    lessons_concurrency[], lessons_lab[];
+    lessons_concurrency[], lessons_lab[], lessons_stack[];
 extern const size_t nlessons_local, nlessons_tcp, nlessons_nagle, nlessons_unix,
-    nlessons_concurrency, nlessons_lab;
+    nlessons_concurrency, nlessons_lab, nlessons_stack;
 
 /* The command: argv[0] is "show"; the exit code. */
 int show_main(int argc, char **argv);

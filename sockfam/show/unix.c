@@ -1,10 +1,9 @@
 /*
- * unix.c: the lessons of AF_UNIX and of addresses.  unix-rights: a
+ * unix.c: the lessons of AF_UNIX.  unix-rights: a
  * descriptor handed over (SCM_RIGHTS) lets an unprivileged process read a
  * file it cannot open; the kernel vouches for the peer's pid and uid
  * (SO_PEERCRED, SCM_CREDENTIALS); a socket file obeys its permissions, an
- * abstract name does not.  dual-stack: a [::] listener takes IPv4 clients
- * as ::ffff:127.0.0.1 unless IPV6_V6ONLY, which refuses them.
+ * abstract name does not.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -275,75 +274,6 @@ static void rights_judge(const struct sf_wire *w, struct show_out *o)
                    strerror(ur.saw.abstract_errno));
 }
 
-/* ---- dual-stack ------------------------------------------------------------------------- */
-
-static struct {
-    char mapped[64];
-    int v4_to_v6only;
-} ds;
-
-/* A [::]:0 listener, V6ONLY as given; its port. */
-static int v6_listener(int v6only, uint16_t *port)
-{
-    struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_ANY_INIT};
-    socklen_t len = sizeof(a);
-    int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-    if (fd < 0 || setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only)) < 0 ||
-        bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(fd, 4) < 0 ||
-        getsockname(fd, (struct sockaddr *)&a, &len) < 0) {
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    *port = ntohs(a.sin6_port);
-    show_step("TCP listener on [::]:%u, IPV6_V6ONLY %d", *port, v6only);
-    return fd;
-}
-
-static int dual_run(struct sf_err *err)
-{
-    struct sockaddr_in6 peer;
-    socklen_t len = sizeof(peer);
-    uint16_t port;
-    int l = v6_listener(0, &port), c, a;
-
-    if (l < 0)
-        return sf_err_sys(err, errno, "listen", "[::]:0");
-    c = show_connect_to(err, SOCK_STREAM, port); /* an IPv4 client, 127.0.0.1 */
-    a = c >= 0 && show_wait_readable(l, 2000) ? accept(l, (struct sockaddr *)&peer, &len) : -1;
-    if (a >= 0)
-        inet_ntop(AF_INET6, &peer.sin6_addr, ds.mapped, sizeof(ds.mapped)), close(a);
-    if (c >= 0)
-        close(c);
-    close(l);
-    l = v6_listener(1, &port);
-    if (l < 0)
-        return sf_err_sys(err, errno, "listen", "[::]:0");
-    struct sf_err refused;
-    c = show_connect_to(&refused, SOCK_STREAM, port);
-    ds.v4_to_v6only = c < 0 ? refused.sys_errno : 0;
-    if (c >= 0)
-        close(c);
-    close(l);
-    return 0;
-}
-
-static void dual_judge(const struct sf_wire *w, struct show_out *o)
-{
-    (void)w;
-    show_fig(o, "mapped", strcmp(ds.mapped, "::ffff:127.0.0.1") == 0, "",
-             "IPV6_V6ONLY 0: the IPv4 client 127.0.0.1 was accepted as %s",
-             ds.mapped[0] ? ds.mapped : "(none)");
-    show_fig(o, "v6only_refused", ds.v4_to_v6only == ECONNREFUSED, "",
-             "IPV6_V6ONLY 1: the IPv4 client got %s", show_errno_name(ds.v4_to_v6only));
-    if (strcmp(ds.mapped, "::ffff:127.0.0.1") != 0)
-        show_fails(o, "the IPv4 client was accepted as '%s'", ds.mapped);
-    if (ds.v4_to_v6only != ECONNREFUSED)
-        show_fails(o, "a V6ONLY listener gave the IPv4 client %s",
-                   show_errno_name(ds.v4_to_v6only));
-}
-
 const struct lesson lessons_unix[] = {
     {"unix-rights",
      "a descriptor handed over reads what its receiver could not open; peer credentials",
@@ -353,11 +283,5 @@ const struct lesson lessons_unix[] = {
      "kernel vouches for them. A socket file obeys its permissions; an abstract name has\n"
      "none, and anyone in the namespace may connect: check SO_PEERCRED before trusting.",
      rights_run, rights_judge, NULL},
-    {"dual-stack", "a [::] listener takes IPv4 clients as ::ffff:127.0.0.1 unless IPV6_V6ONLY",
-     "An IPv6 socket bound to [::] with IPV6_V6ONLY off (Linux's default,\n"
-     "net.ipv6.bindv6only=0) also accepts IPv4 clients, which it sees as IPv4-mapped\n"
-     "addresses, ::ffff:a.b.c.d. With IPV6_V6ONLY on it takes IPv6 alone and an IPv4 client\n"
-     "is refused. Compare addresses as the family they are, or set V6ONLY and listen twice.",
-     dual_run, dual_judge, NULL},
 };
 const size_t nlessons_unix = sizeof(lessons_unix) / sizeof(lessons_unix[0]);

@@ -128,11 +128,14 @@ Test(show_wire, unix_rights_descriptor_and_credentials)
     json_decref(o);
 }
 
-Test(show_wire, dual_stack_mapped_and_v6only)
+/* In the lab: its veths carry the link-local addresses. */
+Test(show_wire, dual_stack_mapped_v6only_and_link_local_scope)
 {
     json_t *o = lesson("dual-stack");
-    cr_expect_eq(fig(o, "mapped"), 1, "accepted as ::ffff:127.0.0.1");
+    cr_expect_eq(fig(o, "mapped"), 1, "accepted as ::ffff:198.18.1.2");
     cr_expect_eq(fig(o, "v6only_refused"), 1);
+    cr_expect_eq(fig(o, "unscoped_fails"), 1, "fe80:: without its interface");
+    cr_expect_eq(fig(o, "scoped_connects"), 1, "fe80::...%%c0");
     json_decref(o);
 }
 
