@@ -321,13 +321,25 @@ static int set_cc(struct sf_err *err, struct sf_lab *lab)
                : 0;
 }
 
+/* Is word one of the space-separated words of list? */
+static int word_in(const char *list, const char *word)
+{
+    size_t n = strlen(word);
+
+    for (const char *p = list; (p = strstr(p, word)) != NULL; p += n)
+        if ((p == list || p[-1] == ' ') && (p[n] == '\0' || p[n] == ' '))
+            return 1;
+    return 0;
+}
+
 /*
  * A namespace other than the host's may only choose a congestion control
  * the host allows (net.ipv4.tcp_allowed_congestion_control, global): one
  * that is available but not allowed (cubic, where the host runs bbr) is
  * allowed for the moment of the choice and the host's list put back at
  * once, under a lock, so that two labs built at the same time cannot leave
- * it changed.  The choice stays with the namespaces.
+ * it changed, nor make their choice while another's widening is being
+ * undone (EPERM).  The choice stays with the namespaces.
  */
 static int set_cc_allowing(struct sf_err *err, struct sf_lab *lab, const char *allowed)
 {
@@ -341,13 +353,18 @@ static int set_cc_allowing(struct sf_err *err, struct sf_lab *lab, const char *a
             close(lock);
         return rc;
     }
-    /* Read again under the lock: another lab may have just put it back. */
+    /* Read under the lock: another lab may be between widening the list and putting it back,
+     * and a choice made outside the lock then fails with EPERM once it does. */
     if (read_line("/proc/sys/net/ipv4/tcp_allowed_congestion_control", now, sizeof(now)) < 0)
         snprintf(now, sizeof(now), "%s", allowed);
-    snprintf(more, sizeof(more), "%s %s", now, lab->cc);
-    rc = sysctl_in(err, lab, HOST, key, more) < 0 ? -1 : set_cc(err, lab);
-    if (sysctl_in(rc < 0 ? NULL : err, lab, HOST, key, now) < 0)
-        rc = -1;
+    if (word_in(now, lab->cc)) {
+        rc = set_cc(err, lab);
+    } else {
+        snprintf(more, sizeof(more), "%s %s", now, lab->cc);
+        rc = sysctl_in(err, lab, HOST, key, more) < 0 ? -1 : set_cc(err, lab);
+        if (sysctl_in(rc < 0 ? NULL : err, lab, HOST, key, now) < 0)
+            rc = -1;
+    }
     flock(lock, LOCK_UN);
     close(lock);
     return rc;
@@ -356,24 +373,17 @@ static int set_cc_allowing(struct sf_err *err, struct sf_lab *lab, const char *a
 /* The congestion control, in both ends (per namespace since Linux 4.15); refused if unknown. */
 static int setup_cc(struct sf_err *err, struct sf_lab *lab)
 {
-    char avail[512] = "", allowed[512] = "", copy[512];
-    int have = 0, ok = 0;
+    char avail[512] = "", allowed[512] = "";
 
     read_line("/proc/sys/net/ipv4/tcp_available_congestion_control", avail, sizeof(avail));
     read_line("/proc/sys/net/ipv4/tcp_allowed_congestion_control", allowed, sizeof(allowed));
     snprintf(lab->cc, sizeof(lab->cc), "%s", lab->o.cc ? lab->o.cc : "cubic");
-    snprintf(copy, sizeof(copy), "%s", avail);
-    for (char *w = strtok(copy, " "); w; w = strtok(NULL, " "))
-        have |= strcmp(w, lab->cc) == 0;
-    snprintf(copy, sizeof(copy), "%s", allowed);
-    for (char *w = strtok(copy, " "); w; w = strtok(NULL, " "))
-        ok |= strcmp(w, lab->cc) == 0;
-    if (!have)
+    if (!word_in(avail, lab->cc))
         return sf_err_set(err, SF_ERR_PEER, ENOENT, NULL,
                           "congestion control '%s' is not available here (tcp_available_"
                           "congestion_control: %s)",
                           lab->cc, avail[0] ? avail : "unreadable");
-    return ok ? set_cc(err, lab) : set_cc_allowing(err, lab, allowed);
+    return set_cc_allowing(err, lab, allowed); /* under the lock, whatever the list says now */
 }
 
 /* One loss rule for one direction (the interface packets come in on), with its counter. */
