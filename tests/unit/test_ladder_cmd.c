@@ -13,16 +13,34 @@
 
 #include "proc.h"
 
-TestSuite(ladder_cmd, .timeout = 60);
-
 #define WAIT_MS 30000
 
 static char dir[] = "/tmp/sockfam-ladder-XXXXXX";
+static int made;
 
+/* After each test, passed or not: its files and its directory go. */
+static void cleanup(void)
+{
+    static const char *const names[] = {"tcpdump.pcap", "both.pcapng", "junk.pcap", "cut.pcap"};
+    char path[256];
+
+    for (size_t i = 0; made && i < sizeof(names) / sizeof(names[0]); i++) {
+        snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+        unlink(path);
+    }
+    if (made)
+        rmdir(dir);
+}
+
+TestSuite(ladder_cmd, .timeout = 60, .fini = cleanup);
+
+/* name in this test's own directory (made once; its random part may hold an 'X' too). */
 static void in_dir(char *buf, size_t cap, const char *name)
 {
-    if (!strchr(dir, 'X') || mkdtemp(dir))
-        snprintf(buf, cap, "%s/%s", dir, name);
+    if (!made)
+        cr_assert_not_null(mkdtemp(dir), "mkdtemp");
+    made = 1;
+    snprintf(buf, cap, "%s/%s", dir, name);
 }
 
 /* Lines tcpdump prints reading path: its packet count. */
@@ -100,6 +118,7 @@ Test(ladder_cmd, hostile_files_one_line_exit_65)
     in_dir(junk, sizeof(junk), "junk.pcap");
     in_dir(cut, sizeof(cut), "cut.pcap");
     fd = open(junk, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    cr_assert_geq(fd, 0, "%s", junk);
     for (size_t i = 0; i < sizeof(buf); i++)
         buf[i] = (char)(i * 7919 % 251);
     cr_assert_eq(write(fd, buf, sizeof(buf)), (ssize_t)sizeof(buf));
@@ -109,6 +128,7 @@ Test(ladder_cmd, hostile_files_one_line_exit_65)
     size_t n = fread(buf, 1, 24 + 16 + 74 + 30, in);
     fclose(in);
     fd = open(cut, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    cr_assert_geq(fd, 0, "%s", cut);
     cr_assert_eq(write(fd, buf, n), (ssize_t)n);
     close(fd);
     const char *a[] = {"sockfam", "ladder", junk, NULL}, *b[] = {"sockfam", "ladder", cut, NULL},
