@@ -222,13 +222,22 @@ static struct sf_wire *router_capture(struct sf_err *err, const char *dev, const
     return w;
 }
 
+static void lab_step(void *ctx, const char *line, int64_t ns)
+{
+    (void)ctx;
+    show_step("lab: %s  (%.1f ms)", line, (double)ns / 1e6);
+}
+
 /* The lab and its two captures; NULL with the exit code in *code. */
 static struct sf_wire *lab_capture(const struct sf_lab_opts *o, int *code)
 {
     struct sf_err err;
     struct sf_wire *w;
 
-    lab = sf_lab_up(&err, o);
+    struct sf_lab_opts with = *o;
+
+    with.trace = verbose ? lab_step : NULL; /* -v: the lab's commands too */
+    lab = sf_lab_up(&err, &with);
     if (!lab) {
         *code = sf_cli_error(&err);
         return NULL;
