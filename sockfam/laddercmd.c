@@ -34,8 +34,9 @@ static const struct sf_cmd ladder_cmd = {
     "packet with its time, direction, flags, relative sequence numbers and scaled windows.",
     ladder_opts,
     sizeof(ladder_opts) / sizeof(ladder_opts[0]),
-    "Exit status: 0 drawn, 64 usage, 65 the file is not a capture libpcap reads, 66 no\n"
-    "such file, 71 out of memory.\n",
+    "Exit status: 0 drawn, 64 usage, 65 the file is not a capture libpcap reads (or holds\n"
+    "more than 100000 packets or 64 MiB), 66 no such file, 71 out of memory, 74 standard\n"
+    "output could not be written, 77 no permission to read the file.\n",
 };
 
 struct ladder_opts {
@@ -153,16 +154,21 @@ int ladder_main(int argc, char **argv)
         sf_cli_usage_error("--list and --flow: one or the other");
     f = fopen(argv[first], "rb");
     if (!f) {
-        sf_cli_warn("%s: %s", argv[first], strerror(errno));
-        return errno == ENOENT ? EX_NOINPUT : EX_NOPERM;
+        int e = errno;
+        sf_cli_warn("%s: %s", argv[first], strerror(e));
+        return e == ENOENT ? EX_NOINPUT : e == EACCES || e == EPERM ? EX_NOPERM : EX_DATAERR;
     }
     fclose(f);
     w = sf_wire_read_file(&err, argv[first]);
     if (!w) {
-        sf_cli_warn("%s", err.msg);
-        return err.kind == SF_ERR_SYS ? EX_OSERR : EX_DATAERR;
+        sf_cli_warn("%s: %s", argv[first], err.msg); /* past the bounds too: 65, not 71 */
+        return err.kind == SF_ERR_SYS && err.sys_errno == ENOMEM ? EX_OSERR : EX_DATAERR;
     }
     rc = show(w, &o, argv[first]);
     sf_wire_close(w);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        sf_cli_warn("standard output: %s", strerror(errno));
+        return EX_IOERR;
+    }
     return rc;
 }

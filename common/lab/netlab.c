@@ -326,7 +326,7 @@ static int word_in(const char *list, const char *word)
 {
     size_t n = strlen(word);
 
-    for (const char *p = list; (p = strstr(p, word)) != NULL; p += n)
+    for (const char *p = list; n && (p = strstr(p, word)) != NULL; p += n)
         if ((p == list || p[-1] == ' ') && (p[n] == '\0' || p[n] == ' '))
             return 1;
     return 0;

@@ -328,17 +328,20 @@ int sf_xchg_recv_record(struct sf_err *err, struct sf_xchg *x, int fd)
 uint64_t sf_xchg_drain_record(struct sf_xchg *x, int fd, uint64_t max, int64_t quiet_ms)
 {
     const struct sockaddr *dest = dest_of(x);
-    uint64_t n = 0;
+    uint64_t n = 0, reads = 0;
+    int64_t end = sf_deadline_after_ms(x->timeout_ms); /* the whole drain: one wait's worth */
 
     if (x->reply.cap < x->recv_size) /* nothing was ever sent */
         return 0;
-    while (n < max) {
+    while (reads++ < max && sf_now_ns() < end) {
         struct sockaddr_storage from;
         socklen_t fromlen = sizeof(from);
         size_t full;
-        if (sf_recv_dgram(NULL, fd, x->reply.p, x->recv_size, sf_deadline_after_ms(quiet_ms), &full,
-                          &from, &fromlen) < 0)
-            break;
+        int64_t quiet = sf_deadline_after_ms(quiet_ms);
+        ssize_t got = sf_recv_dgram(NULL, fd, x->reply.p, x->recv_size, quiet < end ? quiet : end,
+                                    &full, &from, &fromlen);
+        if (got < 0 || (got == 0 && full == 0 && !dest))
+            break; /* quiet, or a connected seqpacket socket's server closed: nothing is left */
         if (!dest || sf_sockaddr_equal((struct sockaddr *)&from, fromlen, dest, x->destlen))
             n++;
     }

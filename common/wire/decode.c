@@ -276,6 +276,7 @@ static int icmp(const uint8_t *d, size_t len, int v6, int whole, struct sf_pkt *
     p->id = be16(d + 4);
     p->icmp_seq = be16(d + 6);
     /* Only a whole message can be checked; a snapped one is not "bad". */
+    p->checksum_checked = whole;
     p->checksum_ok = whole && (v6 ? icmp6_checksum_ok(p, d, len) : sf_inet_checksum(d, len) == 0);
     p->payload = d + 8;
     p->payload_len = len - 8;
@@ -312,7 +313,7 @@ int sf_decode(int dlt, const uint8_t *data, size_t caplen, struct sf_pkt *p)
         return udp(data, l4len, p);
     case 1:
     case 58:
-        return icmp(data, l4len, p->ip_proto == 58, l4 + l4len >= p->ip_len, p);
+        return icmp(data, l4len, p->ip_proto == 58, !p->frag && l4 + l4len >= p->ip_len, p);
     }
     p->payload = data;
     p->payload_len = l4len;

@@ -60,6 +60,8 @@ struct sf_pkt {
     uint8_t type, code;    /* ICMP, ICMPv6 */
     uint16_t id, icmp_seq; /* ICMP echo */
     int checksum_ok;       /* ICMP, ICMPv6: the checksum verifies */
+    int checksum_checked;  /* ... and it could be checked: the message is whole (not snapped,
+                              not the first piece of a fragmented one) */
     const uint8_t *payload; /* L4 payload within the captured bytes */
     size_t payload_len;     /* captured payload bytes */
     size_t ip_len;          /* the IP packet's length as its header states */

@@ -142,8 +142,8 @@ static void tcp_label(struct text *f, const struct sf_pkt *p, int dir, struct tc
         put(f, " seq %u", p->seq - b->isn[dir]);
     if ((p->flags & SF_TCP_ACK) && b->seen[!dir])
         put(f, " ack %u", p->ack - b->isn[!dir]);
-    if (p->flags & SF_TCP_SYN)
-        b->ws[dir] = p->wscale;
+    if (p->flags & SF_TCP_SYN) /* RFC 7323 2.3: a shift above 14 is taken as 14 */
+        b->ws[dir] = p->wscale > 14 ? 14 : p->wscale;
     /* RFC 7323: once both SYNs announced a scale, every later window is scaled (a SYN's never
      * is); without the handshake in the capture, the raw field, as tcpdump prints it. */
     if (!(p->flags & SF_TCP_SYN) && b->ws[0] >= 0 && b->ws[1] >= 0)
@@ -188,7 +188,7 @@ static void label(struct text *f, const struct sf_wire_rec *r, int dir, struct t
         put(f, "UDP");
     else if (icmp)
         put(f, "%s id %u seq %u%s", icmp_name(p), p->id, p->icmp_seq,
-            p->checksum_ok ? "" : " BAD CHECKSUM");
+            p->checksum_ok || !p->checksum_checked ? "" : " BAD CHECKSUM");
     else
         put(f, "IP proto %u", p->ip_proto);
     if (p->payload_len || p->l4 != SF_L4_TCP)

@@ -176,7 +176,7 @@ static void lab_option(struct opts *o, int c, const char *arg)
         l->delay_ms = (unsigned)sf_opt_uint("--delay", arg, 1, 10000);
         break;
     case OPT_CC:
-        if (strlen(arg) >= 16 ||
+        if (!arg[0] || strlen(arg) >= 16 ||
             strspn(arg, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(arg))
             sf_cli_usage_error("invalid --cc '%s'", arg);
         l->cc = arg;

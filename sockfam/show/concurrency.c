@@ -35,7 +35,7 @@ static void *one_at_a_time(void *arg)
     char buf[64];
 
     for (int served = 0; served < 2; served++) {
-        int a = accept(l, NULL, NULL);
+        int a = show_wait_readable(l, 5000) ? accept(l, NULL, NULL) : -1; /* bounded */
         if (a < 0)
             break;
         setsockopt(a, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
@@ -74,10 +74,11 @@ static int iterative(struct sf_err *err)
     pthread_t t;
     int l = show_bound(err, SOCK_STREAM, &port);
 
-    if (l < 0 || listen(l, 8) < 0 || pthread_create(&t, NULL, one_at_a_time, &l) != 0) {
+    int rc = l < 0 ? 0 : listen(l, 8) < 0 ? errno : pthread_create(&t, NULL, one_at_a_time, &l);
+    if (l < 0 || rc != 0) {
         if (l >= 0)
             close(l);
-        return l < 0 ? -1 : sf_err_sys(err, errno, "listen", "127.0.0.1");
+        return l < 0 ? -1 : sf_err_sys(err, rc, "listen", "127.0.0.1");
     }
     show_step("a one-at-a-time server (accept, read with a %d ms timeout, answer, close)",
               SILENT_MS);

@@ -208,11 +208,11 @@ static int truncation_udp(struct sf_err *err)
     send(c, big, sizeof(big), 0);
     show_wait_readable(s, 2000);
     show_step("recvmsg() with a %d-byte buffer, MSG_TRUNC", SMALL);
-    tr.udp_read = recvmsg(s, &m, 0);
+    tr.udp_read = recvmsg(s, &m, MSG_DONTWAIT); /* waited for above, bounded */
     tr.udp_trunc = (m.msg_flags & MSG_TRUNC) != 0;
     send(c, big, sizeof(big), 0);
     show_wait_readable(s, 2000);
-    tr.udp_full = recv(s, small, sizeof(small), MSG_TRUNC); /* the real length */
+    tr.udp_full = recv(s, small, sizeof(small), MSG_TRUNC | MSG_DONTWAIT); /* the real length */
     tr.udp_next = recv(s, small, sizeof(small), MSG_DONTWAIT);
     tr.udp_next_err = tr.udp_next < 0 ? errno : 0;
     close(c);

@@ -301,15 +301,23 @@ static int run(const struct lesson *l, const struct show_opts *o)
         lab_down();
         return sf_cli_error(&err);
     }
-    if (sf_wire_stop(&err, w, sf_deadline_after_ms(3000)) < 0 ||
-        (far && sf_wire_stop(&err, far, sf_deadline_after_ms(3000)) < 0))
-        show_fails(&out, "the capture is incomplete (%s): run it again", err.msg);
+    /* Both stopped, whatever the first says: a far capture left running is still written to. */
+    struct sf_err far_err;
+    int near_ok = sf_wire_stop(&err, w, sf_deadline_after_ms(3000)) == 0;
+    int far_ok = !far || sf_wire_stop(&far_err, far, sf_deadline_after_ms(3000)) == 0;
+    if (!near_ok || !far_ok)
+        show_fails(&out, "the capture is incomplete (%s): run it again",
+                   near_ok ? far_err.msg : err.msg);
     l->judge(w, &out);
     if (o->json)
         print_json(l, &out, w);
     else
         print_text(l, &out, w);
     code = out.holds ? EX_OK : 1;
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        sf_cli_warn("standard output: %s", strerror(errno));
+        code = EX_IOERR;
+    }
     if (o->pcap && sf_wire_write_file(&err, w, o->pcap) < 0) {
         sf_cli_warn("%s", err.msg);
         code = EX_CANTCREAT;

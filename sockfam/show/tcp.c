@@ -260,7 +260,7 @@ static int dead_mid_conversation(struct sf_err *err)
     setsockopt(a, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
     close(a); /* the peer dies: a reset */
     show_wait_readable(c, 2000);
-    dp.mid_recv = errno_of(recv(c, buf, sizeof(buf), 0));
+    dp.mid_recv = errno_of(recv(c, buf, sizeof(buf), MSG_DONTWAIT));
     dp.mid_send = errno_of(send(c, "x", 1, MSG_NOSIGNAL));
     close(c);
     close(l);

@@ -76,9 +76,15 @@ static int unix_connect(const char *path, size_t len)
 }
 
 /* The child, after fork: only system calls (the capture's thread runs in the parent). */
-static void child(int sp, int report, const char *dir, const char *abstract, size_t alen)
+/* The paths the child uses, made before the fork (snprintf is no system call). */
+struct child_paths {
+    char secret[128], open_sock[128], closed_sock[128];
+};
+
+static void child(int sp, int report, const struct child_paths *paths, const char *abstract,
+                  size_t alen)
 {
-    char path[128], buf[64], cbuf[CMSG_SPACE(sizeof(struct ucred))];
+    char buf[64], cbuf[CMSG_SPACE(sizeof(struct ucred))];
     struct child_saw saw = {0};
     struct iovec iov = {buf, sizeof(buf)};
     struct msghdr m = {
@@ -89,8 +95,7 @@ static void child(int sp, int report, const char *dir, const char *abstract, siz
     if (setgroups(0, NULL) < 0 || setresgid(NOBODY, NOBODY, NOBODY) < 0 ||
         setresuid(NOBODY, NOBODY, NOBODY) < 0)
         _exit(71);
-    snprintf(path, sizeof(path), "%s/secret", dir);
-    fd = open(path, O_RDONLY);
+    fd = open(paths->secret, O_RDONLY);
     saw.open_errno = fd < 0 ? errno : 0;
     if (recvmsg(sp, &m, 0) > 0 && CMSG_FIRSTHDR(&m) && CMSG_FIRSTHDR(&m)->cmsg_type == SCM_RIGHTS) {
         memcpy(&fd, CMSG_DATA(CMSG_FIRSTHDR(&m)), sizeof(fd));
@@ -98,8 +103,7 @@ static void child(int sp, int report, const char *dir, const char *abstract, siz
         saw.passed_ok = n == (ssize_t)strlen(SECRET) && memcmp(buf, SECRET, (size_t)n) == 0;
         close(fd);
     }
-    snprintf(path, sizeof(path), "%s/open.sock", dir);
-    fd = unix_connect(path, strlen(path) + 1);
+    fd = unix_connect(paths->open_sock, strlen(paths->open_sock) + 1);
     if (fd >= 0 && read(fd, buf, 1) == 1) { /* "go": the server listens for credentials now */
         struct ucred me = {getpid(), getuid(), getgid()};
         struct msghdr c = {.msg_iov = &(struct iovec){"c", 1},
@@ -113,8 +117,7 @@ static void child(int sp, int report, const char *dir, const char *abstract, siz
         sendmsg(fd, &c, 0);
         read(fd, buf, 1); /* until the server has it */
     }
-    snprintf(path, sizeof(path), "%s/closed.sock", dir);
-    fd = unix_connect(path, strlen(path) + 1);
+    fd = unix_connect(paths->closed_sock, strlen(paths->closed_sock) + 1);
     saw.closed_errno = fd < 0 ? errno : 0;
     fd = unix_connect(abstract, alen);
     saw.abstract_errno = fd < 0 ? errno : 0;
@@ -227,10 +230,14 @@ static int rights_run(struct sf_err *err)
         .sp = {-1, -1}, .rep = {-1, -1}, .open_l = -1, .closed_l = -1, .abs_l = -1};
     int status, rc = rights_setup(err, &k);
 
+    struct child_paths paths;
+    snprintf(paths.secret, sizeof(paths.secret), "%s/secret", k.dir);
+    snprintf(paths.open_sock, sizeof(paths.open_sock), "%s/open.sock", k.dir);
+    snprintf(paths.closed_sock, sizeof(paths.closed_sock), "%s/closed.sock", k.dir);
     if (rc == 0 && (ur.child = fork()) < 0)
         rc = sf_err_sys(err, errno, "fork", "unix-rights");
     if (rc == 0 && ur.child == 0)
-        child(k.sp[1], k.rep[1], k.dir, k.abstract, k.alen);
+        child(k.sp[1], k.rep[1], &paths, k.abstract, k.alen);
     if (rc == 0) {
         close(k.rep[1]), k.rep[1] = -1;
         parent(k.sp[0], k.open_l, k.dir);

@@ -390,3 +390,37 @@ Test(decode, ladder_names_mptcp_capable)
     free(text);
     sf_wire_close(w);
 }
+
+/*
+ * A hostile handshake announcing a window scale of 255 is drawn with the
+ * shift RFC 7323 allows (14), never shifted past the width of the window.
+ */
+Test(decode, ladder_window_scale_clamped)
+{
+    uint8_t syn[96], synack[96], ack[96];
+    struct sf_wire *w = sf_wire_new(DLT_RAW, 262144);
+    const uint8_t opts[4] = {3, 3, 255, 0}; /* wscale 255, end */
+    uint8_t *f[3] = {syn, synack, ack};
+    struct sf_err err;
+
+    cr_assert_not_null(w);
+    for (int i = 0; i < 3; i++) {
+        uint8_t t[24] = {0};
+        put16(t, i == 1 ? 80 : 1234), put16(t + 2, i == 1 ? 1234 : 80);
+        t[12] = (uint8_t)((i < 2 ? 6 : 5) << 4);
+        t[13] = i == 0 ? 0x02 : i == 1 ? 0x12 : 0x10;
+        put16(t + 14, 64);
+        if (i < 2)
+            memcpy(t + 20, opts, 4);
+        size_t n = ipv4(f[i], 0, 6, t, i < 2 ? 24 : 20);
+        if (i == 1) /* the SYN-ACK goes back: swap the addresses */
+            f[i][15] = 1, f[i][19] = 1;
+        cr_assert_eq(sf_wire_add(&err, w, (uint64_t)i * 1000, f[i], n, n), 0);
+    }
+    const struct sf_wire_rec *recs[3] = {sf_wire_at(w, 0), sf_wire_at(w, 1), sf_wire_at(w, 2)};
+    char *text = sf_ladder(&err, recs, 3, 0, 0);
+    cr_assert_not_null(text);
+    cr_expect(strstr(text, "win 1048576"), "64 << 14: %s", text);
+    free(text);
+    sf_wire_close(w);
+}

@@ -406,6 +406,13 @@ Test(lab_wire, refusals_say_why_and_leave_nothing)
     cr_expect_null(sf_lab_up(&err, &cc));
     cr_expect(strstr(err.msg, "congestion control 'no-such-cc' is not available"), "%s", err.msg);
     cr_expect(!lab_listed(word), "a failed build left %s*", word);
+    /* An empty name: refused, not searched for ever (strstr finds "" everywhere). */
+    struct sf_lab_opts empty = {.cc = ""};
+    cr_expect_null(sf_lab_up(&err, &empty));
+    cr_expect(!lab_listed(word), "a failed build left %s*", word);
+    struct proc c;
+    const char *argv[] = {"sockfam", "compare", "--link", "lab", "--cc", "", NULL};
+    cr_expect_eq(proc_run(&c, WAIT_MS, argv), 64, "%s", c.err);
 }
 
 /*
