@@ -25,6 +25,7 @@ struct entry {
     uint8_t side;   /* 0: r0 (client side), 1: r1 (server side) */
     uint8_t frag;   /* a piece of a fragmented datagram */
     uint32_t bytes; /* a piece: the datagram's bytes it carries */
+    uint32_t off;   /* a piece: where they start in the datagram */
     uint32_t end;   /* the last piece: the datagram's length (its offset + bytes), else 0 */
 };
 
@@ -144,7 +145,7 @@ static size_t entries(const struct run *r, struct entry *e, const struct entry *
             if (rec->ok && p->frag) {
                 const struct entry *hit;
                 k.key = datagram_key(p);
-                k.bytes = p->frag_len;
+                k.bytes = p->frag_len, k.off = p->frag_off;
                 k.end = p->frag_more ? 0 : p->frag_off + p->frag_len;
                 hit = bsearch(&k, firsts, nfirsts, sizeof(*firsts), by_key_only);
                 if (hit)
@@ -165,17 +166,71 @@ static size_t entries(const struct run *r, struct entry *e, const struct entry *
 
 /*
  * One key's sightings, e[0..n): on the sender's side (near) and the
- * receiver's (far).  A fragmented datagram's pieces are counted, and its
- * bytes: the router may cut a piece again for a narrow hop (3 pieces in, 4
- * out), so whole copies of it are its bytes over its length.
+ * receiver's (far).  A fragmented datagram's pieces are counted, and how
+ * many whole copies of it each side saw: the least number of pieces
+ * covering any byte of it.  The router may cut a piece again for a narrow
+ * hop (3 pieces in, 4 out: still one copy), and may copy one piece while
+ * it loses another (no whole copy, though the bytes add up).
  */
 struct group {
-    unsigned long long near, far;             /* sightings: packets, or pieces */
-    unsigned long long near_bytes, far_bytes; /* a datagram's bytes seen on each side */
-    unsigned long long total;                 /* its length, once its last piece is seen */
-    uint32_t near_at, far_at;                 /* the first sighting on each side */
+    unsigned long long near, far;               /* sightings: packets, or pieces */
+    unsigned long long near_bytes, far_bytes;   /* a datagram's bytes seen on each side */
+    unsigned long long near_copies, far_copies; /* its whole copies on each side */
+    unsigned long long total;                   /* its length, once its last piece is seen */
+    uint32_t near_at, far_at;                   /* the first sighting on each side */
     int frag;
 };
+
+#define COVER_MAX 256 /* pieces of one datagram on one side followed byte by byte, at most */
+
+struct edge {
+    uint32_t at;
+    int d; /* +1 a piece starts, -1 one ends */
+};
+
+static int by_at(const void *a, const void *b)
+{
+    const struct edge *x = a, *y = b;
+
+    return (x->at > y->at) - (x->at < y->at);
+}
+
+/*
+ * Whole copies of a datagram of total bytes that side saw in e[0..n): the
+ * least number of its pieces over any byte of [0, total).  Past COVER_MAX
+ * pieces, its bytes over its length.
+ */
+static unsigned long long whole_copies(const struct entry *e, size_t n, int side,
+                                       unsigned long long total, unsigned long long bytes)
+{
+    struct edge ev[2 * COVER_MAX];
+    size_t m = 0;
+    long depth = 0, least = -1;
+    unsigned long long pos = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        if (e[i].side != side)
+            continue;
+        if (m == 2 * COVER_MAX)
+            return total ? bytes / total : 0;
+        ev[m++] = (struct edge){e[i].off, 1};
+        ev[m++] = (struct edge){e[i].off + e[i].bytes, -1};
+    }
+    if (!total || !m)
+        return 0;
+    qsort(ev, m, sizeof(ev[0]), by_at);
+    for (size_t i = 0; i < m;) {
+        uint32_t at = ev[i].at;
+        if (at > pos && pos < total && (least < 0 || depth < least))
+            least = depth; /* [pos, at) is covered depth times */
+        while (i < m && ev[i].at == at)
+            depth += ev[i++].d;
+        pos = at;
+    }
+    if (pos < total)
+        least = 0; /* its tail was never seen */
+    return least < 0 ? 0 : (unsigned long long)least;
+}
 
 static struct group group_of(const struct entry *e, size_t n)
 {
@@ -192,13 +247,11 @@ static struct group group_of(const struct entry *e, size_t n)
         if (e[i].end > g.total)
             g.total = e[i].end;
     }
+    if (g.frag) {
+        g.near_copies = whole_copies(e, n, near_side, g.total, g.near_bytes);
+        g.far_copies = whole_copies(e, n, !near_side, g.total, g.far_bytes);
+    }
     return g;
-}
-
-/* How many whole copies of the datagram a side saw: its bytes over its length. */
-static unsigned long long copies_of(const struct group *g, unsigned long long bytes)
-{
-    return g->total ? bytes / g->total : 0;
 }
 
 static void count_group(struct way_tally *t, const struct group *g)
@@ -206,7 +259,7 @@ static void count_group(struct way_tally *t, const struct group *g)
     unsigned long long lost = g->near > g->far ? g->near - g->far : 0;
 
     if (g->frag) { /* a datagram: lost whole if one of its pieces was */
-        unsigned long long sent = copies_of(g, g->near_bytes), got = copies_of(g, g->far_bytes);
+        unsigned long long sent = g->near_copies, got = g->far_copies;
         t->frag_dgrams++;
         t->frag_pieces += g->near;
         t->frag_lost += sent > got;

@@ -351,3 +351,23 @@ Test(delivery_wire, narrow_hop_cuts_again_and_tcp_resends_smaller)
     cr_expect_leq(num(tcp, "largest_segment", NULL, NULL), 1448);
     json_decref(o);
 }
+
+/*
+ * Loss and copies at once on fragmented datagrams: a datagram that lost
+ * one piece while the router copied another has no whole copy past the
+ * router, though its bytes add up (the ledger counted it delivered, and
+ * the sums were off by a few).
+ */
+Test(delivery_wire, fragments_lost_and_copied_still_sum_exactly)
+{
+    need_root();
+    const char *extra[] = {"--loss", "5%",  "--dup",      "5%",  "-s", "4000",
+                           "-c",     "100", "--families", "udp", NULL};
+    json_t *o = compare(extra);
+    json_t *udp = family(o, "udp");
+
+    cr_expect_eq(num(udp, "fragments", "up", "datagrams"), 100);
+    sums_exactly(udp, "up");
+    sums_exactly(udp, "down");
+    json_decref(o);
+}
