@@ -347,7 +347,13 @@ static int set_cc_allowing(struct sf_err *err, struct sf_lab *lab, const char *a
     char more[600], now[512];
     int lock = open("/run/netns", O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
 
-    if (lock < 0 || flock(lock, LOCK_EX) < 0) {
+    /* Bounded: another lab holds it for a few milliseconds; 10 s means something is wrong. */
+    int64_t deadline = sf_deadline_after_ms(10000);
+    int got = -1;
+    while (lock >= 0 && (got = flock(lock, LOCK_EX | LOCK_NB)) < 0 && errno == EWOULDBLOCK &&
+           sf_now_ns() < deadline)
+        sf_sleep_ms(5);
+    if (lock < 0 || got < 0) {
         rc = sf_err_sys(err, errno, "flock", "/run/netns");
         if (lock >= 0)
             close(lock);

@@ -268,10 +268,14 @@ static struct sf_wire *capture(int *code)
     struct sf_err err;
     struct sf_wire *w;
 
-    if (geteuid() != 0 || sf_netns_private(&err) < 0) {
+    if (geteuid() != 0) {
         sf_cli_warn("the lessons need root: a private network namespace (CAP_SYS_ADMIN) and "
                     "a capture of its lo (CAP_NET_RAW)");
         *code = EX_NOPERM;
+        return NULL;
+    }
+    if (sf_netns_private(&err) < 0) { /* root, and still refused: say why (ENOSPC, ...) */
+        *code = sf_cli_error(&err);
         return NULL;
     }
     w = sf_wire_open(&err, &wo);
