@@ -186,41 +186,51 @@ static int errno_of(int rc)
 }
 
 /* A port of 127.0.0.1 that nobody holds (bound, then closed). */
-static int closed_port(struct sf_err *err)
+/*
+ * The three clients (TCP, UDP unconnected, UDP connected), each bound to a
+ * port of its own first, then a port of 127.0.0.1 that nobody holds (bound,
+ * then closed) and that is none of theirs: a client whose own port were
+ * the "closed" one would talk to itself (a datagram back to its sender, a
+ * TCP self-connect).  0, or -1 with err.
+ */
+static int dead_sockets(struct sf_err *err, int fds[3])
 {
-    int fd = show_bound(err, SOCK_DGRAM, &dp.closed);
+    static const int types[3] = {SOCK_STREAM, SOCK_DGRAM, SOCK_DGRAM};
+    uint16_t mine[3];
 
-    if (fd < 0)
-        return -1;
-    close(fd);
-    return 0;
+    for (int i = 0; i < 3; i++)
+        if ((fds[i] = show_bound(err, types[i], &mine[i])) < 0)
+            return -1;
+    for (int tries = 0; tries < 16; tries++) {
+        int fd = show_bound(err, SOCK_DGRAM, &dp.closed);
+        if (fd < 0)
+            return -1;
+        close(fd);
+        if (dp.closed != mine[0] && dp.closed != mine[1] && dp.closed != mine[2])
+            return 0;
+    }
+    return sf_err_set(err, SF_ERR_SYS, EADDRINUSE, NULL, "no free port apart from the clients'");
 }
 
-static void dead_inet(struct sf_err *err)
+static void dead_inet(const int fds[3])
 {
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(dp.closed)};
     struct timeval tv = {0, 300000};
     char buf[16];
-    int fd;
 
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     int64_t t0 = sf_now_ns();
-    fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    dp.tcp = errno_of(connect(fd, (struct sockaddr *)&a, sizeof(a)));
+    dp.tcp = errno_of(connect(fds[0], (struct sockaddr *)&a, sizeof(a)));
     dp.tcp_ms = (double)(sf_now_ns() - t0) / 1e6;
-    close(fd);
-    fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    sendto(fd, "hi", 2, 0, (struct sockaddr *)&a, sizeof(a));
+    setsockopt(fds[1], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    sendto(fds[1], "hi", 2, 0, (struct sockaddr *)&a, sizeof(a));
     t0 = sf_now_ns();
-    dp.udp_unconnected = errno_of(recv(fd, buf, sizeof(buf), 0));
+    dp.udp_unconnected = errno_of(recv(fds[1], buf, sizeof(buf), 0));
     dp.udp_ms = (double)(sf_now_ns() - t0) / 1e6;
-    close(fd);
-    fd = show_connect_to(err, SOCK_DGRAM, dp.closed);
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    send(fd, "hi", 2, 0);
-    dp.udp_connected = errno_of(recv(fd, buf, sizeof(buf), 0));
-    close(fd);
+    setsockopt(fds[2], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    if (connect(fds[2], (struct sockaddr *)&a, sizeof(a)) == 0)
+        send(fds[2], "hi", 2, 0);
+    dp.udp_connected = errno_of(recv(fds[2], buf, sizeof(buf), 0));
 }
 
 static void dead_unix(void)
@@ -269,10 +279,17 @@ static int dead_mid_conversation(struct sf_err *err)
 
 static int dead_run(struct sf_err *err)
 {
-    if (closed_port(err) < 0)
+    int fds[3] = {-1, -1, -1}, rc = dead_sockets(err, fds);
+
+    if (rc == 0) {
+        show_step("connect and send to 127.0.0.1:%u, where nobody listens", dp.closed);
+        dead_inet(fds);
+    }
+    for (int i = 0; i < 3; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+    if (rc < 0)
         return -1;
-    show_step("connect and send to 127.0.0.1:%u, where nobody listens", dp.closed);
-    dead_inet(err);
     dead_unix();
     return dead_mid_conversation(err);
 }
