@@ -17,9 +17,9 @@ static void consume(const struct sf_pkt *p)
     uint64_t s = (uint64_t)p->ip_version + p->ip_proto + (uint64_t)p->l4 + p->sport + p->dport +
                  p->seq + p->ack + p->flags + p->window + p->mss + (uint64_t)p->wscale +
                  (uint64_t)p->sack_ok + (uint64_t)p->has_ts + p->ts_val + p->ts_ecr + p->type +
-                 p->code + p->id + p->icmp_seq + (uint64_t)p->checksum_ok + (uint64_t)p->checksum_checked + p->payload_len +
-                 p->ip_len + (uint64_t)p->frag + p->frag_id + p->frag_off + (uint64_t)p->frag_more +
-                 p->frag_len + p->frag_proto;
+                 p->code + p->id + p->icmp_seq + (uint64_t)p->checksum_ok +
+                 (uint64_t)p->checksum_checked + p->payload_len + p->ip_len + (uint64_t)p->frag +
+                 p->frag_id + p->frag_off + (uint64_t)p->frag_more + p->frag_len + p->frag_proto;
 
     for (int i = 0; i < 16; i++)
         s += (uint64_t)p->src[i] + p->dst[i];

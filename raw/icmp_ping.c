@@ -203,28 +203,6 @@ static int run(struct sf_err *err, struct pinger *g)
     return 0;
 }
 
-/* Round trips over 100 ms (the samples are microseconds). */
-static uint64_t over_100ms(const struct sf_stats *st)
-{
-    uint64_t n = 0;
-
-    for (size_t i = 0; i < st->n; i++)
-        n += st->v[i] > 100000;
-    return n;
-}
-
-/* The round trips' CDF as [percent, ms] pairs, at the points every client reports. */
-static json_t *cdf_ms(struct sf_stats *st)
-{
-    static const double at[] = {1, 5, 10, 25, 50, 75, 90, 95, 99, 99.9, 100};
-    json_t *a = json_array();
-
-    for (size_t i = 0; st->n && i < sizeof(at) / sizeof(at[0]); i++)
-        json_array_append_new(a, json_pack("[o,o]", sf_jreal(at[i], 1),
-                                           sf_jreal(sf_stats_percentile(st, at[i]) / 1e3, 6)));
-    return a;
-}
-
 static void report(struct pinger *g, int64_t elapsed_ns)
 {
     struct sf_summary s = sf_stats_summary(&g->rtt_us);
@@ -234,12 +212,12 @@ static void report(struct pinger *g, int64_t elapsed_ns)
     long long ms = (long long)(elapsed_ns / 1000000);
 
     if (g->o.json) {
-        json_t *rtt =
-            json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "min", sf_jreal(s.min / 1e3, 6), "avg",
-                      sf_jreal(s.mean / 1e3, 6), "max", sf_jreal(s.max / 1e3, 6), "mdev",
-                      sf_jreal(s.mdev / 1e3, 6), "p50", sf_jreal(s.p50 / 1e3, 6), "p99",
-                      sf_jreal(s.p99 / 1e3, 6), "over_100ms", sf_juint(over_100ms(&g->rtt_us)),
-                      "cdf", cdf_ms(&g->rtt_us));
+        json_t *rtt = json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "min",
+                                sf_jreal(s.min / 1e3, 6), "avg", sf_jreal(s.mean / 1e3, 6), "max",
+                                sf_jreal(s.max / 1e3, 6), "mdev", sf_jreal(s.mdev / 1e3, 6), "p50",
+                                sf_jreal(s.p50 / 1e3, 6), "p99", sf_jreal(s.p99 / 1e3, 6),
+                                "over_100ms", sf_juint(sf_stats_over(&g->rtt_us, 100000)), "cdf",
+                                sf_stats_cdf_json(&g->rtt_us, 1e-3, 6));
         json_t *o = json_pack(
             "{s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:o}", "program",
             "icmp-ping", "family", g->p.v6 ? "icmp6" : "icmp", "socket", g->p.raw ? "raw" : "dgram",

@@ -6,26 +6,16 @@
 #include "jout.h"
 #include "repr.h"
 
-/* The share of round trips at or under each point, as [percent, us] pairs: a CDF to plot. */
-static json_t *cdf(struct sf_stats *st)
+json_t *sf_stats_cdf_json(struct sf_stats *st, double scale, int decimals)
 {
     static const double at[] = {1, 5, 10, 25, 50, 75, 90, 95, 99, 99.9, 100};
     json_t *a = json_array();
 
     for (size_t i = 0; st->n && i < sizeof(at) / sizeof(at[0]); i++)
         json_array_append_new(
-            a, json_pack("[o,o]", sf_jreal(at[i], 1), sf_jreal(sf_stats_percentile(st, at[i]), 3)));
+            a, json_pack("[o,o]", sf_jreal(at[i], 1),
+                         sf_jreal(sf_stats_percentile(st, at[i]) * scale, decimals)));
     return a;
-}
-
-/* Round trips over ms milliseconds. */
-static uint64_t over(const struct sf_stats *st, double ms)
-{
-    uint64_t n = 0;
-
-    for (size_t i = 0; i < st->n; i++)
-        n += st->v[i] > ms * 1000;
-    return n;
 }
 
 void sf_run_print_json(FILE *f, struct sf_run *run)
@@ -35,7 +25,8 @@ void sf_run_print_json(FILE *f, struct sf_run *run)
         json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "n", (json_int_t)s.n, "min",
                   sf_jreal(s.min, 3), "p50", sf_jreal(s.p50, 3), "p99", sf_jreal(s.p99, 3), "max",
                   sf_jreal(s.max, 3), "mean", sf_jreal(s.mean, 3), "mdev", sf_jreal(s.mdev, 3),
-                  "over_100ms", sf_juint(over(&run->rtt_us, 100)), "cdf", cdf(&run->rtt_us));
+                  "over_100ms", sf_juint(sf_stats_over(&run->rtt_us, 100000)), "cdf",
+                  sf_stats_cdf_json(&run->rtt_us, 1, 3));
 
     json_t *o = json_pack(
         "{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "program",

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "stats.h"
 
 struct sf_run {
@@ -29,6 +31,13 @@ struct sf_run {
     int64_t elapsed_ns;
     const char *error; /* the error that ended the run early, or NULL */
 };
+
+/*
+ * The samples' CDF as [percent, value x scale] pairs at 1, 5, 10, 25, 50,
+ * 75, 90, 95, 99, 99.9 and 100 % (nearest-rank), value with decimals:
+ * every client's rtt_us.cdf (icmp-ping's rtt_ms.cdf, scale 1e-3).
+ */
+json_t *sf_stats_cdf_json(struct sf_stats *st, double scale, int decimals);
 
 /* One JSON object on one line. */
 void sf_run_print_json(FILE *f, struct sf_run *run);

@@ -86,3 +86,12 @@ void sf_reads_add(struct sf_reads *r, size_t len)
         r->max = len;
     r->n++;
 }
+
+size_t sf_stats_over(const struct sf_stats *s, double limit)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < s->n; i++)
+        n += s->v[i] > limit;
+    return n;
+}

@@ -38,6 +38,9 @@ int sf_stats_add(struct sf_err *err, struct sf_stats *s, double value);
  */
 struct sf_summary sf_stats_summary(struct sf_stats *s);
 
+/* How many samples are above limit (in the samples' unit). */
+size_t sf_stats_over(const struct sf_stats *s, double limit);
+
 /* The nearest-rank percentile p (0 < p <= 100) of the samples; 0 if none. */
 double sf_stats_percentile(struct sf_stats *s, double p);
 

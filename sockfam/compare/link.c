@@ -14,30 +14,13 @@
 #include "compare.h"
 #include "io.h"
 #include "jout.h"
+#include "labwire.h"
 #include "netns.h"
 
 static void trace(void *ctx, const char *line, int64_t ns)
 {
     (void)ctx;
     fprintf(stderr, "sockfam: lab: %s  (%.1f ms)\n", line, (double)ns / 1e6);
-}
-
-static struct sf_wire *router_capture(struct sf_err *err, struct run *r, const char *dev,
-                                      const char *next_hop, const struct sf_wire_opts *bounds)
-{
-    struct sf_wire_opts o = *bounds;
-    struct sf_wire *w;
-
-    o.ifname = dev;
-    o.marker_to = next_hop; /* the end marker goes out on dev */
-    if (sf_lab_enter(err, r->lab, SF_LAB_ROUTER) < 0)
-        return NULL;
-    w = sf_wire_open(err, &o);
-    if (sf_lab_enter(w ? err : NULL, r->lab, SF_LAB_NS) < 0) {
-        sf_wire_close(w);
-        return NULL;
-    }
-    return w;
 }
 
 int link_up(struct sf_err *err, struct run *r, const struct sf_wire_opts *bounds)
@@ -50,9 +33,8 @@ int link_up(struct sf_err *err, struct run *r, const struct sf_wire_opts *bounds
         fprintf(stderr, "sockfam: lab: built in %.1f ms\n", (double)sf_lab_build_ns(r->lab) / 1e6);
     snprintf(r->lab_cc, sizeof(r->lab_cc), "%s", sf_lab_cc(r->lab));
     r->wire_bounds = *bounds;
-    r->wire = router_capture(err, r, "r0", sf_lab_addr(SF_LAB_CLIENT, 0), bounds);
-    r->wire_far =
-        r->wire ? router_capture(err, r, "r1", sf_lab_addr(SF_LAB_SERVER, 0), bounds) : NULL;
+    r->wire = lab_router_capture(err, r->lab, 0, bounds);
+    r->wire_far = r->wire ? lab_router_capture(err, r->lab, 1, bounds) : NULL;
     return r->wire && r->wire_far ? 0 : -1;
 }
 

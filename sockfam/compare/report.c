@@ -319,8 +319,8 @@ static json_t *json_family(const struct run *r, int f)
     json_t *o = json_pack(
         "{s:s,s:s,s:s,s:b,s:o,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "family",
         fam->name, "socket", socket_of(r, f), "setup", fam->setup, "boundaries", fam->boundaries,
-        "bounds", bounds_json(x), "delivery", fam->delivery, "status",
-        status_name(x->status), "why", x->status == ST_OK ? json_null() : sf_jstr(x->why), "server",
+        "bounds", bounds_json(x), "delivery", fam->delivery, "status", status_name(x->status),
+        "why", x->status == ST_OK ? json_null() : sf_jstr(x->why), "server",
         sf_jstr(family_where(fam, &r->args[f], where, sizeof(where))), "sent", sf_juint(x->sent),
         "answered", sf_juint(x->answered), "payload_bytes", sf_juint(x->payload_bytes), "packets",
         wire_count(wire, x->packets), "wire_bytes", wire_count(wire, x->wire_bytes),
@@ -343,9 +343,9 @@ static json_t *json_family(const struct run *r, int f)
                                    fragments_json(&x->way[WAY_DOWN]))));
     if (o && x->status != ST_SKIPPED)
         json_object_update_new(
-            o, json_pack("{s:{s:o,s:o},s:o}", "delivery_each_way", "up", delivery_json(r, f, WAY_UP), "down",
-                         delivery_json(r, f, WAY_DOWN), "tcp_retrans",
-                         x->have_retrans ? sf_juint(x->tcp_retrans) : json_null()));
+            o, json_pack("{s:{s:o,s:o},s:o}", "delivery_each_way", "up",
+                         delivery_json(r, f, WAY_UP), "down", delivery_json(r, f, WAY_DOWN),
+                         "tcp_retrans", x->have_retrans ? sf_juint(x->tcp_retrans) : json_null()));
     return o;
 }
 

@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "io.h"
 #include "jout.h"
+#include "labwire.h"
 #include "ladder.h"
 #include "netns.h"
 #include "opts.h"
@@ -206,22 +207,6 @@ int show_socket_in(struct sf_err *err, enum sf_lab_ns ns, int domain, int type)
     return fd < 0 ? sf_err_sys(err, saved, "socket", sf_lab_name(lab, ns)) : fd;
 }
 
-/* A capture on the router's dev (r0, r1), its end marker sent to next_hop.  NULL with err. */
-static struct sf_wire *router_capture(struct sf_err *err, const char *dev, const char *next_hop)
-{
-    struct sf_wire_opts o = {.ifname = dev, .marker_to = next_hop};
-    struct sf_wire *w;
-
-    if (sf_lab_enter(err, lab, SF_LAB_ROUTER) < 0)
-        return NULL;
-    w = sf_wire_open(err, &o);
-    if (sf_lab_enter(w ? err : NULL, lab, SF_LAB_NS) < 0) {
-        sf_wire_close(w);
-        return NULL;
-    }
-    return w;
-}
-
 static void lab_step(void *ctx, const char *line, int64_t ns)
 {
     (void)ctx;
@@ -242,8 +227,8 @@ static struct sf_wire *lab_capture(const struct sf_lab_opts *o, int *code)
         *code = sf_cli_error(&err);
         return NULL;
     }
-    w = router_capture(&err, "r0", sf_lab_addr(SF_LAB_CLIENT, 0));
-    far = w ? router_capture(&err, "r1", sf_lab_addr(SF_LAB_SERVER, 0)) : NULL;
+    w = lab_router_capture(&err, lab, 0, NULL);
+    far = w ? lab_router_capture(&err, lab, 1, NULL) : NULL;
     if (!far) {
         sf_wire_close(w);
         *code = sf_cli_error(&err);
