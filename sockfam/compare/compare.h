@@ -132,6 +132,11 @@ struct run {
     struct sf_wire *wire_far; /* --link lab: the capture on the router's server side (r1);
                                  r->wire is its client side (r0) */
     int ledger;               /* the two sides were matched (ledger.c): r[].way stand */
+    struct piece {
+        uint64_t key;
+        int8_t f, way;
+    } * pieces; /* the first pieces of fragmented datagrams, by key (ledger_pieces) */
+    size_t npieces;
     unsigned long long router_dropped[2]; /* the router's own drop counters, up and down */
     int have_router_dropped;
     struct pairs burst; /* bounds.c: started after the capture stopped */
@@ -183,6 +188,17 @@ void link_down(struct run *r);
 /* ledger.c: --link lab, each family's packets matched across the router (r[].way, resent). */
 typedef int (*ledger_owner)(const struct run *, const struct sf_pkt *);
 void ledger_tally(struct run *r, ledger_owner owner);
+
+/*
+ * ledger.c: whose is a piece of a fragmented datagram?  Its first piece
+ * holds the ports (owner() knows it), a later one none.  ledger_pieces()
+ * keys the first pieces of both captures by datagram (addresses, protocol,
+ * IP id) into r->pieces, once; ledger_piece_owner() then gives any piece's
+ * family (-1: none) and its direction (1 up, 0 down) into *way (may be NULL).
+ */
+void ledger_pieces(struct run *r, ledger_owner owner);
+int ledger_piece_owner(const struct run *r, const struct sf_pkt *p, int *way);
+void ledger_pieces_free(struct run *r);
 
 /*
  * One direction of a family's messages, from every witness: sent and

@@ -85,13 +85,6 @@ static int by_key(const void *a, const void *b)
     return x->side != y->side ? x->side - y->side : (x->idx > y->idx) - (x->idx < y->idx);
 }
 
-static int by_key_only(const void *a, const void *b)
-{
-    const struct entry *x = a, *y = b;
-
-    return x->key != y->key ? (x->key < y->key ? -1 : 1) : 0;
-}
-
 /* Family, direction, key, then side and place: a key's sightings together. */
 static int by_flow(const void *a, const void *b)
 {
@@ -104,34 +97,56 @@ static int by_flow(const void *a, const void *b)
     return by_key(a, b);
 }
 
-/*
- * The first pieces of fragmented datagrams (they hold the ports), sorted by
- * datagram key, so that a later piece finds its family and direction.
- */
-static size_t first_pieces(const struct run *r, struct entry *out, size_t cap, ledger_owner owner)
+static int by_piece(const void *a, const void *b)
 {
-    size_t n = 0;
+    const struct piece *x = a, *y = b;
 
+    return x->key != y->key ? (x->key < y->key ? -1 : 1) : 0;
+}
+
+void ledger_pieces(struct run *r, ledger_owner owner)
+{
+    size_t cap =
+        (r->wire ? sf_wire_count(r->wire) : 0) + (r->wire_far ? sf_wire_count(r->wire_far) : 0);
+
+    r->npieces = 0;
+    r->pieces = malloc((cap + 1) * sizeof(*r->pieces));
+    if (!r->pieces)
+        return;
     for (int side = 0; side < 2; side++) {
         const struct sf_wire *w = side ? r->wire_far : r->wire;
-        for (size_t i = 0; i < sf_wire_count(w) && n < cap; i++) {
+        for (size_t i = 0; w && i < sf_wire_count(w); i++) {
             const struct sf_wire_rec *rec = sf_wire_at(w, i);
             int f = rec->ok && rec->pkt.frag == 1 ? owner(r, &rec->pkt) : -1;
             int way = f >= 0 ? up(r, f, &rec->pkt) : -1;
             if (way >= 0)
-                out[n++] = (struct entry){.key = datagram_key(&rec->pkt),
-                                          .f = (uint8_t)f,
-                                          .way = (uint8_t)way,
-                                          .frag = 1};
+                r->pieces[r->npieces++] =
+                    (struct piece){datagram_key(&rec->pkt), (int8_t)f, (int8_t)way};
         }
     }
-    qsort(out, n, sizeof(*out), by_key);
-    return n;
+    qsort(r->pieces, r->npieces, sizeof(*r->pieces), by_piece);
+}
+
+int ledger_piece_owner(const struct run *r, const struct sf_pkt *p, int *way)
+{
+    struct piece k = {datagram_key(p), -1, -1};
+    const struct piece *hit =
+        r->pieces ? bsearch(&k, r->pieces, r->npieces, sizeof(k), by_piece) : NULL;
+
+    if (way)
+        *way = hit ? hit->way : -1;
+    return hit ? hit->f : -1;
+}
+
+void ledger_pieces_free(struct run *r)
+{
+    free(r->pieces);
+    r->pieces = NULL;
+    r->npieces = 0;
 }
 
 /* Every packet of every family, on both sides, keyed; returns how many. */
-static size_t entries(const struct run *r, struct entry *e, const struct entry *firsts,
-                      size_t nfirsts, ledger_owner owner)
+static size_t entries(const struct run *r, struct entry *e, ledger_owner owner)
 {
     size_t n = 0;
 
@@ -143,13 +158,10 @@ static size_t entries(const struct run *r, struct entry *e, const struct entry *
             struct entry k = {.idx = (uint32_t)i, .side = (uint8_t)side, .frag = p->frag != 0};
             int f = -1, way = -1;
             if (rec->ok && p->frag) {
-                const struct entry *hit;
                 k.key = datagram_key(p);
                 k.bytes = p->frag_len, k.off = p->frag_off;
                 k.end = p->frag_more ? 0 : p->frag_off + p->frag_len;
-                hit = bsearch(&k, firsts, nfirsts, sizeof(*firsts), by_key_only);
-                if (hit)
-                    f = hit->f, way = hit->way;
+                f = ledger_piece_owner(r, p, &way);
             } else if (rec->ok) {
                 k.key = packet_key(p);
                 f = owner(r, p);
@@ -373,25 +385,23 @@ void ledger_tally(struct run *r, ledger_owner owner)
 {
     size_t cap =
         (r->wire ? sf_wire_count(r->wire) : 0) + (r->wire_far ? sf_wire_count(r->wire_far) : 0);
-    struct entry *e, *firsts;
+    struct entry *e;
     struct order *o;
-    size_t n, nfirsts;
+    size_t n;
 
     if (!r->o.lab || !r->wire || !r->wire_far)
         return;
     e = malloc((cap + 1) * sizeof(*e));
-    firsts = malloc((cap + 1) * sizeof(*firsts));
     o = malloc((cap + 1) * sizeof(*o));
-    if (e && firsts && o) {
-        nfirsts = first_pieces(r, firsts, cap, owner);
-        n = entries(r, e, firsts, nfirsts, owner);
+    if (e && o && r->pieces) {
+        n = entries(r, e, owner);
         qsort(e, n, sizeof(*e), by_flow);
         tally_all(r, e, n, o);
         r->ledger = 1;
     } else {
         run_note(r, "wire: no memory to match the two sides' %zu packets", cap);
     }
-    free(e), free(firsts), free(o);
+    free(e), free(o);
     for (int f = 0; f < family_count; f++)
         if (r->o.on[f] && r->r[f].status != ST_SKIPPED && family_handshake(&families[f]))
             r->r[f].resent_up = resent_in(r, r->wire, f, 1, owner),

@@ -165,51 +165,10 @@ static void segment(struct result *x, const struct sf_pkt *p)
         *((p->flags & SF_TCP_ACK) ? &x->mss_server : &x->mss_client) = p->mss;
 }
 
-/*
- * Whose is a piece of a fragmented datagram?  The first piece holds the
- * ports (owner() knows it); a later one has none, and belongs to the
- * family whose first piece of the same datagram came last (the recent ones
- * are kept, as the pieces of one datagram come together).
- */
-#define PIECES 64
-struct pieces {
-    struct {
-        uint8_t src[16], dst[16];
-        uint32_t id;
-        int f;
-    } v[PIECES];
-    unsigned next;
-};
-
-static int piece_owner(const struct run *r, struct pieces *k, const struct sf_pkt *p)
-{
-    if (p->frag == 1) {
-        int f = owner(r, p);
-        unsigned i = k->next++ % PIECES;
-        memcpy(k->v[i].src, p->src, 16), memcpy(k->v[i].dst, p->dst, 16);
-        k->v[i].id = p->frag_id, k->v[i].f = f;
-        return f;
-    }
-    for (unsigned n = 0; n < PIECES && n < k->next; n++) {
-        unsigned i = (k->next - 1 - n) % PIECES;
-        if (k->v[i].id == p->frag_id && !memcmp(k->v[i].src, p->src, 16) &&
-            !memcmp(k->v[i].dst, p->dst, 16))
-            return k->v[i].f;
-    }
-    return -1;
-}
-
-/* owner() for whole packets and first pieces, piece_owner() for the others. */
-static int tally_owner(const struct run *r, struct pieces *k, const struct sf_pkt *p)
-{
-    return p->frag ? piece_owner(r, k, p) : owner(r, p);
-}
-
 static void wire_result(struct run *r)
 {
     size_t first[FAM_MAX];
     int after_synack[FAM_MAX] = {0};
-    struct pieces k = {.next = 0};
 
     for (int f = 0; f < family_count; f++) {
         first[f] = SIZE_MAX;
@@ -217,7 +176,9 @@ static void wire_result(struct run *r)
     }
     for (size_t i = 0; i < sf_wire_count(r->wire); i++) {
         const struct sf_wire_rec *rec = sf_wire_at(r->wire, i);
-        int f = rec->ok ? tally_owner(r, &k, &rec->pkt) : -1;
+        int f = !rec->ok        ? -1
+                : rec->pkt.frag ? ledger_piece_owner(r, &rec->pkt, NULL)
+                                : owner(r, &rec->pkt);
         if (f < 0) {
             r->other_packets++;
             continue;
@@ -268,13 +229,16 @@ void run_tally(struct run *r)
     for (int f = 0; f < family_count; f++)
         if (r->o.on[f] && r->r[f].status == ST_SKIPPED)
             run_note(r, "%s: skipped: %s", families[f].name, r->r[f].why);
-    if (r->wire_stopped) /* complete, or what an incomplete capture kept */
+    if (r->wire_stopped) { /* complete, or what an incomplete capture kept */
+        ledger_pieces(r, owner);
         wire_result(r);
+    }
     for (int f = 0; f < family_count; f++)
         if (r->o.on[f] && r->r[f].status != ST_SKIPPED)
             server_result(r, f);
     if (r->wire_stopped)
         ledger_tally(r, owner); /* --link lab: lost on the wire, copied, late, sent again */
+    ledger_pieces_free(r);
     if (r->wire_stopped && !r->wire_ok)
         why_incomplete(r);
 }
