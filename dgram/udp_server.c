@@ -9,6 +9,7 @@
  *
  *   udp-server                      echo on 127.0.0.1:50007
  *   udp-server --recv-size 1024     datagrams over 1024 bytes arrive truncated
+ *   udp-server ::1 0                as nc -l: --bind ::1 -p 0, any free port
  */
 #include <stdio.h>
 #include <unistd.h>
@@ -21,8 +22,10 @@
 static const struct sf_cli_spec spec = {
     "udp-server",
     "Serve the tutorial's demos over UDP (SOCK_DGRAM), IPv4 or IPv6: one reply per datagram,\n"
-    "to its sender. Prints 'listening on ADDR:PORT' on stderr when ready.",
-    "[OPTIONS]",
+    "to its sender. Prints 'listening on ADDR:PORT' on stderr when ready. ADDRESS and PORT,\n"
+    "as nc -l takes them, are --bind ADDRESS and -p PORT (a lone number is the PORT:\n"
+    "udp-server 8001); given both ways, they must agree.",
+    "[OPTIONS] [ADDRESS [PORT]]",
     SF_OPT_INET | SF_OPT_RATE,
 };
 

@@ -9,6 +9,7 @@
  *   tcp-server                      echo on 127.0.0.1:50007
  *   tcp-server --mode welcome       the welcome demo on 127.0.0.1:8001
  *   tcp-server -6 -p 0              echo on [::1], any free port
+ *   tcp-server 127.0.0.1 8001       as nc -l 127.0.0.1 8001: --bind 127.0.0.1 -p 8001
  */
 #include <stdio.h>
 #include <unistd.h>
@@ -21,8 +22,10 @@
 static const struct sf_cli_spec spec = {
     "tcp-server",
     "Serve the tutorial's demos over TCP (SOCK_STREAM), IPv4 or IPv6, many clients at once.\n"
-    "Prints 'listening on ADDR:PORT' on stderr when ready.",
-    "[OPTIONS]",
+    "Prints 'listening on ADDR:PORT' on stderr when ready. ADDRESS and PORT, as nc -l takes\n"
+    "them, are --bind ADDRESS and -p PORT (a lone number is the PORT: tcp-server 8001);\n"
+    "given both ways, they must agree.",
+    "[OPTIONS] [ADDRESS [PORT]]",
     SF_OPT_INET | SF_OPT_CONN | SF_OPT_MPTCP,
 };
 

@@ -11,6 +11,7 @@
  *   unix-server                          echo, stream, on the default path
  *   unix-server --type seqpacket         records on a connection
  *   unix-server --type dgram --bind @demo
+ *   unix-server /tmp/x.sock              as nc -lU /tmp/x.sock: --bind /tmp/x.sock
  */
 #include <stdio.h>
 #include <unistd.h>
@@ -26,8 +27,10 @@ static const struct sf_cli_spec spec = {
     "unix-server",
     "Serve the tutorial's demos over AF_UNIX: --type stream, seqpacket or dgram, on a path\n"
     "(default under $XDG_RUNTIME_DIR, else /tmp) or an @abstract name. Prints\n"
-    "'listening on ADDR' on stderr when ready; removes its socket file when it stops.",
-    "[OPTIONS]",
+    "'listening on ADDR' on stderr when ready; removes its socket file when it stops.\n"
+    "PATH, as nc -lU takes it, is --bind PATH (unix:PATH for a relative one); given both\n"
+    "ways, they must agree.",
+    "[OPTIONS] [PATH]",
     SF_OPT_UNIX | SF_OPT_CONN,
 };
 
@@ -78,9 +81,10 @@ int main(int argc, char **argv)
     if (!o.bind && sf_local_default(&err, 1, def, sizeof(def), o.socktype, o.mode) < 0)
         sf_cli_fail(&err);
     sf_cli_server_addr(&o, def, &addr);
-    if (addr.kind == SF_ADDR_INET)
-        sf_cli_usage_error("'%s' is not a unix socket address (unix:/path, /path or @name)",
-                           addr.text);
+    if (addr.kind == SF_ADDR_INET) /* no file is made named after a host: say what is meant */
+        sf_cli_usage_error("'%s' is not a unix socket address (unix:/path, /path or @name; "
+                           "unix:%s for a relative path)",
+                           o.bind, o.bind);
     if (addr.kind == SF_ADDR_ABSTRACT && o.perms_set)
         sf_cli_usage_error("--perms: an @abstract name has no file, so no permissions: anyone "
                            "in this network namespace can connect (use a path to restrict it)");

@@ -124,6 +124,7 @@ enum {
     OPT_MAX_PER_PEER,
     OPT_RATE_LIMIT,
     OPT_BURST,
+    OPT_HEX,
 };
 
 /* A row of the shared table: the option, and which programs take it. */
@@ -159,7 +160,11 @@ static const struct optdef optdefs[] = {
     {{"mode", 'm', "MODE", "welcome, echo, mirror or discard (default: echo); see below"},
      ROLE_BOTH,
      0},
-    {{"count", 'c', "N", "send each message N times (default: 1)"}, ROLE_CLIENT, 0},
+    {{"count", 'c', "N",
+      "send each message N times (default: 1), the messages in turn N times over;\n"
+      "with MESSAGE '-', each one N times in a row (standard input is read once)"},
+     ROLE_CLIENT,
+     0},
     {{"size", 's', "BYTES", "send a generated payload of BYTES instead of MESSAGE"},
      ROLE_CLIENT,
      0},
@@ -238,6 +243,12 @@ static const struct optdef optdefs[] = {
       "endless echo loop with another server (default: 10000; 0: no limit)"},
      ROLE_SERVER,
      SF_OPT_RATE},
+    {{"hex", OPT_HEX, NULL,
+      "print each reply as a hex dump, as tcpdump -X does (offsets, 16 bytes a line\n"
+      "in hex and ASCII, '.' for the unprintable) under 'Client received N bytes:',\n"
+      "not as quoted text; not with --json, -q or --mode discard"},
+     ROLE_CLIENT,
+     0},
     {{"json", OPT_JSON, NULL, "print one JSON summary object instead of text"}, ROLE_CLIENT, 0},
     {{"quiet", 'q', NULL, "print only the summary, no per-message lines (as ping -q)"},
      ROLE_CLIENT,
@@ -250,15 +261,38 @@ static const struct optdef optdefs[] = {
 };
 #define NOPTS (sizeof(optdefs) / sizeof(optdefs[0]))
 
-static const char family_epilog[] =
-    "Modes (the tutorial's two demos, plus two for measuring):\n"
-    "  welcome  '1' is answered 'Welcome to server!', anything else 'Please go out!'\n"
-    "  echo     each message is answered 'echo=> ' + message\n"
-    "  mirror   each message is answered with the same bytes\n"
+#define SF_STR(x) #x
+#define SF_XSTR(x) SF_STR(x)
+
+/* The epilogs' lines as they print. */
+/* clang-format off */
+#define MODES_HELP                                                                          \
+    "Modes (the tutorial's two demos, plus two for measuring):\n"                           \
+    "  welcome  '1' is answered 'Welcome to server!', anything else 'Please go out!'\n"     \
+    "  echo     each message is answered 'echo=> ' + message\n"                            \
+    "  mirror   each message is answered with the same bytes\n"                             \
     "  discard  messages are read and dropped\n"
+
+static const char server_epilog[] = MODES_HELP
     "\nExit status: 0 ok, 64 usage, 68 unknown host, 69 peer unavailable (refused,\n"
     "unreachable, timed out, closed early), 71 OS error, 75 temporary failure,\n"
     "77 permission denied.\n";
+
+/* MESSAGE '-' (feed.h reads it), and the exit code its lines may end a run with. */
+static const char client_epilog[] = MODES_HELP
+    "\nMESSAGE '-' is the lines of standard input, as nc sends them: each line, without\n"
+    "its newline, is one message, exchanged before the next line is read, in place\n"
+    "among the other MESSAGEs, until the input ends; -c N sends each N times in a row.\n"
+    "A line may be at most " SF_XSTR(SF_STDIN_LINE_MAX) " bytes (" SF_XSTR(SF_WELCOME_MAX) " in welcome mode, where each line\n"
+    "is one conversation); a longer one ends the run, exit 65. An empty line is an\n"
+    "empty datagram where one can be sent (udp, unix dgram), and is skipped on the\n"
+    "others (on a stream, sending nothing sends nothing). '-' may come first, HOST\n"
+    "left out (the default one). With --burst every line is sent before any reply\n"
+    "is read (as nc does), at most " SF_XSTR(SF_BURST_MAX_MSGS) " lines and 64 MiB.\n"
+    "\nExit status: 0 ok, 64 usage, 65 a line of standard input too long, 68 unknown\n"
+    "host, 69 peer unavailable (refused, unreachable, timed out, closed early, a reply\n"
+    "lost), 71 OS error, 75 temporary failure, 77 permission denied.\n";
+/* clang-format on */
 
 /* The rows this program takes, in table order, into rows[] (NOPTS long). */
 static struct sf_cmd family_cmd(const struct sf_cli_spec *spec, int role, struct sf_opt *rows)
@@ -270,7 +304,8 @@ static struct sf_cmd family_cmd(const struct sf_cli_spec *spec, int role, struct
         if ((d->roles & role) && (!d->extra || (d->extra & spec->extras)))
             rows[n++] = d->opt;
     }
-    return (struct sf_cmd){spec->usage, spec->summary, rows, n, family_epilog};
+    return (struct sf_cmd){spec->usage, spec->summary, rows, n,
+                           role == ROLE_CLIENT ? client_epilog : server_epilog};
 }
 
 static enum sf_mode opt_mode(const char *text)
@@ -363,6 +398,9 @@ static void client_option(void *opts, int c, const char *optarg)
     case OPT_JSON:
         o->json = 1;
         break;
+    case OPT_HEX:
+        o->hex = 1;
+        break;
     case OPT_MPTCP:
         o->protocol = IPPROTO_MPTCP;
         break;
@@ -396,6 +434,19 @@ static void check_burst(const struct sf_client_opts *o)
                            (unsigned long long)(o->count * n), (unsigned long long)bytes / n);
 }
 
+/* Where MESSAGE '-' is: standard input is read once, so at most one. */
+static void client_operands(struct sf_client_opts *o)
+{
+    o->stdin_at = -1;
+    for (int i = 0; i < o->nmessages; i++) {
+        if (strcmp(o->messages[i], "-") != 0)
+            continue;
+        if (o->stdin_at >= 0)
+            sf_cli_usage_error("MESSAGE '-' given twice: standard input is read once");
+        o->stdin_at = i;
+    }
+}
+
 void sf_cli_client_parse(int argc, char **argv, const struct sf_cli_spec *spec,
                          struct sf_client_opts *o)
 {
@@ -408,18 +459,26 @@ void sf_cli_client_parse(int argc, char **argv, const struct sf_cli_spec *spec,
     struct sf_cmd cmd = family_cmd(spec, ROLE_CLIENT, rows);
     int optind = sf_opts_parse(&cmd, argc, argv, client_option, o);
 
-    if (optind < argc)
+    /* No host is called "-": first, it is the MESSAGE '-' (echo hi | tcp-client -). */
+    if (optind < argc && strcmp(argv[optind], "-") != 0)
         o->target = argv[optind++];
     if (optind < argc) {
         o->messages = argv + optind;
         o->nmessages = argc - optind;
     }
+    client_operands(o);
     if (o->size && o->nmessages)
         sf_cli_usage_error("give MESSAGE or --size, not both");
-    if (o->mode == SF_MODE_WELCOME && (o->nmessages > 1 || o->size > 1024))
-        sf_cli_usage_error("welcome mode sends one message of at most 1024 bytes");
+    if (o->mode == SF_MODE_WELCOME && (o->nmessages > 1 || o->size > SF_WELCOME_MAX))
+        sf_cli_usage_error("welcome mode sends one message of at most %d bytes (or, with '-', "
+                           "one a line)",
+                           SF_WELCOME_MAX);
     if (o->burst)
         check_burst(o);
+    if (o->hex && (o->json || o->quiet || o->mode == SF_MODE_DISCARD))
+        sf_cli_usage_error("--hex shows each reply, and %s", o->json    ? "--json prints none"
+                                                             : o->quiet ? "-q prints none"
+                                                                        : "discard mode has none");
 }
 
 /*
@@ -491,6 +550,64 @@ static void server_option(void *opts, int c, const char *optarg)
     }
 }
 
+/* Do two addresses as written say the same ("/x.sock" and "unix:/x.sock" do)?  1 or 0. */
+static int same_address(const char *a, const char *b)
+{
+    struct sf_addr x, y;
+
+    if (sf_addr_parse(NULL, a, "0", 1, &x) < 0 || sf_addr_parse(NULL, b, "0", 1, &y) < 0 ||
+        x.kind != y.kind)
+        return 0;
+    if (x.kind != SF_ADDR_INET)
+        return strcmp(x.path, y.path) == 0;
+    return strcmp(x.host, y.host) == 0 && x.port_explicit == y.port_explicit &&
+           strcmp(x.port, y.port) == 0;
+}
+
+/* ADDRESS or PATH: --bind's value, which must agree with --bind when both are given. */
+static void operand_bind(struct sf_server_opts *o, const char *addr)
+{
+    if (o->bind && !same_address(o->bind, addr))
+        sf_cli_usage_error("address given twice: '%s' and --bind %s", addr, o->bind);
+    o->bind = addr;
+}
+
+/* PORT: -p's value, which must agree with -p when both are given. */
+static void operand_port(struct sf_server_opts *o, const char *port)
+{
+    uint64_t v = sf_opt_uint("PORT", port, 0, 65535);
+
+    if (o->port && sf_opt_uint("port", o->port, 0, 65535) != v)
+        sf_cli_usage_error("port given twice: %s and -p %s", port, o->port);
+    o->port = port;
+    o->port_operand = 1;
+}
+
+/*
+ * The address as nc -l takes it, the same as --bind and -p: ADDRESS
+ * [PORT] for an inet server, where a lone number is the port (nc -l
+ * 8001; nobody means the address 0.0.31.65), PATH for unix-server.
+ */
+static void server_operands(const struct sf_cli_spec *spec, struct sf_server_opts *o, int argc,
+                            char **argv, int first)
+{
+    int inet = (spec->extras & SF_OPT_INET) != 0;
+    int most = inet ? 2 : (spec->extras & SF_OPT_UNIX) ? 1 : 0;
+    int n = argc - first;
+
+    if (most == 0)
+        sf_opts_no_operands(argc, argv, first);
+    if (n > most)
+        sf_cli_usage_error("unexpected argument '%s': %s takes at most %s", argv[first + most],
+                           spec->name, inet ? "ADDRESS and PORT" : "one PATH");
+    if (inet && n == 1 && strspn(argv[first], "0123456789") == strlen(argv[first]))
+        operand_port(o, argv[first]);
+    else if (n >= 1)
+        operand_bind(o, argv[first]);
+    if (n == 2)
+        operand_port(o, argv[first + 1]);
+}
+
 void sf_cli_server_parse(int argc, char **argv, const struct sf_cli_spec *spec,
                          struct sf_server_opts *o)
 {
@@ -506,20 +623,21 @@ void sf_cli_server_parse(int argc, char **argv, const struct sf_cli_spec *spec,
     struct sf_opt rows[NOPTS];
     struct sf_cmd cmd = family_cmd(spec, ROLE_SERVER, rows);
 
-    sf_opts_no_operands(argc, argv, sf_opts_parse(&cmd, argc, argv, server_option, o));
+    server_operands(spec, o, argc, argv, sf_opts_parse(&cmd, argc, argv, server_option, o));
     if (!o->recv_size)
         o->recv_size = o->mode == SF_MODE_MIRROR || o->mode == SF_MODE_DISCARD ? 65536 : 1024;
 }
 
-static void parse_addr(const char *text, const char *port_opt, const char *mode_port,
-                       int allow_port0, struct sf_addr *addr)
+/* port_how: how port_opt was given, for the error naming both ("with -p", "as PORT"). */
+static void parse_addr(const char *text, const char *port_opt, const char *port_how,
+                       const char *mode_port, int allow_port0, struct sf_addr *addr)
 {
     struct sf_err err;
 
     if (sf_addr_parse(&err, text, port_opt ? port_opt : mode_port, allow_port0, addr) < 0)
         sf_cli_usage_error("%s", err.msg);
     if (addr->kind == SF_ADDR_INET && addr->port_explicit && port_opt)
-        sf_cli_usage_error("port given twice: in '%s' and with -p %s", text, port_opt);
+        sf_cli_usage_error("port given twice: in '%s' and %s %s", text, port_how, port_opt);
 }
 
 void sf_cli_client_addr(const struct sf_client_opts *o, const char *default_target,
@@ -529,8 +647,8 @@ void sf_cli_client_addr(const struct sf_client_opts *o, const char *default_targ
      * (Debian's /etc/hosts may lack it) and would then go to DNS. */
     if (!o->target && o->family == SF_FAMILY_V6 && strcmp(default_target, "localhost") == 0)
         default_target = "::1";
-    parse_addr(o->target ? o->target : default_target, o->port, sf_mode_default_port(o->mode), 0,
-               addr);
+    parse_addr(o->target ? o->target : default_target, o->port, "with -p",
+               sf_mode_default_port(o->mode), 0, addr);
 }
 
 void sf_cli_server_addr(const struct sf_server_opts *o, const char *default_bind,
@@ -540,7 +658,8 @@ void sf_cli_server_addr(const struct sf_server_opts *o, const char *default_bind
 
     if (default_bind)
         loopback = default_bind;
-    parse_addr(o->bind ? o->bind : loopback, o->port, sf_mode_default_port(o->mode), 1, addr);
+    parse_addr(o->bind ? o->bind : loopback, o->port, o->port_operand ? "as PORT" : "with -p",
+               sf_mode_default_port(o->mode), 1, addr);
 }
 
 void sf_cli_messages(const struct sf_client_opts *o, int allow_empty, struct sf_messages *m)

@@ -45,6 +45,7 @@ struct sf_client_opts {
     const char *port;   /* -p PORT, or NULL */
     char **messages;    /* MESSAGE... (NULL when none given) */
     int nmessages;
+    int stdin_at;       /* the index in messages of '-' (the lines of standard input), or -1 */
     uint64_t count;     /* send each message this many times */
     uint64_t warmup;    /* exchanges before counting starts */
     uint64_t size;      /* --size: a generated payload of this many bytes (0 = off) */
@@ -56,14 +57,16 @@ struct sf_client_opts {
     int use_connect;    /* --connect */
     int socktype;       /* --type (AF_UNIX) */
     int protocol;       /* socket()'s protocol: 0, or IPPROTO_MPTCP with --mptcp */
+    int hex;            /* --hex: each reply as a hex dump (tcpdump -X) */
     int json, quiet;
 };
 
 struct sf_server_opts {
     enum sf_family family;
     enum sf_mode mode;
-    const char *bind;        /* --bind ADDR, or NULL for loopback */
-    const char *port;        /* -p PORT, or NULL for the mode's default */
+    const char *bind;        /* --bind ADDR (or the ADDRESS operand), or NULL for loopback */
+    const char *port;        /* -p PORT (or the PORT operand), or NULL for the mode's default */
+    int port_operand;        /* port came from the PORT operand, not -p */
     int64_t timeout_ms;      /* welcome: wait this long for the message */
     int64_t send_timeout_ms; /* drop a client that reads none of a reply this long */
     int64_t idle_timeout_ms; /* close a connection that sends nothing this long (0: never) */
@@ -122,6 +125,15 @@ void sf_cli_client_addr(const struct sf_client_opts *o, const char *default_targ
  */
 void sf_cli_server_addr(const struct sf_server_opts *o, const char *default_bind,
                         struct sf_addr *addr);
+
+/*
+ * The longest line of MESSAGE '-' (standard input) a client sends as one
+ * message: the most UDP carries over IPv4 in echo mode (65507 bytes less
+ * the 7 of "echo=> "), so that one bound holds for every family and mode.
+ * Welcome mode's are shorter: SF_WELCOME_MAX, what its server reads.
+ */
+#define SF_STDIN_LINE_MAX 65500
+#define SF_WELCOME_MAX 1024
 
 struct sf_message {
     const char *data;

@@ -8,8 +8,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
 
+#include "hexdump.h"
 #include "io.h"
+
+/* One bound for every family and mode: UDP's over IPv4 in echo mode (65507 - 7). */
+_Static_assert(SF_STDIN_LINE_MAX + SF_ECHO_PREFIX_LEN == 65535 - 20 - 8,
+               "a line of standard input fits one UDP datagram's echo over IPv4");
 
 void sf_client_setup(struct sf_client *c, int argc, char **argv, const struct sf_cli_spec *spec,
                      const char *family, const char *default_target, int allow_empty)
@@ -36,10 +43,16 @@ static void warn_port_as_message(const struct sf_client *c)
 void sf_client_prepare(struct sf_client *c, const struct sf_cli_spec *spec, const char *family,
                        const char *default_target, int allow_empty)
 {
+    struct sf_err err;
+
     if (!c->o.recv_size)
         c->o.recv_size = 65536; /* any UDP datagram fits: nothing is cut unless asked */
     sf_cli_client_addr(&c->o, default_target, &c->addr);
     sf_cli_messages(&c->o, allow_empty, &c->msgs);
+    if (sf_feed_open(&err, &c->feed, &c->msgs, c->o.stdin_at, c->o.count, STDIN_FILENO,
+                     c->o.mode == SF_MODE_WELCOME ? SF_WELCOME_MAX : SF_STDIN_LINE_MAX,
+                     allow_empty) < 0)
+        sf_cli_fail(&err);
     warn_port_as_message(c);
     sf_xchg_init(&c->x, c->o.mode, c->o.timeout_ms, (unsigned)c->o.retries, c->o.recv_size);
     c->run = (struct sf_run){.program = spec->name,
@@ -59,8 +72,25 @@ static int one_per_connection(const struct sf_client *c)
     return c->o.mode == SF_MODE_WELCOME && !c->connectionless;
 }
 
+/* sf_client_next_connection() with '-': welcome opens a conversation per message taken. */
+static int feed_next_connection(struct sf_client *c)
+{
+    if (one_per_connection(c)) {
+        c->msgs_left = sf_feed_ready(&c->feed, NULL);
+        return (int)c->msgs_left;
+    }
+    if (c->conns_left == 0)
+        return 0;
+    c->conns_left--;
+    c->warm_left = c->o.warmup;
+    c->warming = 1;
+    return 1;
+}
+
 int sf_client_next_connection(struct sf_client *c)
 {
+    if (c->feed.on)
+        return feed_next_connection(c);
     if (c->conns_left == 0)
         return 0;
     c->conns_left--;
@@ -159,10 +189,31 @@ static void connection_done(struct sf_client *c)
     c->fd = -1;
 }
 
+/* sf_client_next_message() with '-': the warm-up sends the first message, then it is counted. */
+static const struct sf_message *feed_next_message(struct sf_client *c)
+{
+    if (c->warm_left > 0 && sf_feed_ready(&c->feed, NULL)) {
+        c->warm_left--;
+        return &c->feed.cur;
+    }
+    c->warm_left = 0;
+    if (c->warming)
+        forget_warmup(c);
+    if (one_per_connection(c) ? c->msgs_left == 0
+                              : !sf_feed_ready(&c->feed, c->o.burst ? &c->x.burst : NULL)) {
+        connection_done(c);
+        return NULL;
+    }
+    c->msgs_left = 0;
+    return sf_feed_take(&c->feed);
+}
+
 const struct sf_message *sf_client_next_message(struct sf_client *c)
 {
     const struct sf_message *m;
 
+    if (c->feed.on)
+        return feed_next_message(c);
     if (c->warm_left > 0) {
         c->warm_left--;
         return numbered(c, &c->msgs.v[0]);
@@ -181,12 +232,17 @@ const struct sf_message *sf_client_next_message(struct sf_client *c)
 
 static void print_reply(const struct sf_client *c, int cut)
 {
+    size_t len = c->x.reply.len;
+
     if (c->o.quiet || c->o.json)
         return;
-    if (c->o.mode == SF_MODE_WELCOME && !cut) /* checked to be one of the two answers */
-        printf("%.*s\n", (int)c->x.reply.len, c->x.reply.p);
+    if (c->o.hex) { /* the bytes, whatever the mode */
+        printf("Client received %zu byte%s:\n", len, len == 1 ? "" : "s");
+        sf_hexdump(stdout, c->x.reply.p, len);
+    } else if (c->o.mode == SF_MODE_WELCOME && !cut) /* checked to be one of the two answers */
+        printf("%.*s\n", (int)len, c->x.reply.p);
     else
-        sf_print_received(stdout, c->x.reply.p, c->x.reply.len);
+        sf_print_received(stdout, c->x.reply.p, len);
 }
 
 static void warn_cut(const struct sf_client *c)
@@ -265,11 +321,18 @@ int sf_client_count_burst(struct sf_err *err, struct sf_client *c)
 
 int sf_client_report(struct sf_err *err, struct sf_client *c, int rc)
 {
-    int code = 0;
+    int code = 0, bad_line = 0;
+    /* The messages given: the operands, or with '-' those taken, lines and all. */
+    uint64_t given = c->feed.on ? c->feed.given : c->msgs.n;
 
     c->run.elapsed_ns = sf_now_ns() - c->start_ns;
     if (c->warming)
-        forget_warmup(c); /* the run ended during the warm-up: nothing was measured */
+        forget_warmup(c);            /* the run ended during the warm-up: nothing was measured */
+    if (rc == 0 && c->feed.failed) { /* standard input ended the messages */
+        *err = c->feed.err;
+        bad_line = err->kind == SF_ERR_INVALID; /* the input's fault, not the system's */
+        rc = -1;
+    }
     if (rc == 0 && c->run.lost)
         rc = sf_err_set(err, SF_ERR_TIMEOUT, ETIMEDOUT, NULL, "%llu of %llu replies lost",
                         (unsigned long long)c->run.lost, (unsigned long long)c->run.sent);
@@ -279,11 +342,14 @@ int sf_client_report(struct sf_err *err, struct sf_client *c, int rc)
     }
     if (c->o.json)
         sf_run_print_json(stdout, &c->run);
-    else if (c->run.sent && (c->o.quiet || c->o.count > 1 || c->o.size || c->msgs.n > 1))
+    else if (c->run.sent && (c->o.quiet || c->o.count > 1 || c->o.size || given > 1))
         /* -q is ping's: no per-message lines, the summary alone (even for one message). */
         sf_run_print_text(stdout, &c->run);
     if (rc < 0)
         code = sf_cli_error(err);
+    if (bad_line)
+        code = EX_DATAERR;
+    sf_feed_close(&c->feed);
     sf_stats_free(&c->run.rtt_us);
     sf_xchg_free(&c->x);
     sf_cli_messages_free(&c->msgs);

@@ -11,7 +11,10 @@
  * welcome over a connection is one message per connection (the server
  * closes after its answer); every other run is one socket for all the
  * messages, --warmup exchanges first (forgotten), then each message
- * --count times.  Part of sockfam_prog: it prints, and never exits once
+ * --count times.  With MESSAGE '-' the messages come one at a time
+ * (feed.h), each --count times in a row, standard input's lines in place
+ * of '-', and welcome over a connection opens one per message, as many as
+ * there are.  Part of sockfam_prog: it prints, and never exits once
  * the command line is read.
  */
 #ifndef SF_CLIENT_H
@@ -21,6 +24,7 @@
 
 #include "addr.h"
 #include "cli.h"
+#include "feed.h"
 #include "summary.h"
 #include "xchg.h"
 
@@ -42,6 +46,7 @@ struct sf_client {
     int fd;              /* the socket sf_client_opened was given, until its messages are done */
     uint64_t serial;     /* the number the next --size message carries (sf_payload_stamp) */
     int64_t start_ns;
+    struct sf_feed feed; /* MESSAGE '-': the messages one at a time (feed.on) */
 };
 
 /*
@@ -61,7 +66,11 @@ void sf_client_setup(struct sf_client *c, int argc, char **argv, const struct sf
 void sf_client_prepare(struct sf_client *c, const struct sf_cli_spec *spec, const char *family,
                        const char *default_target, int allow_empty);
 
-/* Is there a connection (a socket) to open?  1 yes, and its messages are planned; 0 done. */
+/*
+ * Is there a connection (a socket) to open?  1 yes, and its messages are
+ * planned; 0 done.  With MESSAGE '-' in welcome mode over a connection,
+ * the next message is taken first (a line read): none, no connection.
+ */
 int sf_client_next_connection(struct sf_client *c);
 
 /*
@@ -71,7 +80,12 @@ int sf_client_next_connection(struct sf_client *c);
  */
 void sf_client_opened(struct sf_client *c, int fd);
 
-/* The next message to send on this connection (warm-up ones first), or NULL when done. */
+/*
+ * The next message to send on this connection (warm-up ones first), or
+ * NULL when done.  With MESSAGE '-', perhaps a line of standard input read
+ * now, valid until the next call; a line too long, or a failed read, ends
+ * the messages, and sf_client_report() says why.
+ */
 const struct sf_message *sf_client_next_message(struct sf_client *c);
 
 /*
@@ -93,8 +107,9 @@ int sf_client_count(struct sf_err *err, struct sf_client *c);
 int sf_client_count_burst(struct sf_err *err, struct sf_client *c);
 
 /*
- * End the run: rc is 0, or -1 with err saying what ended it.  Lost replies
- * make a run that ended well an error too (err is filled).  Prints the
+ * End the run: rc is 0, or -1 with err saying what ended it.  Lost replies,
+ * or standard input that ended the messages, make a run that ended well
+ * an error too (err is filled; a line too long returns 65, EX_DATAERR).  Prints the
  * summary line (several exchanges) or the JSON object, then the error as
  * "PROGRAM: what failed: why", frees c, and returns the exit code for main
  * to return: 0 when every message was answered, else sf_err_exit_code().
