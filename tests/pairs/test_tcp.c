@@ -320,7 +320,7 @@ Test(tcp, bad_input_table)
         /* a malformed name fails locally: a real lookup would leave this machine */
         {{"tcp-client", "no..such.host", NULL}, 68, "getaddrinfo(no..such.host:50007)"},
         {{"tcp-server", "-p", "70000", NULL}, 64, "invalid port '70000'"},
-        {{"tcp-server", "extra", NULL}, 64, "unexpected argument 'extra'"},
+        {{"tcp-server", "127.0.0.1", "1", "extra", NULL}, 64, "unexpected argument 'extra'"},
         {{"tcp-server", "--send-timeout", "-1", NULL}, 64, "invalid --send-timeout '-1'"},
         {{"tcp-server", "--bind", "no..such.host", NULL}, 68, "getaddrinfo(no..such.host:50007)"},
     };
