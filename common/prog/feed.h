@@ -43,7 +43,7 @@ struct sf_feed {
  * Ready f for the messages msgs, '-' at stdin_at (lines of fd, at most
  * line_max bytes each), each sent count times.  stdin_at < 0: no '-', f
  * stays off (f->on 0) and the client plans as before.  0, or -1 with err
- * (no memory for a line).
+ * (fd not open, no memory for a line).
  */
 int sf_feed_open(struct sf_err *err, struct sf_feed *f, const struct sf_messages *msgs,
                  int stdin_at, uint64_t count, int fd, size_t line_max, int allow_empty);

@@ -2,6 +2,7 @@
 #include "lines.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,6 +13,10 @@
 int sf_lines_open(struct sf_err *err, struct sf_lines *l, int fd, size_t max)
 {
     memset(l, 0, sizeof(*l));
+    /* A closed stdin's number would go to the next socket opened, to be read as if it were. */
+    if (fcntl(fd, F_GETFL) < 0)
+        return sf_err_set(err, SF_ERR_SYS, errno, NULL,
+                          "standard input is closed (MESSAGE '-' reads it)");
     l->fd = fd;
     l->max = max;
     l->cap = max + 1 + READ_AHEAD;

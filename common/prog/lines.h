@@ -26,7 +26,10 @@ struct sf_lines {
     int eof;
 };
 
-/* Ready l to read lines of at most max bytes from fd (not owned).  0, or -1 (no memory). */
+/*
+ * Ready l to read lines of at most max bytes from fd (not owned).  0, or
+ * -1: fd is not open (SF_ERR_SYS, EBADF), or no memory.
+ */
 int sf_lines_open(struct sf_err *err, struct sf_lines *l, int fd, size_t max);
 
 /*

@@ -269,3 +269,16 @@ Test(feed, burst_full_ends_the_input)
     close(fd);
     free(m.v);
 }
+
+/* A closed standard input is refused at the start: its number may be the next socket's. */
+Test(feed, closed_input_refused)
+{
+    struct sf_lines l;
+    struct sf_err err;
+    int fd = input("a\n", 2);
+
+    close(fd);
+    cr_expect_eq(sf_lines_open(&err, &l, fd, 10), -1);
+    cr_expect_eq(err.kind, SF_ERR_SYS);
+    cr_expect_str_eq(err.msg, "standard input is closed (MESSAGE '-' reads it)");
+}
