@@ -286,9 +286,9 @@ static const char client_epilog[] = MODES_HELP
     "A line may be at most " SF_XSTR(SF_STDIN_LINE_MAX) " bytes (" SF_XSTR(SF_WELCOME_MAX) " in welcome mode, where each line\n"
     "is one conversation); a longer one ends the run, exit 65. An empty line is an\n"
     "empty datagram where one can be sent (udp, unix dgram), and is skipped on the\n"
-    "others (on a stream, sending nothing sends nothing). '-' may come first, HOST\n"
-    "left out (the default one). With --burst every line is sent before any reply\n"
-    "is read (as nc does), at most " SF_XSTR(SF_BURST_MAX_MSGS) " lines and 64 MiB.\n"
+    "others (on a stream, sending nothing sends nothing). '-' may come first, with\n"
+    "no HOST or ADDR (the default one). With --burst every line is sent before any\n"
+    "reply is read (as nc does), at most " SF_XSTR(SF_BURST_MAX_MSGS) " lines and 64 MiB.\n"
     "\nExit status: 0 ok, 64 usage, 65 a line of standard input too long, 68 unknown\n"
     "host, 69 peer unavailable (refused, unreachable, timed out, closed early, a reply\n"
     "lost), 71 OS error, 75 temporary failure, 77 permission denied.\n";

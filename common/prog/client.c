@@ -327,8 +327,9 @@ int sf_client_report(struct sf_err *err, struct sf_client *c, int rc)
 
     c->run.elapsed_ns = sf_now_ns() - c->start_ns;
     if (c->warming)
-        forget_warmup(c);            /* the run ended during the warm-up: nothing was measured */
-    if (rc == 0 && c->feed.failed) { /* standard input ended the messages */
+        forget_warmup(c); /* the run ended during the warm-up: nothing was measured */
+    /* Standard input ended the messages: a line too long, or a failed read. */
+    if (rc == 0 && c->feed.failed) {
         *err = c->feed.err;
         bad_line = err->kind == SF_ERR_INVALID; /* the input's fault, not the system's */
         rc = -1;

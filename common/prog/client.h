@@ -109,8 +109,8 @@ int sf_client_count_burst(struct sf_err *err, struct sf_client *c);
 /*
  * End the run: rc is 0, or -1 with err saying what ended it.  Lost replies,
  * or standard input that ended the messages, make a run that ended well
- * an error too (err is filled; a line too long returns 65, EX_DATAERR).  Prints the
- * summary line (several exchanges) or the JSON object, then the error as
+ * an error too (err is filled; a line too long returns 65, EX_DATAERR).
+ * Prints the summary line (several exchanges) or the JSON object, then the error as
  * "PROGRAM: what failed: why", frees c, and returns the exit code for main
  * to return: 0 when every message was answered, else sf_err_exit_code().
  */
