@@ -13,9 +13,11 @@ cd "$(dirname "$0")/.."
 # clang builds the libFuzzer targets (fuzz/); jansson writes every JSON output;
 # nftables and ethtool build the network lab's router and links (common/lab/netlab);
 # jq reads sockfam's JSON in scripts/lab-runs.sh and scripts/latency-chart.sh, and
-# gnuplot-nox draws docs/latency-under-loss.png (scripts/latency-chart.sh).
+# gnuplot-nox draws docs/latency-under-loss.png (scripts/latency-chart.sh); iputils-ping is
+# the ping that icmp-ping's options are tested beside (tests/pairs/test_raw_iputils.c) and the
+# bench's ping row.
 packages=(build-essential cmake pkg-config libpcap-dev libcriterion-dev libjansson-dev iproute2
-    nftables ethtool tcpdump tshark clang jq gnuplot-nox)
+    nftables ethtool tcpdump tshark clang jq gnuplot-nox iputils-ping)
 
 install_missing() {
     local missing=() p

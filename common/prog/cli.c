@@ -583,38 +583,40 @@ static const struct sf_opt ping_opts[] = {
     {NULL, '4', NULL, "use IPv4 only"},
     {NULL, '6', NULL, "use IPv6 only"},
     {NULL, 'c', "N",
-     "send N requests (default: 4, where iputils ping sends until Ctrl-C; at\n"
-     "most 100000); with -w, stop once N replies came, sending past N until then"},
+     "send N requests (default: 4, where iputils ping goes on until Ctrl-C;\n"
+     "at most 100000); with -w, stop once N replies came, sending past N\n"
+     "until then"},
     {NULL, 'i', "SEC",
-     "interval between requests (default: 1; 0: the next as soon as the reply\n"
-     "comes, or -W later without one); under 0.002 only for root, as iputils"},
+     "interval between requests (default: 1; 0: the next as soon as the\n"
+     "reply comes, or -W later without one); under 0.002 for root only"},
     {NULL, 's', "BYTES", "payload size (default: 56)"},
     {NULL, 'W', "SEC", "how long to wait for each reply (default: 2)"},
     {NULL, 'w', "DEADLINE",
-     "stop after DEADLINE seconds whatever the count (decimals allowed; 0: no\n"
-     "deadline); without -c, send until then; exit 1 if fewer than -c N replies came"},
+     "stop after DEADLINE seconds whatever the count (decimals allowed;\n"
+     "0: none); without -c, send until then; with -c N, exit 1 if fewer\n"
+     "than N replies came"},
     {NULL, 'l', "PRELOAD",
-     "send PRELOAD requests at once, before waiting for any reply, as iputils\n"
-     "ping does (at most 65536); each one's round trip is still timed from its\n"
-     "own send, and so includes the wait behind the others"},
+     "send PRELOAD requests at once, before waiting for any reply, as\n"
+     "iputils ping does (at most 65536); each one's round trip is still\n"
+     "timed from its own send, and so includes the wait behind the others"},
     {NULL, 'f', NULL,
-     "flood: the next request as soon as the reply comes (or 10 ms without one),\n"
-     "a '.' for each request and a backspace for each reply, no reply lines;\n"
-     "implies -n; -i SEC keeps that interval; only for root, as iputils"},
+     "flood: the next request as soon as the reply comes (10 ms without\n"
+     "one), a '.' for each request and a backspace for each reply instead\n"
+     "of the lines; implies -n; -i SEC keeps that interval; root only"},
     {NULL, 't', "TTL", "IPv4 time-to-live / IPv6 hop limit of the requests (0-255)"},
     {NULL, 'I', "IFACE",
-     "send from interface IFACE (SO_BINDTODEVICE: \"lo\") or from the source\n"
-     "address IFACE (\"127.0.0.1\", \"::1\", \"fe80::1%eth0\"); the PING line says which"},
+     "send from interface IFACE (SO_BINDTODEVICE: \"lo\"), or from the\n"
+     "source address IFACE (\"127.0.0.1\", \"::1\", \"fe80::1%eth0\")"},
     {NULL, 'D', NULL, "print the time (seconds.microseconds since 1970) before each line"},
     {NULL, 'n', NULL,
-     "numeric output: never look up a reply's source (a named HOST's replies are\n"
-     "otherwise shown \"NAME (ADDRESS)\", as iputils)"},
+     "numeric: never look up a reply's source (otherwise a named HOST's\n"
+     "replies show \"NAME (ADDRESS)\", as iputils)"},
     {NULL, 'O', NULL, "report a request still unanswered when the next is sent"},
     {NULL, 'q', NULL, "print only the summary"},
     {NULL, 'v', NULL,
-     "verbose: say which socket it opened and why (socket()'s errno, the\n"
-     "net.ipv4.ping_group_range value, the capabilities held) and whom it\n"
-     "became, on stderr; ident=ID on each reply line"},
+     "verbose: say on stderr which socket it opened and why (socket()'s\n"
+     "errno, net.ipv4.ping_group_range, the capabilities held) and whom\n"
+     "it became; add ident=ID to each reply line"},
     {NULL, 'Z', "USER",
      "as root: become USER once the socket is open (default: the user who\n"
      "ran sudo, else nobody), as tcpdump -Z does"},
@@ -628,10 +630,13 @@ static const struct sf_cmd ping_cmd = {
     "does. Uses a raw socket when allowed (CAP_NET_RAW), else the ICMP datagram socket.",
     ping_opts,
     sizeof(ping_opts) / sizeof(ping_opts[0]),
-    "Exit status: 0 replies came (with -w and -c N: N of them), 1 none did (or fewer),\n"
-    "64 usage, 68 unknown host, 69 network unreachable, 71 OS error, 77 no permission\n"
-    "for any ICMP socket, or a flood (-f, -i under 0.002) asked for by a user who is\n"
-    "not root. iputils ping exits 2 for every error.\n",
+    "Root only (-f, -i under 0.002): a real uid of 0, or CAP_NET_RAW handed down in\n"
+    "the ambient set; others get iputils' \"cannot flood\" (exit 77).\n"
+    "\n"
+    "Exit status: 0 replies came (with -w and -c N: N of them), 1 none did (or\n"
+    "fewer), 64 usage, 68 unknown host, 69 network unreachable, 71 OS error,\n"
+    "77 no permission (for any ICMP socket, or to flood). iputils ping exits 2\n"
+    "for errors (1 for a value out of range).\n",
 };
 
 /* The options without a value, and -Z. */
