@@ -125,6 +125,9 @@ static int parse_bind(struct sf_err *err, struct sf_ping *p, const char *text)
     struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&p->source;
     struct sockaddr_in *s4 = (struct sockaddr_in *)&p->source;
 
+    if (!*text)
+        return sf_err_set(err, SF_ERR_INVALID, EINVAL, NULL,
+                          "-I '': expected an interface or a source address");
     if (strlen(text) >= sizeof(addr))
         return sf_err_set(err, SF_ERR_INVALID, EINVAL, NULL, "-I '%.40s...': too long", text);
     snprintf(addr, sizeof(addr), "%s", text);

@@ -469,6 +469,7 @@ Test(raw_iputils, bad_values_table)
         {{"icmp-ping", "-t", "x", "127.0.0.1", NULL}, "invalid -t 'x'"},
         {{"icmp-ping", "-t", "-1", "127.0.0.1", NULL}, "invalid -t '-1'"},
         {{"icmp-ping", "-I", NULL}, "option '-I' needs a value"},
+        {{"icmp-ping", "-I", "", "127.0.0.1", NULL}, "-I '': expected an interface or a source"},
     };
     struct proc c;
 
