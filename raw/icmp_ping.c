@@ -12,9 +12,14 @@
  *   icmp-ping 127.0.0.1            four requests, one a second
  *   icmp-ping -c 100 -i 0 -q ::1   as fast as replies come, summary only
  *   icmp-ping -l 10 -c 10 ::1      ten at once, then their replies (iputils' preload)
+ *   icmp-ping -w 5 -D 127.0.0.1    for five seconds, each line with its time
+ *
+ * What it prints, and every option that only changes that (-q -D -f -n -v
+ * --json), is common/pingout.c's; what is here decides what goes when.
  */
+#include <errno.h>
 #include <netinet/in.h>
-#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,27 +27,31 @@
 
 #include "cli.h"
 #include "icmp.h"
-#include "jout.h"
 #include "io.h"
 #include "ping.h"
+#include "pingout.h"
 #include "priv.h"
 #include "stats.h"
-#include "summary.h"
 
 struct pinger {
     struct sf_ping_opts o;
     struct sf_ping p;
-    char host[SF_ADDR_TEXT_MAX]; /* the numeric destination */
-    int64_t *sent_at;            /* by 16-bit seq: SEQ_SLOTS, reused when the seq wraps */
-    uint8_t *seen;               /* by 16-bit seq, cleared when the seq is sent again */
-    uint64_t transmitted, received, duplicates, errors, malformed, ignored, truncated;
-    uint64_t different; /* replies (counted above) from another address than the one pinged */
-    struct sf_stats rtt_us;
+    struct sf_pingout out;
+    struct sf_ping_tally t;
+    int64_t *sent_at;     /* by 16-bit seq: SEQ_SLOTS, reused when the seq wraps */
+    uint8_t *seen;        /* by 16-bit seq, cleared when the seq is sent again */
+    int64_t gap_ns;       /* -i 0: how long a reply is awaited before the next (-W; -f: 10 ms) */
+    int64_t end;          /* -w: when the run stops (CLOCK_MONOTONIC ns); else INT64_MAX */
     int stop_fd, stopped; /* SIGINT/SIGTERM come on stop_fd (sf_cli_stop_fd) */
-    uint8_t in[65536 + 64], out[65536];
+    uint8_t in[65536 + 64], req[65536];
 };
 
 #define SEQ_SLOTS 65536
+#define MS 1000000LL
+/* iputils' floor for a user's interval (MINUSERINTERVAL), and a flood's pace without replies
+ * (MININTERVAL). */
+#define USER_MIN_MS 2
+#define FLOOD_GAP_MS 10
 
 static const char *error_text(const struct sf_icmp_msg *m, int v6, char *buf, size_t cap)
 {
@@ -75,94 +84,122 @@ static int other_source(const struct pinger *g, const struct sockaddr_storage *s
            ((const struct sockaddr_in *)&g->p.dest)->sin_addr.s_addr;
 }
 
-static void on_reply(struct pinger *g, const struct sf_icmp_msg *m, const char *from, int ttl,
-                     int other)
+static void on_reply(struct pinger *g, const struct sf_icmp_msg *m,
+                     const struct sockaddr_storage *ss, socklen_t sslen, int ttl)
 {
-    if (!sf_icmp_is_ours(m, g->p.id, g->transmitted)) {
-        g->ignored++; /* another program's reply, or not a request we sent */
+    struct sf_ping_tally *t = &g->t;
+
+    if (!sf_icmp_is_ours(m, g->p.id, t->transmitted)) {
+        t->ignored++; /* another program's reply, or not a request we sent */
         return;
     }
-    double rtt = (double)(sf_now_ns() - g->sent_at[m->seq]) / 1e3;
-    int dup = g->seen[m->seq];
     /* Shorter than the request: an answer still (iputils counts it), but marked. */
-    int cut = m->payload_len < g->o.size;
+    struct sf_ping_reply r = {ss,
+                              sslen,
+                              m->payload_len + SF_ICMP_HDR,
+                              m->seq,
+                              ttl,
+                              (double)(sf_now_ns() - g->sent_at[m->seq]) / 1e3,
+                              g->seen[m->seq],
+                              m->payload_len < g->o.size,
+                              other_source(g, ss)};
     g->seen[m->seq] = 1;
-    g->different += (uint64_t)other;
-    if (dup) {
-        g->duplicates++;
+    t->different += (uint64_t)r.other;
+    if (r.dup) {
+        t->duplicates++;
     } else {
-        g->received++;
-        g->truncated += (uint64_t)cut;
-        sf_stats_add(NULL, &g->rtt_us, rtt);
+        t->received++;
+        t->truncated += (uint64_t)r.cut;
+        sf_stats_add(NULL, &t->rtt_us, r.rtt_us);
+        t->ewma_us = t->received == 1 ? r.rtt_us : t->ewma_us + (r.rtt_us - t->ewma_us) / 8;
     }
-    if (g->o.quiet || g->o.json)
-        return;
-    printf("%zu bytes from %s: icmp_seq=%u", m->payload_len + SF_ICMP_HDR, from, m->seq);
-    if (ttl >= 0)
-        printf(" ttl=%d", ttl);
-    printf(" time=%.3f ms%s%s%s\n", rtt / 1e3, dup ? " (DUP!)" : "", cut ? " (truncated)" : "",
-           other ? " (DIFFERENT ADDRESS!)" : "");
+    sf_pingout_reply(&g->out, &r);
 }
 
 static void on_packet(struct pinger *g, size_t n, const struct sockaddr_storage *ss,
                       socklen_t sslen, int ttl)
 {
     struct sf_icmp_msg m;
-    char from[SF_ADDR_TEXT_MAX], buf[64];
+    char buf[64];
 
-    sf_sockaddr_host((const struct sockaddr *)ss, sslen, from, sizeof(from));
     switch (sf_icmp_parse(g->in, n, g->p.v6, g->p.with_ip, &m)) {
     case SF_ICMP_ECHO_REPLY:
-        on_reply(g, &m, from, ttl, other_source(g, ss));
+        on_reply(g, &m, ss, sslen, ttl);
         return;
     case SF_ICMP_ERROR:
-        if (!sf_icmp_is_ours(&m, g->p.id, g->transmitted)) {
-            g->ignored++;
+        if (!sf_icmp_is_ours(&m, g->p.id, g->t.transmitted)) {
+            g->t.ignored++;
             return;
         }
-        g->errors++;
-        if (!g->o.json)
-            printf("From %s icmp_seq=%u %s\n", from, m.seq,
-                   error_text(&m, g->p.v6, buf, sizeof(buf)));
+        g->t.errors++;
+        sf_pingout_error(&g->out, ss, sslen, m.seq, error_text(&m, g->p.v6, buf, sizeof(buf)));
         return;
     case SF_ICMP_MALFORMED:
-        g->malformed++;
+        g->t.malformed++;
         return;
     default:
-        g->ignored++;
+        g->t.ignored++;
     }
 }
 
 static int send_next(struct sf_err *err, struct pinger *g)
 {
     struct timespec ts;
-    uint16_t seq = (uint16_t)(g->transmitted + 1);
+    uint16_t seq = (uint16_t)(g->t.transmitted + 1), prev = (uint16_t)g->t.transmitted;
 
+    /* -O: said before the next goes, as iputils says it. */
+    if (g->o.outstanding && g->t.transmitted && !g->seen[prev])
+        sf_pingout_outstanding(&g->out, prev);
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    size_t len = sf_icmp_echo_build(g->out, sizeof(g->out), g->p.v6, g->p.id, seq, &ts, g->o.size);
+    size_t len = sf_icmp_echo_build(g->req, sizeof(g->req), g->p.v6, g->p.id, seq, &ts, g->o.size);
     g->sent_at[seq] = sf_now_ns();
     g->seen[seq] = 0;
-    if (sf_ping_send(err, &g->p, g->out, len) < 0)
+    if (sf_ping_send(err, &g->p, g->req, len) < 0)
         return -1;
-    g->transmitted++;
+    g->t.transmitted++;
+    sf_pingout_sent(&g->out);
     return 0;
 }
 
 /*
  * Is the next request due?  The first -l PRELOAD go at once, as iputils
  * sends them; then one each -i, or with -i 0 the next once the last one's
- * reply came (or -W passed without it).
+ * reply came (or -W passed without it; -f: 10 ms).  With -w, as iputils,
+ * requests go on past -c N until N replies came.
  */
 static int due(const struct pinger *g, int64_t now, int64_t next, int64_t last)
 {
-    int waiting = g->transmitted && !g->seen[(uint16_t)g->transmitted];
+    int waiting = g->t.transmitted && !g->seen[(uint16_t)g->t.transmitted];
 
-    if (g->transmitted >= g->o.count)
+    if (g->t.transmitted >= g->o.count && !g->o.deadline_ms)
         return 0;
-    if (g->transmitted < g->o.preload)
+    if (g->t.transmitted < g->o.preload)
         return 1;
-    return now >= next &&
-           (g->o.interval_ms > 0 || !waiting || now >= last + g->o.wait_ms * 1000000);
+    return now >= next && (g->o.interval_ms > 0 || !waiting || now >= last + g->gap_ns);
+}
+
+/*
+ * Is the run over?  With -w, at the deadline, once -c N replies (or
+ * errors) came, or at the first ICMP error, as iputils ends it; otherwise
+ * once every request was answered, or -W after the last.
+ */
+static int done(const struct pinger *g, int64_t now, int64_t last)
+{
+    const struct sf_ping_tally *t = &g->t;
+
+    if (g->o.deadline_ms)
+        return now >= g->end || t->received + t->errors >= g->o.count || t->errors;
+    return t->transmitted >= g->o.count &&
+           (t->received >= t->transmitted || now >= last + g->o.wait_ms * MS);
+}
+
+/* When to stop reading and look again: the next request's time, -W's, or the deadline. */
+static int64_t wake_at(const struct pinger *g, int64_t next, int64_t last)
+{
+    int more = g->o.deadline_ms || g->t.transmitted < g->o.count;
+    int64_t at = !more ? last + g->o.wait_ms * MS : g->o.interval_ms > 0 ? next : last + g->gap_ns;
+
+    return at < g->end ? at : g->end;
 }
 
 /* Send on schedule, read until the next send is due; after the last, wait -W. */
@@ -172,27 +209,22 @@ static int run(struct sf_err *err, struct pinger *g)
 
     while (!g->stopped) {
         int64_t now = sf_now_ns();
-        if (due(g, now, next, last)) {
+        if (now < g->end && due(g, now, next, last)) {
             if (send_next(err, g) < 0)
                 return -1;
             last = now;
-            next = now + g->o.interval_ms * 1000000;
+            next = now + g->o.interval_ms * MS;
             if (due(g, now, next, last))
                 continue; /* -l: the next one at once, no reply awaited */
         }
-        if (g->transmitted == g->o.count && g->received >= g->transmitted)
-            break;
-        int64_t deadline = last + g->o.wait_ms * 1000000;
-        if (g->transmitted < g->o.count && g->o.interval_ms > 0)
-            deadline = next;
-        if (g->transmitted == g->o.count && sf_now_ns() >= deadline)
+        if (done(g, sf_now_ns(), last))
             break;
         struct sockaddr_storage ss;
         socklen_t sslen;
         size_t full;
         int ttl;
-        ssize_t n = sf_ping_recv(err, &g->p, g->stop_fd, g->in, sizeof(g->in), deadline, &full, &ss,
-                                 &sslen, &ttl);
+        ssize_t n = sf_ping_recv(err, &g->p, g->stop_fd, g->in, sizeof(g->in),
+                                 wake_at(g, next, last), &full, &ss, &sslen, &ttl);
         if (n < 0)
             return -1;
         if (n == 0 && sf_cli_stopped(g->stop_fd))
@@ -203,55 +235,32 @@ static int run(struct sf_err *err, struct pinger *g)
     return 0;
 }
 
-static void report(struct pinger *g, int64_t elapsed_ns)
+/* Open the socket as the options ask, then give up every privilege (-v: saying how). */
+static void open_and_drop(struct pinger *g, const struct sf_addr *addr)
 {
-    struct sf_summary s = sf_stats_summary(&g->rtt_us);
-    double loss = g->transmitted
-                      ? 100.0 * (double)(g->transmitted - g->received) / (double)g->transmitted
-                      : 0;
-    long long ms = (long long)(elapsed_ns / 1000000);
+    const struct sf_ping_cfg cfg = {g->o.family, g->o.ttl, g->o.iface};
+    struct sf_caps caps;
+    struct sf_user became;
+    struct sf_err err;
 
-    if (g->o.json) {
-        json_t *rtt = json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "min",
-                                sf_jreal(s.min / 1e3, 6), "avg", sf_jreal(s.mean / 1e3, 6), "max",
-                                sf_jreal(s.max / 1e3, 6), "mdev", sf_jreal(s.mdev / 1e3, 6), "p50",
-                                sf_jreal(s.p50 / 1e3, 6), "p99", sf_jreal(s.p99 / 1e3, 6),
-                                "over_100ms", sf_juint(sf_stats_over(&g->rtt_us, 100000)), "cdf",
-                                sf_stats_cdf_json(&g->rtt_us, 1e-3, 6));
-        json_t *o = json_pack(
-            "{s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:o}", "program",
-            "icmp-ping", "family", g->p.v6 ? "icmp6" : "icmp", "socket", g->p.raw ? "raw" : "dgram",
-            "target", sf_jstr(g->o.target), "address", sf_jstr(g->host), "transmitted",
-            sf_juint(g->transmitted), "received", sf_juint(g->received), "duplicates",
-            sf_juint(g->duplicates), "errors", sf_juint(g->errors), "malformed",
-            sf_juint(g->malformed), "ignored", sf_juint(g->ignored), "truncated",
-            sf_juint(g->truncated), "different_address", sf_juint(g->different), "loss_pct",
-            sf_jreal(loss, 1), "time_ms", (json_int_t)ms, "rtt_ms", rtt);
-        /* What the kernel dropped at this socket, its receive buffer full (SO_MEMINFO). */
-        json_object_set_new(o, "dropped", sf_juint(sf_socket_drops(g->p.fd)));
-        sf_jout_print(stdout, o);
-        return;
-    }
-    printf("\n--- %s ping statistics ---\n", g->o.target);
-    printf("%llu packets transmitted, %llu received", (unsigned long long)g->transmitted,
-           (unsigned long long)g->received);
-    if (g->duplicates)
-        printf(", +%llu duplicates", (unsigned long long)g->duplicates);
-    if (g->errors)
-        printf(", +%llu errors", (unsigned long long)g->errors);
-    printf(", %g%% packet loss, time %lldms\n", loss, ms);
-    if (s.n)
-        printf("rtt min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms\n", s.min / 1e3, s.mean / 1e3,
-               s.max / 1e3, s.mdev / 1e3);
-    if (g->truncated)
-        printf("truncated: %llu replies shorter than the request\n",
-               (unsigned long long)g->truncated);
-    if (g->different)
-        printf("different address: %llu replies from another address than %s\n",
-               (unsigned long long)g->different, g->host);
-    if (g->malformed || g->ignored)
-        printf("ignored: %llu malformed, %llu not ours\n", (unsigned long long)g->malformed,
-               (unsigned long long)g->ignored);
+    /* iputils' rule, and its words: under 2 ms only root floods (see sf_priv_may_flood). */
+    if (g->o.interval_ms < USER_MIN_MS && !sf_priv_may_flood())
+        sf_cli_fail(&(struct sf_err){.kind = SF_ERR_SYS,
+                                     .sys_errno = EPERM,
+                                     .msg = "cannot flood; minimal interval allowed for user is "
+                                            "2ms"});
+    if (sf_priv_caps(&err, &caps) < 0)
+        sf_cli_fail(&err);
+    int rc = sf_ping_open_cfg(&err, addr, &cfg, &g->p);
+    if (g->o.verbose)
+        sf_pingout_story(&g->p, &caps);
+    if (rc < 0)
+        sf_cli_fail(&err);
+    /* The socket is open: nothing privileged is needed from here on, and no exec gets it back. */
+    if (sf_priv_drop(&err, g->o.user, &became) < 0)
+        sf_cli_fail(&err);
+    if (g->o.verbose)
+        sf_pingout_became(&became);
 }
 
 int main(int argc, char **argv)
@@ -265,31 +274,27 @@ int main(int argc, char **argv)
     if (sf_addr_parse(&err, g.o.target, "0", 1, &addr) < 0 || addr.kind != SF_ADDR_INET)
         sf_cli_usage_error("invalid HOST '%s'", g.o.target);
     snprintf(addr.text, sizeof(addr.text), "%s", g.o.target); /* no port to show */
-    if (sf_ping_open(&err, &addr, g.o.family, &g.p) < 0)
-        sf_cli_fail(&err);
-    /* The socket is open: nothing privileged is needed from here on, and no exec gets it back. */
-    if (sf_priv_drop(&err, g.o.user, NULL) < 0)
-        sf_cli_fail(&err);
-    sf_sockaddr_host((struct sockaddr *)&g.p.dest, g.p.destlen, g.host, sizeof(g.host));
+    open_and_drop(&g, &addr);
     g.sent_at = calloc(SEQ_SLOTS, sizeof(*g.sent_at));
     g.seen = calloc(SEQ_SLOTS, 1);
     if (!g.sent_at || !g.seen)
         sf_cli_fail(&(struct sf_err){.kind = SF_ERR_SYS, .msg = "out of memory"});
     g.stop_fd = sf_cli_stop_fd(); /* SIGINT, SIGTERM */
+    g.gap_ns = (g.o.flood && g.o.interval_ms == 0 ? FLOOD_GAP_MS : g.o.wait_ms) * MS;
     sf_cli_warn("using %s", g.p.raw ? "a raw ICMP socket (CAP_NET_RAW)"
                                     : "an ICMP datagram socket (net.ipv4.ping_group_range)");
-    if (!g.o.json)
-        printf("PING %s (%s) %llu(%llu) bytes of data.\n", g.o.target, g.host,
-               (unsigned long long)g.o.size,
-               (unsigned long long)g.o.size + SF_ICMP_HDR + (g.p.v6 ? 40 : 20));
+    sf_pingout_init(&g.out, &g.o, &g.p);
+    sf_pingout_header(&g.out);
     int64_t start = sf_now_ns();
+    g.end = g.o.deadline_ms ? start + g.o.deadline_ms * MS : INT64_MAX;
     int rc = run(&err, &g);
-    report(&g, sf_now_ns() - start);
+    sf_pingout_summary(&g.out, &g.t, sf_now_ns() - start);
     free(g.sent_at);
     free(g.seen);
-    sf_stats_free(&g.rtt_us);
+    sf_stats_free(&g.t.rtt_us);
     close(g.p.fd);
     if (rc < 0)
         sf_cli_fail(&err);
-    return g.received ? 0 : 1;
+    /* As iputils: 1 when no reply came, or with -w and -c N fewer than N did. */
+    return !g.t.received || (g.o.deadline_ms && g.o.count_given && g.t.received < g.o.count);
 }

@@ -13,9 +13,11 @@ cd "$(dirname "$0")/.."
 # clang builds the libFuzzer targets (fuzz/); jansson writes every JSON output;
 # nftables and ethtool build the network lab's router and links (common/lab/netlab);
 # jq reads sockfam's JSON in scripts/lab-runs.sh and scripts/latency-chart.sh, and
-# gnuplot-nox draws docs/latency-under-loss.png (scripts/latency-chart.sh).
+# gnuplot-nox draws docs/latency-under-loss.png (scripts/latency-chart.sh); iputils-ping is
+# the ping that icmp-ping's options are tested beside (tests/pairs/test_raw_iputils.c) and the
+# bench's ping row.
 packages=(build-essential cmake pkg-config libpcap-dev libcriterion-dev libjansson-dev iproute2
-    nftables ethtool tcpdump tshark clang jq gnuplot-nox)
+    nftables ethtool tcpdump tshark clang jq gnuplot-nox iputils-ping)
 
 install_missing() {
     local missing=() p
@@ -50,12 +52,13 @@ run_tests() { # run_tests DIR
     no_capture_skipped "$1"
 }
 
-# As root every capture test must run: a skipped one (Criterion prints
-# "[SKIP] suite::test: why" at --verbose=1) fails the run, whatever ctest said.
+# As root every capture test must run, and every test of icmp-ping beside iputils ping
+# (raw_iputils): a skipped one (Criterion prints "[SKIP] suite::test: why" at
+# --verbose=1) fails the run, whatever ctest said.
 no_capture_skipped() { # no_capture_skipped DIR
     local skipped
     [ "$(id -u)" -eq 0 ] || return 0
-    skipped=$(grep -E '^\[SKIP\] ([a-z0-9_]+_wire|raw|udp_spoof|priv|spawn)::' "$1/Testing/Temporary/LastTest.log" || true)
+    skipped=$(grep -E '^\[SKIP\] ([a-z0-9_]+_wire|raw|raw_iputils|udp_spoof|priv|spawn)::' "$1/Testing/Temporary/LastTest.log" || true)
     if [ -n "$skipped" ]; then
         echo "$skipped" >&2
         echo "quickstart: capture tests were skipped although running as root (above)" >&2

@@ -10,6 +10,7 @@
 #include <sysexits.h>
 
 #include "json.h"
+#include "priv.h"
 
 #define STREAM_SECTIONS                                                                            \
     (SEC_BIT(SEC_LATENCY) | SEC_BIT(SEC_STREAM) | SEC_BIT(SEC_CONNECT) | SEC_BIT(SEC_CROWD))
@@ -273,7 +274,9 @@ const char *const *family_client_argv(const struct family *f, const struct fam_a
     put_num(v, &n, 0, "-c", (long long)a->count);
     put_num(v, &n, 1, "-s", (long long)a->size);
     if (f->line == LINE_PING) {
-        put(v, &n, "-i"), put(v, &n, "0"); /* the next request as soon as the reply comes */
+        /* The next request as soon as the reply comes; where icmp-ping will refuse that (a
+         * user, not root: iputils' 2 ms floor, see sf_priv_may_flood), one each 2 ms. */
+        put(v, &n, "-i"), put(v, &n, sf_priv_may_flood() ? "0" : "0.002");
         if (a->burst)
             put_num(v, &n, 2, "-l", (long long)a->count); /* every request at once */
         if (a->wait)

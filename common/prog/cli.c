@@ -701,16 +701,41 @@ void sf_cli_messages_free(struct sf_messages *m)
 static const struct sf_opt ping_opts[] = {
     {NULL, '4', NULL, "use IPv4 only"},
     {NULL, '6', NULL, "use IPv6 only"},
-    {NULL, 'c', "N", "send N requests (default: 4; at most 100000)"},
+    {NULL, 'c', "N",
+     "send N requests (default: 4, where iputils ping goes on until Ctrl-C;\n"
+     "at most 100000); with -w, stop once N replies came, sending past N\n"
+     "until then"},
     {NULL, 'i', "SEC",
-     "interval between requests (default: 1; 0: the next as soon\nas the reply comes)"},
+     "interval between requests (default: 1; 0: the next as soon as the\n"
+     "reply comes, or -W later without one); under 0.002 for root only"},
     {NULL, 's', "BYTES", "payload size (default: 56)"},
     {NULL, 'W', "SEC", "how long to wait for each reply (default: 2)"},
+    {NULL, 'w', "DEADLINE",
+     "stop after DEADLINE seconds whatever the count (decimals allowed;\n"
+     "0: none); without -c, send until then; with -c N, exit 1 if fewer\n"
+     "than N replies came"},
     {NULL, 'l', "PRELOAD",
-     "send PRELOAD requests at once, before waiting for any reply, as iputils\n"
-     "ping does (at most 65536); each one's round trip is still timed from its\n"
-     "own send, and so includes the wait behind the others"},
+     "send PRELOAD requests at once, before waiting for any reply, as\n"
+     "iputils ping does (at most 65536); each one's round trip is still\n"
+     "timed from its own send, and so includes the wait behind the others"},
+    {NULL, 'f', NULL,
+     "flood: the next request as soon as the reply comes (10 ms without\n"
+     "one), a '.' for each request and a backspace for each reply instead\n"
+     "of the lines; implies -n; -i SEC keeps that interval; root only"},
+    {NULL, 't', "TTL", "IPv4 time-to-live / IPv6 hop limit of the requests (0-255)"},
+    {NULL, 'I', "IFACE",
+     "send from interface IFACE (SO_BINDTODEVICE: \"lo\"), or from the\n"
+     "source address IFACE (\"127.0.0.1\", \"::1\", \"fe80::1%eth0\")"},
+    {NULL, 'D', NULL, "print the time (seconds.microseconds since 1970) before each line"},
+    {NULL, 'n', NULL,
+     "numeric: never look up a reply's source (otherwise a named HOST's\n"
+     "replies show \"NAME (ADDRESS)\", as iputils)"},
+    {NULL, 'O', NULL, "report a request still unanswered when the next is sent"},
     {NULL, 'q', NULL, "print only the summary"},
+    {NULL, 'v', NULL,
+     "verbose: say on stderr which socket it opened and why (socket()'s\n"
+     "errno, net.ipv4.ping_group_range, the capabilities held) and whom\n"
+     "it became; add ident=ID to each reply line"},
     {NULL, 'Z', "USER",
      "as root: become USER once the socket is open (default: the user who\n"
      "ran sudo, else nobody), as tcpdump -Z does"},
@@ -724,35 +749,33 @@ static const struct sf_cmd ping_cmd = {
     "does. Uses a raw socket when allowed (CAP_NET_RAW), else the ICMP datagram socket.",
     ping_opts,
     sizeof(ping_opts) / sizeof(ping_opts[0]),
-    "Exit status: 0 replies came, 1 none did, 64 usage, 68 unknown host,\n"
-    "69 network unreachable, 71 OS error, 77 no permission for any ICMP socket.\n",
+    "Root only (-f, -i under 0.002): a real uid of 0, or CAP_NET_RAW handed down in\n"
+    "the ambient set; others get iputils' \"cannot flood\" (exit 77).\n"
+    "\n"
+    "Exit status: 0 replies came (with -w and -c N: N of them), 1 none did (or\n"
+    "fewer), 64 usage, 68 unknown host, 69 network unreachable, 71 OS error,\n"
+    "77 no permission (for any ICMP socket, or to flood). iputils ping exits 2\n"
+    "for errors (1 for a value out of range).\n",
 };
 
-static void ping_option(void *opts, int c, const char *arg)
+/* The options without a value, and -Z. */
+static void ping_flag(struct sf_ping_opts *o, int c, const char *arg)
 {
-    struct sf_ping_opts *o = opts;
-
     switch (c) {
-    case '4':
-    case '6':
-        set_family(&o->family, c == '4' ? SF_FAMILY_V4 : SF_FAMILY_V6);
+    case 'f':
+        o->flood = o->numeric = 1; /* iputils: no name lookups while flooding */
         break;
-    case 'c':
-        o->count = sf_opt_uint("-c", arg, 1, 100000);
+    case 'D':
+        o->timestamps = 1;
         break;
-    case 'i':
-        o->interval_ms = sf_opt_seconds("-i", arg, 1);
+    case 'n':
+        o->numeric = 1;
         break;
-    case 's':
-        /* The largest ICMPv4 echo payload: 65535 - 20 (IP) - 8 (ICMP). */
-        o->size = sf_opt_uint("-s", arg, 0, 65507);
+    case 'O':
+        o->outstanding = 1;
         break;
-    case 'W':
-        o->wait_ms = sf_opt_seconds("-W", arg, 0);
-        break;
-    case 'l':
-        /* The sequence numbers in flight at once must not wrap (16 bits). */
-        o->preload = sf_opt_uint("-l", arg, 1, 65536);
+    case 'v':
+        o->verbose = 1;
         break;
     case 'q':
         o->quiet = 1;
@@ -766,6 +789,48 @@ static void ping_option(void *opts, int c, const char *arg)
     }
 }
 
+static void ping_option(void *opts, int c, const char *arg)
+{
+    struct sf_ping_opts *o = opts;
+
+    switch (c) {
+    case '4':
+    case '6':
+        set_family(&o->family, c == '4' ? SF_FAMILY_V4 : SF_FAMILY_V6);
+        break;
+    case 'c':
+        o->count = sf_opt_uint("-c", arg, 1, 100000);
+        o->count_given = 1;
+        break;
+    case 'i':
+        o->interval_ms = sf_opt_seconds("-i", arg, 1);
+        o->interval_given = 1;
+        break;
+    case 's':
+        /* The largest ICMPv4 echo payload: 65535 - 20 (IP) - 8 (ICMP). */
+        o->size = sf_opt_uint("-s", arg, 0, 65507);
+        break;
+    case 'W':
+        o->wait_ms = sf_opt_seconds("-W", arg, 0);
+        break;
+    case 'w':
+        o->deadline_ms = sf_opt_seconds("-w", arg, 1);
+        break;
+    case 'l':
+        /* The sequence numbers in flight at once must not wrap (16 bits). */
+        o->preload = sf_opt_uint("-l", arg, 1, 65536);
+        break;
+    case 't':
+        o->ttl = (int)sf_opt_uint("-t", arg, 0, 255);
+        break;
+    case 'I':
+        o->iface = arg;
+        break;
+    default:
+        ping_flag(o, c, arg);
+    }
+}
+
 void sf_cli_ping_parse(int argc, char **argv, struct sf_ping_opts *o)
 {
     int first;
@@ -775,9 +840,14 @@ void sf_cli_ping_parse(int argc, char **argv, struct sf_ping_opts *o)
     o->interval_ms = 1000;
     o->size = 56;
     o->wait_ms = 2000;
+    o->ttl = -1;
     first = sf_opts_parse(&ping_cmd, argc, argv, ping_option, o);
     if (first >= argc)
         sf_cli_usage_error("missing HOST");
     o->target = argv[first];
     sf_opts_no_operands(argc, argv, first + 1);
+    if (o->flood && !o->interval_given)
+        o->interval_ms = 0;
+    if (o->deadline_ms && !o->count_given)
+        o->count = UINT64_MAX; /* iputils: -w alone sends until the deadline */
 }

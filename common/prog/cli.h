@@ -85,12 +85,22 @@ struct sf_server_opts {
 struct sf_ping_opts {
     enum sf_family family;
     const char *target;
-    uint64_t count;      /* -c: requests to send (bounded: default 4) */
+    uint64_t count;      /* -c: requests to send (bounded: default 4; with -w alone, no limit) */
     int64_t interval_ms; /* -i: between requests; 0 = the next as soon as a reply comes */
     uint64_t size;       /* -s: payload bytes (default 56, as ping) */
     int64_t wait_ms;     /* -W: how long to wait for a reply */
+    int64_t deadline_ms; /* -w: the whole run's length at most, whatever the count (0: none) */
     uint64_t preload;    /* -l: requests sent at once at the start, before waiting for replies */
+    int ttl;             /* -t: IPv4 TTL / IPv6 hop limit, 0-255; -1: the kernel's */
+    const char *iface;   /* -I: an interface or a source address, or NULL */
     const char *user;    /* -Z: whom to become once the socket is open (as root), or NULL */
+    int count_given;     /* -c was given: with -w, the replies to wait for */
+    int interval_given;  /* -i was given: -f keeps it */
+    int flood;           /* -f: interval 0 (unless -i), '.' per request, backspace per reply */
+    int timestamps;      /* -D: "[seconds.micros] " before each line */
+    int numeric;         /* -n (and -f): addresses only, no reverse lookup */
+    int outstanding;     /* -O: "no answer yet for icmp_seq=N" before the next request */
+    int verbose;         /* -v: the socket's story on stderr, ident= on each reply */
     int json, quiet;
 };
 

@@ -144,3 +144,29 @@ int sf_priv_check(struct sf_err *err, int emptied)
         return sf_err_set(err, SF_ERR_SYS, EPERM, NULL, "no_new_privs is not set");
     return 0;
 }
+
+int sf_priv_caps(struct sf_err *err, struct sf_caps *c)
+{
+    struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct d[2];
+    int last = last_cap();
+
+    memset(c, 0, sizeof(*c));
+    if (syscall(SYS_capget, &hdr, d) < 0)
+        return sf_err_sys(err, errno, "capget", NULL);
+    c->effective = (uint64_t)d[1].effective << 32 | d[0].effective;
+    c->permitted = (uint64_t)d[1].permitted << 32 | d[0].permitted;
+    c->inheritable = (uint64_t)d[1].inheritable << 32 | d[0].inheritable;
+    for (int cap = 0; cap <= last && cap < 64; cap++) {
+        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, cap, 0, 0) > 0)
+            c->ambient |= 1ULL << cap;
+        if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) > 0)
+            c->bounding |= 1ULL << cap;
+    }
+    return 0;
+}
+
+int sf_priv_may_flood(void)
+{
+    return getuid() == 0 || prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, CAP_NET_RAW, 0, 0) > 0;
+}

@@ -19,6 +19,7 @@
 #ifndef SF_PRIV_H
 #define SF_PRIV_H
 
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "err.h"
@@ -52,5 +53,26 @@ int sf_priv_drop(struct sf_err *err, const char *user, struct sf_user *became);
  * no_new_privs set?  0, or -1 with err naming what is still held.
  */
 int sf_priv_check(struct sf_err *err, int emptied);
+
+/* A process's capability sets, as /proc/PID/status shows them: bit N is capability N. */
+struct sf_caps {
+    uint64_t effective, permitted, inheritable, ambient, bounding;
+};
+
+/* This process's capability sets.  0, or -1 with err. */
+int sf_priv_caps(struct sf_err *err, struct sf_caps *c);
+
+/*
+ * May this process send faster than iputils allows a user (one request
+ * every 2 ms)?  iputils asks whether the real uid is 0, whatever the
+ * binary's file capability gives, since that capability is every user's;
+ * so do we, and we also let a process that its parent handed CAP_NET_RAW
+ * in the ambient set (sockfam's runner starts its clients so, as does
+ * `setpriv --ambient-caps +net_raw`): no setuid bit or file capability
+ * ever fills the ambient set (execve(2) clears it for such a file), so
+ * only a holder of the capability can have passed it on.  Ask before
+ * sf_priv_drop(), which empties it.  1 or 0.
+ */
+int sf_priv_may_flood(void);
 
 #endif

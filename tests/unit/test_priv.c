@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -116,4 +119,35 @@ Test(priv, drop_survives_exec)
     };
     for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
         cr_expect(strstr(out, want[i]), "missing '%s' in:\n%s", want[i], out);
+}
+
+/*
+ * Who may flood: root; a user, not, unless handed CAP_NET_RAW in the
+ * ambient set (kept across setresuid with PR_SET_KEEPCAPS, as the runner's
+ * children are); and the capability sets read back as set.
+ */
+Test(priv, may_flood_root_or_ambient_net_raw)
+{
+    struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct raw[2] = {
+        {1u << CAP_NET_RAW, 1u << CAP_NET_RAW, 1u << CAP_NET_RAW}, {0, 0, 0}};
+    struct sf_caps caps;
+
+    if (geteuid() != 0)
+        cr_skip_test("needs root to become a user with and without CAP_NET_RAW");
+    cr_expect_eq(sf_priv_may_flood(), 1, "root");
+    cr_assert_eq(prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0), 0);
+    cr_assert_eq(setresgid(65534, 65534, 65534), 0);
+    cr_assert_eq(setresuid(65534, 65534, 65534), 0);
+    cr_assert_eq(syscall(SYS_capset, &hdr, raw), 0, "%s", strerror(errno));
+    cr_assert_eq(sf_priv_caps(NULL, &caps), 0);
+    cr_expect_eq(caps.effective, 1ULL << CAP_NET_RAW);
+    cr_expect_eq(caps.permitted, 1ULL << CAP_NET_RAW);
+    cr_expect_eq(caps.ambient, 0);
+    cr_expect_eq(sf_priv_may_flood(), 0, "a user holding CAP_NET_RAW, not in the ambient set");
+    cr_assert_eq(prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_NET_RAW, 0, 0), 0, "%s",
+                 strerror(errno));
+    cr_assert_eq(sf_priv_caps(NULL, &caps), 0);
+    cr_expect_eq(caps.ambient, 1ULL << CAP_NET_RAW);
+    cr_expect_eq(sf_priv_may_flood(), 1, "CAP_NET_RAW handed down in the ambient set");
 }
