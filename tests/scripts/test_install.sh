@@ -6,7 +6,8 @@
 # completion under all nine names in share/bash-completion/completions,
 # README.md and docs/ in share/doc/sockfam, and nothing outside DESTDIR;
 # each installed program's --version must work, and bash-completion (where
-# installed) must load the completion from the installed tree.
+# installed) must load the completion from the installed tree.  And the
+# version debian/changelog gives the package is the programs' own.
 #
 #   bash tests/scripts/test_install.sh BUILD_DIR SOURCE_DIR
 #
@@ -60,6 +61,11 @@ for p in "${programs[@]}"; do
     [[ $out == "$p (sockfam) "[0-9]* ]] || fail "$prefix/bin/$p --version: '$out'"
 done
 "$prefix/bin/sockfam" show | grep -q '^  timeout ' || fail "the installed sockfam show lists no lesson"
+# The Debian package's version is the programs' (project(VERSION)); a Debian revision aside.
+deb=$(sed -n '1s/^sockfam (\([^)]*\)).*/\1/p' "$src/debian/changelog")
+out=$("$prefix/bin/tcp-server" --version)
+[[ $out == "tcp-server (sockfam) ${deb%-*}"* ]] ||
+    fail "debian/changelog says ${deb:-nothing}, tcp-server --version '$out'"
 
 # 2. DESTDIR with prefix /usr: everything lands under DESTDIR/usr, nothing elsewhere.
 dest=$tmp/dest
