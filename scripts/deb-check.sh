@@ -169,8 +169,9 @@ fi
 installed=0
 dpkg -P sockfam >"$tmp/purge.log" 2>&1 || { cat "$tmp/purge.log" >&2; die "dpkg -P sockfam failed"; }
 for p in "${programs[@]}"; do
-    [ ! -e "/usr/bin/$p" ] && [ ! -L "$comps/$p" ] && [ ! -e "$comps/$p" ] ||
+    if [ -e "/usr/bin/$p" ] || [ -L "$comps/$p" ] || [ -e "$comps/$p" ]; then
         fail "left after dpkg -P: /usr/bin/$p or $comps/$p"
+    fi
 done
 [ ! -e /usr/share/doc/sockfam ] || fail "left after dpkg -P: /usr/share/doc/sockfam"
 [ "$failed" -eq 0 ] || exit 1

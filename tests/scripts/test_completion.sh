@@ -44,6 +44,7 @@ sorted() { printf '%s\n' "$@" | sort | tr '\n' ' ' | sed 's/ $//'; }
 # expect "WANTED WORDS" WORD...: exactly these completions.
 expect() {
     local want got
+    # shellcheck disable=SC2086 # the wanted words, one argument each
     want=$(sorted $1)
     shift
     got=$(complete_words "$@")
