@@ -4,7 +4,8 @@
 # call this script; it installs only the Debian packages that are missing.
 #
 #   bash scripts/quickstart.sh compare  build and run `sockfam compare` (every family, with the wire)
-#   bash scripts/quickstart.sh test     build (normal and ASan+UBSan) and run every test
+#   bash scripts/quickstart.sh test     build (normal and ASan+UBSan) and run every test,
+#                                       then build, lint, install and check the .deb
 #   bash scripts/quickstart.sh demo     build and run the tutorial's TCP echo demo
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,9 +16,12 @@ cd "$(dirname "$0")/.."
 # jq reads sockfam's JSON in scripts/lab-runs.sh and scripts/latency-chart.sh, and
 # gnuplot-nox draws docs/latency-under-loss.png (scripts/latency-chart.sh); iputils-ping is
 # the ping that icmp-ping's options are tested beside (tests/pairs/test_raw_iputils.c) and the
-# bench's ping row.
+# bench's ping row; dpkg-dev, debhelper and lintian build and lint the .deb, man-db answers its
+# `man -w`, libcap2-bin is its postinst's setcap (scripts/deb-check.sh), and
+# bash-completion loads the installed completion (test_install, deb-check).
 packages=(build-essential cmake pkg-config libpcap-dev libcriterion-dev libjansson-dev iproute2
-    nftables ethtool tcpdump tshark clang jq gnuplot-nox iputils-ping)
+    nftables ethtool tcpdump tshark clang jq gnuplot-nox iputils-ping dpkg-dev debhelper lintian
+    man-db libcap2-bin bash-completion)
 
 install_missing() {
     local missing=() p
@@ -111,6 +115,10 @@ test)
     echo "quickstart: the same suite under AddressSanitizer and UndefinedBehaviorSanitizer"
     build build-sanitize -DSOCKFAM_SANITIZE=ON
     run_tests build-sanitize
+    if command -v dpkg-buildpackage >/dev/null; then
+        echo "quickstart: the Debian package: built from a copy, linted, installed, checked, purged"
+        bash scripts/deb-check.sh
+    fi
     echo "quickstart: each libFuzzer target for a short run from its seed corpus"
     CC=clang build build-fuzz -DSOCKFAM_FUZZ=ON -DSOCKFAM_TESTS=OFF
     (cd build-fuzz && ctest --output-on-failure -L fuzz -j2)

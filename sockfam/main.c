@@ -6,6 +6,7 @@
  *   sockfam show      the lessons, run with real sockets and captured (show/)
  *   sockfam ladder    a capture drawn as ladders (laddercmd.c)
  *   sockfam help      the commands; `sockfam help CMD` is CMD's help (as CMD --help)
+ *   sockfam --version the version line (version.h), as every program's -V
  *
  * Both start the suite's own programs (found beside this binary), as the
  * family table (family.c) says.
@@ -19,6 +20,7 @@
 #include "compare.h"
 #include "laddercmd.h"
 #include "show.h"
+#include "version.h"
 
 static const struct {
     const char *name;
@@ -51,7 +53,11 @@ static void help(void)
            "\nCommands:\n");
     for (size_t i = 0; i < NCOMMANDS; i++)
         printf("  %-8s %s\n", commands[i].name, commands[i].summary);
-    printf("\n`sockfam help COMMAND` or `sockfam COMMAND --help` shows a command's options.\n");
+    printf("  %-8s %s\n", "help", "a command's options: `sockfam help COMMAND` is COMMAND --help");
+    printf("\nOptions:\n"
+           "  -h, --help               show this help and exit\n"
+           "  -V, --version            print the version and exit\n"
+           "\n`sockfam help COMMAND` or `sockfam COMMAND --help` shows a command's options.\n");
 }
 
 /* Run command k with argv from its name on; its exit code. */
@@ -65,7 +71,7 @@ int main(int argc, char **argv)
 {
     sf_cli_init("sockfam"); /* SIGPIPE ignored, stdout line-buffered */
     if (argc < 2) {
-        sf_cli_warn("a command is needed: sockfam compare|bench [OPTIONS] (see sockfam --help)");
+        sf_cli_warn("a command is needed: sockfam COMMAND [OPTIONS] (see sockfam --help)");
         return EX_USAGE;
     }
     if (command(argv[1]) >= 0)
@@ -75,11 +81,15 @@ int main(int argc, char **argv)
         help();
         return EX_OK;
     }
+    if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
+        sf_version_print(stdout, "sockfam");
+        return EX_OK;
+    }
     if (strcmp(argv[1], "help") == 0 && command(argv[2]) >= 0) {
         char *sub[] = {argv[2], "--help", NULL}; /* the command prints its help and exits 0 */
         return run(command(argv[2]), 2, sub);
     }
-    sf_cli_warn("unknown command '%s': sockfam compare|bench [OPTIONS] (see sockfam --help)",
+    sf_cli_warn("unknown command '%s': sockfam COMMAND [OPTIONS] (see sockfam --help)",
                 strcmp(argv[1], "help") == 0 ? argv[2] : argv[1]);
     return EX_USAGE;
 }

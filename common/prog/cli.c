@@ -41,6 +41,11 @@ const char *sf_cli_command(void)
     return command;
 }
 
+const char *sf_cli_name(void)
+{
+    return prog;
+}
+
 void sf_cli_vwarn(const char *fmt, va_list ap)
 {
     fprintf(stderr, "%s: ", prefix);

@@ -116,6 +116,9 @@ void sf_cli_subcommand(const char *sub);
 /* The command as the user typed it, for "see ... --help": "tcp-client", "sockfam bench". */
 const char *sf_cli_command(void);
 
+/* The program's name as sf_cli_init() set it, for --version: "tcp-client", "sockfam". */
+const char *sf_cli_name(void);
+
 /* Parse a client's or a server's command line, or exit 64 (0 for --help). */
 void sf_cli_client_parse(int argc, char **argv, const struct sf_cli_spec *spec,
                          struct sf_client_opts *o);

@@ -8,8 +8,12 @@
 
 #include "cli.h"
 #include "num.h"
+#include "version.h"
 
 #define MAX_OPTS 64
+
+/* Every table gets this row, so no program handles --version itself. */
+static const struct sf_opt version_opt = {"version", 'V', NULL, "print the version and exit"};
 
 /* "-c, --count N", "    --json", "-c N": the left column of the help. */
 static void left_column(const struct sf_opt *o, char *buf, size_t cap)
@@ -24,21 +28,35 @@ static void left_column(const struct sf_opt *o, char *buf, size_t cap)
         snprintf(buf, cap, "    --%s%s%s", o->name, sp, arg);
 }
 
+/* One option's lines of the help. */
+static void help_row(FILE *f, const struct sf_opt *o)
+{
+    const char *help = o->help, *nl;
+    char left[48];
+
+    left_column(o, left, sizeof(left));
+    /* Every further help line is indented to the help column. */
+    for (const char *l = left; help; l = "", help = nl ? nl + 1 : NULL) {
+        nl = strchr(help, '\n');
+        fprintf(f, "  %-24s %.*s\n", l, nl ? (int)(nl - help) : (int)strlen(help), help);
+    }
+}
+
 void sf_opts_help(FILE *f, const struct sf_cmd *cmd)
 {
+    int version_done = 0;
+
     fprintf(f, "Usage: %s %s\n%s\n\nOptions:\n", sf_cli_command(), cmd->usage, cmd->summary);
     for (size_t i = 0; i < cmd->nopts; i++) {
-        const struct sf_opt *o = &cmd->opts[i];
-        const char *help = o->help, *nl;
-        char left[48];
-
-        left_column(o, left, sizeof(left));
-        /* Every further help line is indented to the help column. */
-        for (const char *l = left; help; l = "", help = nl ? nl + 1 : NULL) {
-            nl = strchr(help, '\n');
-            fprintf(f, "  %-24s %.*s\n", l, nl ? (int)(nl - help) : (int)strlen(help), help);
+        help_row(f, &cmd->opts[i]);
+        /* -V goes under -h, as GNU tools list them. */
+        if (cmd->opts[i].val == 'h' && !version_done) {
+            help_row(f, &version_opt);
+            version_done = 1;
         }
     }
+    if (!version_done)
+        help_row(f, &version_opt);
     if (cmd->epilog)
         fprintf(f, "\n%s", cmd->epilog);
 }
@@ -60,8 +78,20 @@ static void build(const struct sf_cmd *cmd, struct option *longs, char *shorts)
                 shorts[ns++] = ':';
         }
     }
+    longs[nl++] = (struct option){version_opt.name, no_argument, NULL, version_opt.val};
+    shorts[ns++] = (char)version_opt.val;
     longs[nl] = (struct option){NULL, 0, NULL, 0};
     shorts[ns] = '\0';
+}
+
+/* A table that takes -V or --version for itself breaks every program's --version. */
+static int claims_version(const struct sf_cmd *cmd)
+{
+    for (size_t i = 0; i < cmd->nopts; i++)
+        if (cmd->opts[i].val == version_opt.val ||
+            (cmd->opts[i].name && strcmp(cmd->opts[i].name, version_opt.name) == 0))
+            return 1;
+    return 0;
 }
 
 static _Noreturn void bad_option(int c, char **argv)
@@ -77,12 +107,13 @@ static _Noreturn void bad_option(int c, char **argv)
 
 int sf_opts_parse(const struct sf_cmd *cmd, int argc, char **argv, sf_opt_fn fn, void *ctx)
 {
-    struct option longs[MAX_OPTS + 1];
-    char shorts[2 * MAX_OPTS + 2];
+    struct option longs[MAX_OPTS + 2];
+    char shorts[2 * MAX_OPTS + 3];
     int c;
 
-    if (cmd->nopts > MAX_OPTS)
-        abort(); /* a table this long is a programming error, caught by any test */
+    /* Programming errors, each caught by any test that runs the program. */
+    if (cmd->nopts > MAX_OPTS || claims_version(cmd))
+        abort();
     build(cmd, longs, shorts);
     opterr = 0;
     optind = 1;
@@ -91,6 +122,10 @@ int sf_opts_parse(const struct sf_cmd *cmd, int argc, char **argv, sf_opt_fn fn,
             bad_option(c, argv);
         if (c == 'h') {
             sf_opts_help(stdout, cmd);
+            exit(EX_OK);
+        }
+        if (c == version_opt.val) {
+            sf_version_print(stdout, sf_cli_name());
             exit(EX_OK);
         }
         fn(ctx, c, optarg);

@@ -2,7 +2,8 @@
  * opts: the one way every entry point of the suite reads its command line
  * (the eight programs, and each `sockfam` command).  A program describes
  * its options as a table of rows; the table gives getopt_long its short
- * and long forms and prints --help, so the two never disagree.  Values are
+ * and long forms and prints --help, so the two never disagree; every
+ * table also gets -V/--version (version.h), listed under -h.  Values are
  * checked with ranges by the sf_opt_* readers, which, like every error
  * here, print one line "PROGRAM: what is wrong (see PROGRAM --help)" and
  * exit EX_USAGE.  Part of sockfam_prog: it prints and exits.
@@ -39,7 +40,9 @@ typedef void (*sf_opt_fn)(void *ctx, int val, const char *arg);
 
 /*
  * Read argv[1..] against cmd: fn for every option, -h/--help prints the
- * help on stdout and exits EX_OK, an unknown option or a missing value is
+ * help on stdout and exits EX_OK, -V/--version prints the version line
+ * on stdout and exits EX_OK (a table may not use -V or --version itself:
+ * abort), an unknown option or a missing value is
  * a usage error.  Options end at "--" (and may be mixed with operands, as
  * getopt_long allows).  Returns the index of the first operand.
  */

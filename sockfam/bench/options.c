@@ -21,9 +21,11 @@ enum {
     OPT_JSON
 };
 
+static char families_help[256]; /* the families the bench measures: families_text() */
+
 static const struct sf_opt bench_opts[] = {
     {"help", 'h', NULL, "show this help and exit"},
-    {"families", OPT_FAMILIES, "LIST", "as for compare (default: all)"},
+    {"families", OPT_FAMILIES, "LIST", families_help},
     {"sections", OPT_SECTIONS, "LIST", "which sections to run (default: all)"},
     {"sizes", OPT_SIZES, "LIST", "round-trip payload sizes (default: 1,64,1024,16384)"},
     {"count", 'c', "N", "measured round trips per cell (default: 20000)"},
@@ -134,6 +136,28 @@ static void placement(struct bench *b, const char *p)
     b->client = (struct place){&b->cpus, cli, srv};
 }
 
+/* --families' help, from the family table: the rows the bench measures (compare has more). */
+static void families_text(void)
+{
+    size_t at = (size_t)snprintf(families_help, sizeof(families_help), "comma-separated:");
+    int col = 0;
+
+    for (int i = 0; i < family_count && at < sizeof(families_help); i++)
+        if (!measured(&families[i]))
+            at += (size_t)snprintf(families_help + at, sizeof(families_help) - at, "%s %s",
+                                   col++ ? "," : "", families[i].name);
+    if (at < sizeof(families_help))
+        snprintf(families_help + at, sizeof(families_help) - at,
+                 "; 'unix' for its three types (default: all)");
+    /* One line break, as compare's: the first line fits beside the option (52 columns). */
+    col = 0;
+    for (char *p = families_help; *p; p++, col++)
+        if (*p == ' ' && col + 1 + (int)strcspn(p + 1, " ") > 52) {
+            *p = '\n';
+            break;
+        }
+}
+
 static void families_opt(struct bench *b, const char *list)
 {
     struct sf_err err;
@@ -196,5 +220,6 @@ void bench_options(struct bench *b, int argc, char **argv)
     b->count = 20000, b->warmup = 1000, b->stream_mib = 512, b->dgrams = 200000;
     b->connections = 5000, b->clients = 100, b->echoes = 100;
     placement(b, "same");
+    families_text();
     sf_opts_no_operands(argc, argv, sf_opts_parse(&bench_cmd, argc, argv, option, b));
 }

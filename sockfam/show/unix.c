@@ -114,15 +114,16 @@ static void child(int sp, int report, const struct child_paths *paths, const cha
         h->cmsg_level = SOL_SOCKET, h->cmsg_type = SCM_CREDENTIALS,
         h->cmsg_len = CMSG_LEN(sizeof(me));
         memcpy(CMSG_DATA(h), &me, sizeof(me));
-        sendmsg(fd, &c, 0);
-        read(fd, buf, 1); /* until the server has it */
+        if (sendmsg(fd, &c, 0) == 1) /* then wait until the server has it */
+            while (read(fd, buf, 1) < 0 && errno == EINTR)
+                ;
     }
     fd = unix_connect(paths->closed_sock, strlen(paths->closed_sock) + 1);
     saw.closed_errno = fd < 0 ? errno : 0;
     fd = unix_connect(abstract, alen);
     saw.abstract_errno = fd < 0 ? errno : 0;
-    write(report, &saw, sizeof(saw));
-    _exit(0);
+    /* A short write leaves the parent without a report, which it says. */
+    _exit(write(report, &saw, sizeof(saw)) == (ssize_t)sizeof(saw) ? 0 : 71);
 }
 
 /* The parent's side: the descriptor handed over, the credentials read. */
@@ -152,7 +153,10 @@ static void parent(int sp, int open_l, const char *dir)
     if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) == 0)
         ur.cred_pid = uc.pid, ur.cred_uid = uc.uid;
     setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
-    write(fd, "g", 1);
+    if (write(fd, "g", 1) != 1) { /* the child then sends no credentials: got_scm stays 0 */
+        close(fd);
+        return;
+    }
     struct msghdr r = {.msg_iov = &(struct iovec){&b, 1},
                        .msg_iovlen = 1,
                        .msg_control = cred,
@@ -162,7 +166,9 @@ static void parent(int sp, int open_l, const char *dir)
         memcpy(&uc, CMSG_DATA(h), sizeof(uc));
         ur.scm_pid = uc.pid, ur.scm_uid = uc.uid, ur.got_scm = 1;
     }
-    write(fd, "k", 1);
+    /* The child's last wait ends here; should "k" not go, it reads the close instead. */
+    if (write(fd, "k", 1) != 1)
+        show_step("write(\"k\"): %s", strerror(errno));
     close(fd);
 }
 
