@@ -40,7 +40,7 @@ lint_page() { # lint_page FILE
         case $line in
         "mandoc: outdated mandoc.db lacks "*) continue ;;
         *"STYLE: referenced manual not found: Xr "*)
-            read -r name sec <<<"${line##*: Xr }"
+            read -r name sec _ <<<"${line##*: Xr }"
             [ -e "$man/$name.$sec" ] && continue
             ;;
         esac
@@ -114,23 +114,25 @@ page_flags() { # page_flags FILE
 # Lines of A that are not in B (both sorted, one a line), on one line.
 minus() { comm -23 <(printf '%s\n' "$1" | sed '/^$/d') <(printf '%s\n' "$2" | sed '/^$/d') | xargs; }
 
-# compare_options WHAT PAGE KEY HELP_OPTIONS FLAGS: both ways, and the SYNOPSIS.
+# compare_options WHAT HELP_CMD LIST SYN KEY HELP_OPTIONS FLAGS: the options
+# HELP_CMD printed against the .It Fl entries of LIST (KEY in FLAGS), both
+# ways, and every entry against SYN.
 compare_options() {
-    local what=$1 page=$2 key=$3 help=$4 flags=$5 listed syn d item
+    local what=$1 helpcmd=$2 list=$3 synwhere=$4 key=$5 help=$6 flags=$7 listed syn d item f found
     listed=$(awk -v k="$key" '$1 == "ITEM" && $2 == k { for (i = 3; i <= NF; i++) print $i }' <<<"$flags" | sort -u)
     syn=$(awk -v k="$key" '$1 == "SYN" && $2 == k { print $3 }' <<<"$flags" | sort -u)
     d=$(minus "$help" "$listed")
-    [ -z "$d" ] || fail "$what: --help lists, $page does not: $d"
+    [ -z "$d" ] || fail "$what: in '$helpcmd', not in $list (add an .It Fl entry each): $d"
     d=$(minus "$listed" "$help")
-    [ -z "$d" ] || fail "$what: $page lists, --help does not: $d"
+    [ -z "$d" ] || fail "$what: in $list, not in '$helpcmd' (remove the entry, or restore the option): $d"
     while IFS= read -r item; do
         [ -n "$item" ] || continue
-        local found=0 f
+        found=0
         for f in $item; do grep -qxF -- "$f" <<<"$syn" && found=1; done
-        [ "$found" -eq 1 ] || fail "$what: $page's SYNOPSIS lacks $(tr ' ' '/' <<<"$item")"
+        [ "$found" -eq 1 ] || fail "$what: $synwhere lacks $(tr ' ' '/' <<<"$item") (add an .Op Fl)"
     done < <(awk -v k="$key" '$1 == "ITEM" && $2 == k { $1 = $2 = ""; sub(/^ +/, ""); print }' <<<"$flags")
     d=$(minus "$syn" "$listed")
-    [ -z "$d" ] || fail "$what: $page's SYNOPSIS has flags its option list lacks: $d"
+    [ -z "$d" ] || fail "$what: $synwhere has flags that $list lacks: $d"
 }
 
 # The one page of program $1 (man/NAME.SECTION) into PAGE; 1 if none.
@@ -160,7 +162,10 @@ check_program() {
     local p=$1
     find_page "$p" || return 0
     run_help "$p" "$bin/$p" --help || return 0
-    compare_options "$p" "$(basename "$PAGE")" - "$(help_options <<<"$HELP")" "$(page_flags "$PAGE")"
+    local page
+    page=$(basename "$PAGE")
+    compare_options "$p" "$p --help" "$page's option list (DESCRIPTION)" "$page's SYNOPSIS" - \
+        "$(help_options <<<"$HELP")" "$(page_flags "$PAGE")"
 }
 
 check_sockfam() {
@@ -169,14 +174,16 @@ check_sockfam() {
     name=$(basename "$PAGE")
     run_help sockfam "$bin/sockfam" --help || return 0
     flags=$(page_flags "$PAGE")
-    compare_options sockfam "$name" - "$(help_options <<<"$HELP")" "$flags"
+    compare_options sockfam "sockfam --help" "$name's option list before its first .Ss" \
+        "$name's first SYNOPSIS line" - "$(help_options <<<"$HELP")" "$flags"
     cmds=$(help_commands <<<"$HELP")
     [ -n "$cmds" ] || fail "sockfam --help lists no commands"
     for c in $cmds; do
         grep -q "^\\.Ss $c\$" "$PAGE" ||
             fail "sockfam $c: listed by sockfam --help, $name has no '.Ss $c' in DESCRIPTION"
         run_help "sockfam $c" "$bin/sockfam" help "$c" || continue
-        compare_options "sockfam $c" "$name" "$c" "$(help_options <<<"$HELP")" "$flags"
+        compare_options "sockfam $c" "sockfam help $c" "$name's option list in '.Ss $c'" \
+            "$name's SYNOPSIS line '.Nm .Cm $c'" "$c" "$(help_options <<<"$HELP")" "$flags"
     done
     for c in $(awk '/^\.Sh /{ s = substr($0, 5) } s == "DESCRIPTION" && /^\.Ss / { print $2 }' "$PAGE"); do
         grep -qxF -- "$c" <<<"$cmds" ||

@@ -14,8 +14,12 @@ cd "$(dirname "$0")/.."
 # nftables and ethtool build the network lab's router and links (common/lab/netlab);
 # jq reads sockfam's JSON in scripts/lab-runs.sh and scripts/latency-chart.sh, and
 # gnuplot-nox draws docs/latency-under-loss.png (scripts/latency-chart.sh).
+# mandoc lints the man pages (scripts/check-man.sh, test check_man), whose SEE ALSO
+# references must resolve: manpages and manpages-dev (socket(2), tcp(7), ...),
+# netcat-openbsd (nc(1)), iputils-ping (ping(8)) and libcap2-bin (setcap(8)).
 packages=(build-essential cmake pkg-config libpcap-dev libcriterion-dev libjansson-dev iproute2
-    nftables ethtool tcpdump tshark clang jq gnuplot-nox)
+    nftables ethtool tcpdump tshark clang jq gnuplot-nox
+    mandoc manpages manpages-dev netcat-openbsd iputils-ping libcap2-bin)
 
 install_missing() {
     local missing=() p
