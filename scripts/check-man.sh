@@ -66,8 +66,8 @@ help_options() {
     awk '
         /^Options:$/ { on = 1; next }
         on && /^$/ { on = 0 }
-        on && /^  -[A-Za-z0-9?]/ { print substr($0, 3, 2) }
-        on && (/^  -[A-Za-z0-9?], --/ || /^      --/) {
+        on && /^  -[A-Za-z0-9]/ { print substr($0, 3, 2) }
+        on && (/^  -[A-Za-z0-9], --/ || /^      --/) {
             if (match(substr($0, 7), /^--[A-Za-z0-9][A-Za-z0-9-]*/))
                 print substr($0, 7, RLENGTH)
         }' | sort -u
@@ -86,7 +86,7 @@ help_commands() {
 # delimiter; in SYNOPSIS "Fl 46hq" is four flags.
 page_flags() { # page_flags FILE
     awk '
-        function flags(line, out,    n, t, i, j, on, f) {
+        function flags(line, out,    n, t, i, j, on) {
             gsub(/\\-/, "-", line)
             gsub(/\\&/, "", line)
             n = split(line, t, /[ \t]+/)
@@ -185,16 +185,17 @@ check_sockfam() {
         compare_options "sockfam $c" "sockfam help $c" "$name's option list in '.Ss $c'" \
             "$name's SYNOPSIS line '.Nm .Cm $c'" "$c" "$(help_options <<<"$HELP")" "$flags"
     done
-    for c in $(awk '/^\.Sh /{ s = substr($0, 5) } s == "DESCRIPTION" && /^\.Ss / { print $2 }' "$PAGE"); do
+    while read -r c; do
         grep -qxF -- "$c" <<<"$cmds" ||
             fail "$name describes a command '$c' (.Ss $c) that sockfam --help does not list"
-    done
+    done < <(awk '/^\.Sh / { s = substr($0, 5) } s == "DESCRIPTION" && /^\.Ss / { print $2 }' "$PAGE")
 }
 
 if ! command -v mandoc >/dev/null; then
     echo "check-man: mandoc is not installed (apt-get install mandoc; scripts/quickstart.sh does)" >&2
     exit 1
 fi
+pages=("$man"/*.[1-9])
 check_lint
 for p in "${programs[@]}"; do check_program "$p"; done
 check_sockfam
@@ -202,4 +203,4 @@ if [ "$failures" -gt 0 ]; then
     echo "check-man: $failures failure(s)" >&2
     exit 1
 fi
-echo "check-man: $(ls "$man"/*.[1-9] | wc -l) pages lint clean; every program's options match its page"
+echo "check-man: ${#pages[@]} pages lint clean; every program's options match its page"
