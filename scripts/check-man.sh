@@ -34,9 +34,12 @@ fail() {
 # ---- (a) mandoc -Tlint ----
 
 # Lint lines of one page that are about the page: the machine's are dropped (above).
+# mandoc writes its lint to stdout and the mandoc.db lines to stderr: read
+# apart, so that a buffered stdout cannot be cut by a line of stderr.
 lint_page() { # lint_page FILE
-    local line name sec
-    mandoc -Tlint "$1" 2>&1 | while IFS= read -r line; do
+    local line name sec err
+    err=$(mktemp)
+    { mandoc -Tlint "$1" 2>"$err"; cat "$err"; } | while IFS= read -r line; do
         case $line in
         "mandoc: outdated mandoc.db lacks "*) continue ;;
         *"STYLE: referenced manual not found: Xr "*)
@@ -46,6 +49,7 @@ lint_page() { # lint_page FILE
         esac
         printf '%s\n' "$line"
     done
+    rm -f "$err"
 }
 
 check_lint() {
