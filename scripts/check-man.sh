@@ -179,7 +179,7 @@ check_sockfam() {
     run_help sockfam "$bin/sockfam" --help || return 0
     flags=$(page_flags "$PAGE")
     compare_options sockfam "sockfam --help" "$name's option list before its first .Ss" \
-        "$name's first SYNOPSIS line" - "$(help_options <<<"$HELP")" "$flags"
+        "$name's SYNOPSIS line '.Nm' without a .Cm" - "$(help_options <<<"$HELP")" "$flags"
     cmds=$(help_commands <<<"$HELP")
     [ -n "$cmds" ] || fail "sockfam --help lists no commands"
     for c in $cmds; do
