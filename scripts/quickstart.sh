@@ -19,9 +19,12 @@ cd "$(dirname "$0")/.."
 # bench's ping row; dpkg-dev, debhelper and lintian build and lint the .deb, man-db answers its
 # `man -w`, libcap2-bin is its postinst's setcap (scripts/deb-check.sh), and
 # bash-completion loads the installed completion (test_install, deb-check).
+# mandoc lints the man pages (scripts/check-man.sh, test check_man), whose SEE ALSO
+# references must resolve: manpages and manpages-dev (socket(2), tcp(7), ...),
+# netcat-openbsd (nc(1)), iputils-ping (ping(8)) and libcap2-bin (setcap(8)).
 packages=(build-essential cmake pkg-config libpcap-dev libcriterion-dev libjansson-dev iproute2
     nftables ethtool tcpdump tshark clang jq gnuplot-nox iputils-ping dpkg-dev debhelper lintian
-    man-db libcap2-bin bash-completion)
+    man-db libcap2-bin bash-completion mandoc manpages manpages-dev netcat-openbsd)
 
 install_missing() {
     local missing=() p
