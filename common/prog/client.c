@@ -116,6 +116,7 @@ void sf_client_opened(struct sf_client *c, int fd)
         sf_sockaddr_format((struct sockaddr *)&c->x.dest, c->x.destlen, c->peer, sizeof(c->peer));
     c->run.connected = c->peer[0] ? c->peer : NULL;
     c->fd = fd;
+    sf_xchg_attach(&c->x, fd); /* each reply's first read blocks in recv, within --timeout */
     if (c->o.delay_ms > 0)
         sf_sleep_ms(c->o.delay_ms);
 }

@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 
 #include "addr.h"
 #include "io.h"
@@ -12,6 +13,9 @@
 
 /* Datagrams handled per wake-up before the loop looks at signals again. */
 #define BATCH 64
+/* Datagrams one recvmmsg() reads at most: a ping-pong's wake-up takes one call, not a read
+ * and a second that finds the queue empty; a flood's takes one call per SLOTS. */
+#define SLOTS 16
 /* Datagrams handled at most after the stop, and for how long (a flood would never end). */
 #define DRAIN_MAX 1048576
 #define DRAIN_MS 1000
@@ -28,8 +32,11 @@ struct bucket {
 struct dserver {
     const struct sf_dserv_config *cfg;
     struct sf_dserv_counters *count;
-    char *inbuf, *outbuf;
+    char *inbuf, *outbuf; /* inbuf: SLOTS buffers of recv_size */
     size_t outcap;
+    struct mmsghdr msgs[SLOTS];
+    struct iovec iov[SLOTS];
+    struct sockaddr_storage from[SLOTS];
     struct sockaddr_storage self; /* the socket's own address */
     socklen_t selflen;
     struct bucket *buckets; /* SOURCES of them, with reply_rate only */
@@ -98,9 +105,9 @@ static const char *refusal(struct dserver *d, const struct sockaddr_storage *fro
 }
 
 static void reply(struct dserver *d, int fd, const struct sockaddr_storage *from, socklen_t fromlen,
-                  size_t len)
+                  const char *in, size_t len)
 {
-    size_t rlen = sf_proto_reply(d->cfg->mode, d->inbuf, len, d->outbuf, d->outcap);
+    size_t rlen = sf_proto_reply(d->cfg->mode, in, len, d->outbuf, d->outcap);
 
     const char *why;
 
@@ -127,27 +134,54 @@ static void reply(struct dserver *d, int fd, const struct sockaddr_storage *from
         d->cfg->on_send_error(d->cfg->ctx, peer, rlen, errnum);
 }
 
+/* Count and answer the datagram recvmmsg() left in slot i. */
+static void serve_one(struct dserver *d, int fd, int i)
+{
+    const struct mmsghdr *m = &d->msgs[i];
+    /* MSG_TRUNC makes msg_len the datagram's real length. */
+    size_t full = m->msg_len, len = full < d->cfg->recv_size ? full : d->cfg->recv_size;
+    const char *in = d->iov[i].iov_base;
+
+    d->count->datagrams++;
+    d->count->bytes_in += len;
+    sf_reads_add(&d->count->reads, len);
+    if (full > len)
+        d->count->truncated++;
+    if (d->cfg->on_datagram)
+        d->cfg->on_datagram(d->cfg->ctx, (struct sockaddr *)&d->from[i], m->msg_hdr.msg_namelen,
+                            len, full);
+    reply(d, fd, &d->from[i], m->msg_hdr.msg_namelen, in, len);
+}
+
 /* Up to max datagrams; how many were read (fewer: the queue is empty). */
 static int serve_batch(struct dserver *d, int fd, int max)
 {
-    for (int i = 0; i < max; i++) {
-        struct sockaddr_storage from;
-        socklen_t fromlen = sizeof(from);
-        ssize_t n = recvfrom(fd, d->inbuf, d->cfg->recv_size, MSG_DONTWAIT | MSG_TRUNC,
-                             (struct sockaddr *)&from, &fromlen);
-        if (n < 0)
-            return i; /* EAGAIN: all read; errors such as ECONNREFUSED are not ours */
-        size_t full = (size_t)n, len = full < d->cfg->recv_size ? full : d->cfg->recv_size;
-        d->count->datagrams++;
-        d->count->bytes_in += len;
-        sf_reads_add(&d->count->reads, len);
-        if (full > len)
-            d->count->truncated++;
-        if (d->cfg->on_datagram)
-            d->cfg->on_datagram(d->cfg->ctx, (struct sockaddr *)&from, fromlen, len, full);
-        reply(d, fd, &from, fromlen, len);
+    int done = 0;
+
+    while (done < max) {
+        int want = max - done < SLOTS ? max - done : SLOTS;
+        for (int i = 0; i < want; i++)
+            d->msgs[i].msg_hdr.msg_namelen = sizeof(d->from[i]);
+        int n = recvmmsg(fd, d->msgs, (unsigned)want, MSG_DONTWAIT | MSG_TRUNC, NULL);
+        if (n <= 0)
+            return done; /* EAGAIN: all read; errors such as ECONNREFUSED are not ours */
+        for (int i = 0; i < n; i++)
+            serve_one(d, fd, i);
+        done += n;
+        if (n < want)
+            return done; /* fewer than asked for: the queue was empty */
     }
-    return max;
+    return done;
+}
+
+/* Point each slot of the batch at its buffer and its source address. */
+static void slots_setup(struct dserver *d)
+{
+    for (int i = 0; i < SLOTS; i++) {
+        d->iov[i] = (struct iovec){d->inbuf + (size_t)i * d->cfg->recv_size, d->cfg->recv_size};
+        d->msgs[i].msg_hdr =
+            (struct msghdr){.msg_name = &d->from[i], .msg_iov = &d->iov[i], .msg_iovlen = 1};
+    }
 }
 
 static void on_readable(struct sf_loop *loop, int fd, unsigned events, void *ctx)
@@ -176,7 +210,9 @@ int sf_dserv_run(struct sf_err *err, int fd, const struct sf_dserv_config *cfg, 
 
     memset(counters, 0, sizeof(*counters));
     d.outcap = sf_proto_reply_max(cfg->mode, cfg->recv_size);
-    d.inbuf = malloc(cfg->recv_size);
+    d.inbuf = malloc((size_t)SLOTS * cfg->recv_size);
+    if (d.inbuf)
+        slots_setup(&d);
     d.outbuf = malloc(d.outcap ? d.outcap : 1);
     d.selflen = sizeof(d.self);
     if (getsockname(fd, (struct sockaddr *)&d.self, &d.selflen) < 0)

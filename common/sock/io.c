@@ -35,10 +35,24 @@ int sf_deadline_poll_ms(int64_t deadline)
     return left > 1000000000 ? 1000000000 : (int)left;
 }
 
+static int spinning; /* sf_io_spin: the process's choice, made once at its start */
+
+void sf_io_spin(int on)
+{
+    spinning = on != 0;
+}
+
+int sf_io_spinning(void)
+{
+    return spinning;
+}
+
 int sf_wait_fd(struct sf_err *err, int fd, short events, int64_t deadline)
 {
     struct pollfd pfd = {.fd = fd, .events = events};
 
+    if (spinning)
+        return deadline == SF_NO_DEADLINE || sf_now_ns() < deadline;
     for (;;) {
         int ms = sf_deadline_poll_ms(deadline);
         int n = poll(&pfd, 1, ms);

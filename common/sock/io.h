@@ -7,6 +7,13 @@
  * A deadline is an absolute time in nanoseconds on CLOCK_MONOTONIC, or
  * SF_NO_DEADLINE.  A missed deadline is SF_ERR_TIMEOUT with errno ETIMEDOUT.
  * None of these functions closes or owns the fd.
+ *
+ * A process spends its waits one of two ways, chosen once (sf_io_spin):
+ * asleep in poll(), the default, or spinning (a program's --spin): every
+ * wait returns at once, before its deadline, and the caller's next
+ * non-blocking call is the next look.  Spinning keeps a CPU busy to save
+ * the wake-up of a sleeping task on another CPU; it is the process's own
+ * choice, as sockperf's and netperf's busy-poll modes are.
  */
 #ifndef SF_IO_H
 #define SF_IO_H
@@ -26,13 +33,20 @@ int64_t sf_now_ns(void);
 /* The deadline ms milliseconds from now; a negative ms means none. */
 int64_t sf_deadline_after_ms(int64_t ms);
 
+/* Every wait of this process spins (on != 0) or sleeps in poll() (0, the default). */
+void sf_io_spin(int on);
+
+/* Does this process spin its waits? */
+int sf_io_spinning(void);
+
 /* Milliseconds left before deadline for poll(): -1 for none, 0 when past. */
 int sf_deadline_poll_ms(int64_t deadline);
 
 /*
  * Wait until fd is ready for `events` (POLLIN, POLLOUT) or the deadline
  * passes.  Returns 1 ready (also on POLLERR/POLLHUP: the next call tells
- * why), 0 on timeout, -1 on error.
+ * why), 0 on timeout, -1 on error.  Spinning, it returns 1 at once while
+ * the deadline is ahead (the caller's next call looks again), 0 after.
  */
 int sf_wait_fd(struct sf_err *err, int fd, short events, int64_t deadline);
 

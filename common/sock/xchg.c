@@ -2,6 +2,7 @@
 #include "xchg.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,31 @@ void sf_xchg_init(struct sf_xchg *x, enum sf_mode mode, int64_t timeout_ms, unsi
     x->timeout_ms = timeout_ms;
     x->retries = retries;
     x->recv_size = recv_size;
+    x->timed_fd = -1;
+}
+
+void sf_xchg_attach(struct sf_xchg *x, int fd)
+{
+    struct timeval tv = {(time_t)(x->timeout_ms / 1000),
+                         (suseconds_t)(x->timeout_ms % 1000) * 1000};
+    int fl = fcntl(fd, F_GETFL);
+
+    x->timed_fd = -1;
+    /* SO_RCVTIMEO 0 would mean no limit: a timeout of 0 or none keeps poll's way. */
+    if (x->timeout_ms <= 0 || sf_io_spinning() || fl < 0 || (fl & O_NONBLOCK))
+        return;
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0)
+        x->timed_fd = fd;
+}
+
+/*
+ * A blocking recv on an attached socket came back empty-handed: 1 the
+ * kernel's SO_RCVTIMEO ended it at the deadline, 0 not (a signal, or an
+ * early end): try the polling way with what is left.
+ */
+static int blocked_out(int64_t deadline)
+{
+    return (errno == EAGAIN || errno == EWOULDBLOCK) && sf_now_ns() >= deadline;
 }
 
 void sf_xchg_free(struct sf_xchg *x)
@@ -72,6 +98,21 @@ static int buf_room(struct sf_err *err, struct sf_buf *b, size_t limit)
         return sf_err_sys(err, ENOMEM, "realloc", "reply buffer");
     b->p = p;
     b->cap = cap;
+    return 0;
+}
+
+/* Room for at least want bytes in all.  0 or -1. */
+static int buf_reserve(struct sf_err *err, struct sf_buf *b, size_t want)
+{
+    char *p;
+
+    if (b->cap >= want)
+        return 0;
+    p = realloc(b->p, want);
+    if (!p)
+        return sf_err_sys(err, ENOMEM, "realloc", "reply buffer");
+    b->p = p;
+    b->cap = want;
     return 0;
 }
 
@@ -139,6 +180,45 @@ static void moved(struct sf_xchg *x)
         x->deadline = sf_deadline_after_ms(x->timeout_ms);
 }
 
+/* n reply bytes came into x->reply (0: the server closed).  0, or -1 for a wrong reply. */
+static int took(struct sf_err *err, struct sf_xchg *x, ssize_t n, size_t limit)
+{
+    if (n == 0) {
+        x->closed = 1;
+        return 0;
+    }
+    moved(x);
+    x->reply.len += (size_t)n;
+    x->state = sf_proto_check_reply(x->mode, x->msg, x->mlen, x->reply.p, x->reply.len);
+    if (x->state == SF_REPLY_WRONG || x->reply.len >= limit)
+        return wrong_reply(err, x->mode, &x->reply);
+    return 0;
+}
+
+/*
+ * The reply's first read, on an attached socket with nothing read yet: one
+ * blocking recv, into a buffer with room for the whole expected reply.
+ * 0 (what came is in x->reply, or nothing did and the polling way goes
+ * on), or -1: the deadline passed, or an error.
+ */
+static int stream_first_read(struct sf_err *err, struct sf_xchg *x, int fd)
+{
+    size_t limit = reply_limit(x), want = sf_proto_reply_max(x->mode, x->mlen) + 1;
+
+    if (x->timed_fd != fd || x->reply.len || x->closed || x->burst.on)
+        return 0;
+    if (buf_reserve(err, &x->reply, want < limit ? want : limit) < 0)
+        return -1;
+    ssize_t n = recv(fd, x->reply.p, x->reply.cap, 0);
+    if (n >= 0)
+        return took(err, x, n, limit);
+    if (blocked_out(x->deadline))
+        return timed_out(err, x->timeout_ms, "reply");
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+        return 0;
+    return sf_err_sys(err, errno, "recv", NULL);
+}
+
 static int stream_step(struct sf_err *err, struct sf_xchg *x, int fd, int sending)
 {
     size_t limit = reply_limit(x);
@@ -153,18 +233,8 @@ static int stream_step(struct sf_err *err, struct sf_xchg *x, int fd, int sendin
     ssize_t n = recv_some(err, fd, &x->reply, limit);
     if (n == -1)
         return -1;
-    if (n == 0) {
-        x->closed = 1;
-        return 0;
-    }
-    if (n > 0) {
-        moved(x);
-        x->reply.len += (size_t)n;
-        x->state = sf_proto_check_reply(x->mode, x->msg, x->mlen, x->reply.p, x->reply.len);
-        if (x->state == SF_REPLY_WRONG || x->reply.len >= limit)
-            return wrong_reply(err, x->mode, &x->reply);
-        return 0;
-    }
+    if (n >= 0)
+        return took(err, x, n, limit);
     if (wrote && x->sent < x->mlen)
         return 0; /* the socket took some: try the rest at once */
     int ready = sf_wait_fd(err, fd, POLLIN | (x->sent < x->mlen ? POLLOUT : 0), x->deadline);
@@ -190,6 +260,8 @@ int sf_xchg_recv_stream(struct sf_err *err, struct sf_xchg *x, int fd)
 {
     if (x->mode == SF_MODE_DISCARD)
         return 0;
+    if (x->state == SF_REPLY_PARTIAL && stream_first_read(err, x, fd) < 0)
+        return -1;
     while (!x->closed && (x->mode == SF_MODE_WELCOME || x->state == SF_REPLY_PARTIAL))
         if (stream_step(err, x, fd, 0) < 0)
             return -1;
@@ -233,14 +305,7 @@ static const struct sockaddr *dest_of(const struct sf_xchg *x)
 /* Room for a reply record of recv_size bytes.  0 or -1. */
 static int reply_room(struct sf_err *err, struct sf_xchg *x)
 {
-    if (x->reply.cap < x->recv_size) {
-        char *p = realloc(x->reply.p, x->recv_size);
-        if (!p)
-            return sf_err_sys(err, ENOMEM, "realloc", "reply buffer");
-        x->reply.p = p;
-        x->reply.cap = x->recv_size;
-    }
-    return 0;
+    return buf_reserve(err, &x->reply, x->recv_size);
 }
 
 int sf_xchg_send_record(struct sf_err *err, struct sf_xchg *x, int fd, const void *msg, size_t mlen)
@@ -252,19 +317,43 @@ int sf_xchg_send_record(struct sf_err *err, struct sf_xchg *x, int fd, const voi
                          sf_deadline_after_ms(x->timeout_ms));
 }
 
+/*
+ * One datagram into x->reply until deadline, as sf_recv_dgram(); the first
+ * of a try, on an attached socket, in one blocking call.  Its size or -1.
+ */
+static ssize_t record_read(struct sf_err *err, struct sf_xchg *x, int fd, int64_t deadline,
+                           int first, struct sockaddr_storage *from, socklen_t *fromlen)
+{
+    if (first && x->timed_fd == fd) {
+        socklen_t len = sizeof(*from);
+        /* MSG_TRUNC makes recvfrom return the datagram's real length. */
+        ssize_t n =
+            recvfrom(fd, x->reply.p, x->recv_size, MSG_TRUNC, (struct sockaddr *)from, &len);
+        if (n >= 0) {
+            x->res.full = (size_t)n;
+            *fromlen = len;
+            return (size_t)n > x->recv_size ? (ssize_t)x->recv_size : n;
+        }
+        if (blocked_out(deadline))
+            return sf_err_set(err, SF_ERR_TIMEOUT, ETIMEDOUT, "recv", "timed out");
+        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+            return sf_err_sys(err, errno, "recv", NULL);
+    }
+    return sf_recv_dgram(err, fd, x->reply.p, x->recv_size, deadline, &x->res.full, from, fromlen);
+}
+
 /* The next datagram from the server into x->reply, until deadline: 0 one came, 1 none, -1 error. */
-static int next_record(struct sf_err *err, struct sf_xchg *x, int fd, int64_t deadline)
+static int next_record(struct sf_err *err, struct sf_xchg *x, int fd, int64_t deadline, int first)
 {
     const struct sockaddr *dest = dest_of(x);
     struct sf_err local;
 
     if (!err)
         err = &local; /* a timeout is "lost", any other failure an error */
-    for (;;) {
+    for (;; first = 0) {
         struct sockaddr_storage from;
         socklen_t fromlen = sizeof(from);
-        ssize_t n = sf_recv_dgram(err, fd, x->reply.p, x->recv_size, deadline, &x->res.full, &from,
-                                  &fromlen);
+        ssize_t n = record_read(err, x, fd, deadline, first, &from, &fromlen);
         if (n < 0)
             return err->kind == SF_ERR_TIMEOUT ? 1 : -1;
         /* On a connected seqpacket socket 0 is the server's close (no reply is empty). */
@@ -293,8 +382,8 @@ static int answers(struct sf_xchg *x, const char *msg, size_t mlen)
 /* Wait for the reply to x->msg until deadline: 0 got it, 1 none came, -1 error. */
 static int await_record(struct sf_err *err, struct sf_xchg *x, int fd, int64_t deadline)
 {
-    for (;;) {
-        int rc = next_record(err, x, fd, deadline);
+    for (int first = 1;; first = 0) {
+        int rc = next_record(err, x, fd, deadline, first);
         if (rc != 0 || answers(x, x->msg, x->mlen))
             return rc;
         x->stray++; /* from the server, not a reply to this message: a late one, or a copy */
@@ -510,7 +599,7 @@ static int burst_read_early(struct sf_err *err, struct sf_xchg *x, int fd)
     int rc;
 
     memset(&x->res, 0, sizeof(x->res));
-    rc = next_record(err, x, fd, sf_now_ns()); /* what is there now: no wait */
+    rc = next_record(err, x, fd, sf_now_ns(), 0); /* what is there now: no wait */
     if (rc != 0)
         return rc < 0 ? -1 : 0;
     i = burst_match(x);
@@ -615,7 +704,7 @@ int sf_xchg_burst_recv_record(struct sf_err *err, struct sf_xchg *x, int fd)
     if (burst_early(x))
         return 0;
     for (;;) {
-        int rc = next_record(err, x, fd, deadline);
+        int rc = next_record(err, x, fd, deadline, 0);
         if (rc < 0)
             return -1;
         if (rc > 0) { /* nothing more within timeout_ms: the rest are lost */

@@ -25,6 +25,15 @@
  * exchange whole; a record exchange gets timeout_ms for each try.  None of
  * these functions closes or owns the fd.
  *
+ * The cost of an exchange is the textbook's where it can be: one send and
+ * one recv.  A socket handed to sf_xchg_attach() (blocking, its SO_RCVTIMEO
+ * set to timeout_ms) has the first read of each reply block in recv()
+ * itself, a wait the kernel ends at the same deadline a poll() would; only
+ * a reply that needs a second read (a stream's next bytes, a datagram that
+ * was not the reply) goes the polling way, where each wait is computed
+ * from what is left of the deadline.  A process that spins (sf_io_spin)
+ * never blocks: every call is non-blocking and every wait a look.
+ *
  * A burst (sf_xchg_burst_*, a client's --burst) is the other way to send:
  * every message of a connection back to back, each with its own send()
  * calls, before any reply is read; then the replies.  What the server's
@@ -115,6 +124,7 @@ struct sf_xchg {
     size_t mlen, sent;
     int64_t started_ns, deadline; /* CLOCK_MONOTONIC; deadline for a stream exchange */
     int closed;                   /* stream: the server closed the connection */
+    int timed_fd; /* sf_xchg_attach: the socket whose first read of a reply may block, or -1 */
     enum sf_reply_state state;    /* stream: what the reply bytes so far are */
     struct sf_buf reply;
     struct sf_dgram_result res; /* records only; all zero on a stream */
@@ -128,6 +138,16 @@ struct sf_xchg {
 /* Ready x for a run of exchanges in `mode` (no allocation; dest unset). */
 void sf_xchg_init(struct sf_xchg *x, enum sf_mode mode, int64_t timeout_ms, unsigned retries,
                   size_t recv_size);
+
+/*
+ * Let the exchanges on fd block in their first recv of each reply, bounded
+ * by SO_RCVTIMEO set here to timeout_ms: one system call where a poll
+ * first would take three (a recv that finds nothing, poll, recv).  Left as
+ * it was (every wait in poll) where fd is non-blocking, the timeout is 0
+ * or none, the process spins, or the kernel refuses the option.  Call it
+ * for each new socket; it replaces the last one attached.
+ */
+void sf_xchg_attach(struct sf_xchg *x, int fd);
 
 /*
  * Records: read what comes from the server on fd until none came for
