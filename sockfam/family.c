@@ -439,6 +439,15 @@ static void extras(const char *json, size_t len, int ping, struct fam_summary *s
         if (!number(json, len, path, ping ? 1000 : 1, &pt[1]))
             break;
     }
+    for (s->nhist = 0; s->nhist < SF_HIST_MAX; s->nhist++) {
+        double *bin = s->hist[s->nhist];
+        snprintf(path, sizeof(path), "%s.hist.%d.0", ping ? "rtt_ms" : "rtt_us", s->nhist);
+        if (!number(json, len, path, ping ? 1000 : 1, &bin[0]))
+            break;
+        snprintf(path, sizeof(path), "%s.hist.%d.1", ping ? "rtt_ms" : "rtt_us", s->nhist);
+        if (!number(json, len, path, 1, &bin[1]))
+            break;
+    }
 }
 
 int family_server_counter(const char *line, const char *name, unsigned long long *v)

@@ -22,6 +22,7 @@
 #include "floor.h"
 #include "ready.h"
 #include "sections.h"
+#include "stats.h"
 
 /* Rows at most: the size of the runners' per-family arrays (family.c checks it). */
 #define FAM_MAX 12
@@ -198,6 +199,8 @@ struct fam_summary {
     double stray, dropped, tcp_retrans, over_100ms;
     double cdf[16][2];
     int ncdf;
+    double hist[SF_HIST_MAX][2]; /* rtt_us.hist: [lower edge us, count] (ping's, in us too) */
+    int nhist;
     char socket[16]; /* the socket the client says it used ("raw", "dgram"), or "" */
     unsigned have;   /* which of the above were there: SUM_* bits */
 };

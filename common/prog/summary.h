@@ -39,6 +39,13 @@ struct sf_run {
  */
 json_t *sf_stats_cdf_json(struct sf_stats *st, double scale, int decimals);
 
+/*
+ * The samples' histogram (sf_stats_hist: 4 bins an octave, empty ones left
+ * out, the last holding all above it) as [lower edge x scale, count]
+ * pairs: every client's rtt_us.hist (icmp-ping's rtt_ms.hist, scale 1e-3).
+ */
+json_t *sf_stats_hist_json(struct sf_stats *st, double scale, int decimals);
+
 /* One JSON object on one line. */
 void sf_run_print_json(FILE *f, struct sf_run *run);
 

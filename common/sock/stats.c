@@ -95,3 +95,32 @@ size_t sf_stats_over(const struct sf_stats *s, double limit)
         n += s->v[i] > limit;
     return n;
 }
+
+/* The lower edge of bin k: 2^(k / SF_HIST_PER_OCTAVE). */
+static double bin_lo(long k)
+{
+    return exp2((double)k / SF_HIST_PER_OCTAVE);
+}
+
+size_t sf_stats_hist(struct sf_stats *s, struct sf_hist_bin *out, size_t max)
+{
+    size_t used = 0;
+    long first, last = 0;
+
+    if (s->n == 0 || max == 0 || s->v == NULL)
+        return 0;
+    sf_stats_percentile(s, 50); /* sorts */
+    first = (long)floor(log2(s->v[0] > 0 ? s->v[0] : 1e-9) * SF_HIST_PER_OCTAVE);
+    for (size_t i = 0; i < s->n; i++) {
+        double v = s->v[i] > 0 ? s->v[i] : 1e-9;
+        long k = (long)floor(log2(v) * SF_HIST_PER_OCTAVE);
+        if (k < first)
+            k = first; /* rounding at the very first edge */
+        if (used == 0 || (k != last && used < max)) {
+            out[used++] = (struct sf_hist_bin){bin_lo(k), 0};
+            last = k;
+        }
+        out[used - 1].n++; /* past max bins: the last one holds the rest */
+    }
+    return used;
+}

@@ -44,6 +44,25 @@ size_t sf_stats_over(const struct sf_stats *s, double limit);
 /* The nearest-rank percentile p (0 < p <= 100) of the samples; 0 if none. */
 double sf_stats_percentile(struct sf_stats *s, double p);
 
+/* The most bins sf_stats_hist() fills, and how many make an octave (a doubling). */
+#define SF_HIST_MAX 48
+#define SF_HIST_PER_OCTAVE 4
+
+/* One bin of a histogram: samples in [lo, the next bin's lo). */
+struct sf_hist_bin {
+    double lo;
+    uint64_t n;
+};
+
+/*
+ * The samples as a histogram of SF_HIST_PER_OCTAVE bins an octave, from
+ * the bin of the smallest sample up, empty bins left out, at most max bins
+ * (max <= SF_HIST_MAX): the last one kept also holds every sample above it
+ * (its n counts them, so the counts always add up to the samples).  The
+ * samples must be positive.  Returns how many bins were filled.
+ */
+size_t sf_stats_hist(struct sf_stats *s, struct sf_hist_bin *out, size_t max);
+
 /*
  * The reads a server made of its clients' data: how many, and the smallest
  * and largest in bytes (all 0 before the first).  How they match the

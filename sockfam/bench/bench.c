@@ -55,8 +55,6 @@ int bench_main(int argc, char **argv)
     for (int s = 0; s < SEC_N; s++)
         if (b.sec_on[s])
             sections_run(&b, (enum section)s);
-    if (b.peers)
-        peers_run(&b);
     if (!b.quiet && isatty(2))
         fprintf(stderr, "\r\033[K");
     rc = bench_report(&b) ? EXIT_FAILURE : EX_OK;

@@ -28,10 +28,37 @@
 #include "family.h"
 #include "floor.h"
 #include "sections.h"
+#include "stats.h"
 
 enum role { ROLE_OURS, ROLE_FLOOR, ROLE_PEER };
 
-/* One row of a section: a family of ours, a floor, or a peer tool. */
+/* Repetitions of a row at most (--reps). */
+#define REPS_MAX 9
+
+/* A latency histogram: [lower edge in us, round trips] bins (sf_stats_hist). */
+struct hist {
+    int n;
+    double bin[SF_HIST_MAX][2];
+};
+
+/* One repetition's figures of a row, as the fields of struct cell below name them. */
+struct figs {
+    int ok;
+    double p50, p99, mean, rate, delivered, ratio;
+    unsigned long long sent, received, dropped, clients, completed, failed;
+    long long unexplained;
+    long rss_kib;
+    struct hist hist;
+};
+
+/*
+ * One row of a section: a family of ours, a floor, or a peer tool.  A row
+ * is measured --reps times, interleaved with the rows it is compared with;
+ * each measurement fills the figures below (bench_cell() opens the row for
+ * it), and cells_keep() then keeps them as the row's next repetition.  At
+ * the report the figures are the repetition of the median headline, and
+ * the ratio is the median of the per-repetition ratios.
+ */
 struct cell {
     enum section sec;
     enum role role;
@@ -49,10 +76,16 @@ struct cell {
     int skipped;  /* not measured, not a failure (a peer not installed): why says so */
     char vs[48];  /* the row the ratio is to: its floor (ours), or ours (a peer) */
     double ratio; /* ours: over the floor; peer: ours over the peer; 0: none */
+    struct hist hist;
+    int fresh; /* opened by bench_cell() for a measurement not yet kept */
+    struct figs rep[REPS_MAX];
+    int nreps;
+    double ratio_lo, ratio_hi; /* the range of the per-repetition ratios (ratio: their median) */
+    int nratios;               /* how many repetitions gave a ratio */
 };
 
 struct bench {
-    int on[FAM_MAX], sec_on[SEC_N], json, quiet, peers;
+    int on[FAM_MAX], sec_on[SEC_N], json, quiet, peers, reps;
     unsigned long count, warmup, sizes[8];
     int nsizes;
     unsigned long stream_mib, dgrams, connections, clients, echoes;

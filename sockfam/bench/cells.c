@@ -2,20 +2,77 @@
 #include "cells.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/* The row sec/role/name/size already has, or NULL. */
+static struct cell *row(struct bench *b, enum section sec, enum role role, const char *name,
+                        unsigned long size)
+{
+    for (int i = 0; i < b->ncells; i++) {
+        struct cell *c = &b->cells[i];
+        if (c->sec == sec && c->role == role && c->size == size && strcmp(c->name, name) == 0)
+            return c;
+    }
+    return NULL;
+}
+
+/* A measurement's figures start from nothing; what the earlier repetitions kept stays. */
+static void open_for_measuring(struct cell *c)
+{
+    struct figs none = {0};
+
+    cells_figs_put(c, &none);
+    c->skipped = 0;
+    c->why[0] = '\0';
+    c->fresh = 1;
+}
 
 struct cell *bench_cell(struct bench *b, enum section sec, enum role role, const char *name,
                         unsigned long size)
 {
-    struct cell *c = &b->cells[b->ncells < b->maxcells ? b->ncells++ : b->maxcells - 1];
+    struct cell *c = row(b, sec, role, name, size);
     int f = family_find(name, strlen(name));
 
-    *c = (struct cell){.sec = sec, .role = role, .size = size};
-    snprintf(c->name, sizeof(c->name), "%s", name);
-    if (role == ROLE_OURS && f >= 0)
-        snprintf(c->vs, sizeof(c->vs), "%s", cells_floor_label(sec, families[f].floor));
+    if (!c) {
+        c = &b->cells[b->ncells < b->maxcells ? b->ncells++ : b->maxcells - 1];
+        *c = (struct cell){.sec = sec, .role = role, .size = size};
+        snprintf(c->name, sizeof(c->name), "%s", name);
+        if (role == ROLE_OURS && f >= 0)
+            snprintf(c->vs, sizeof(c->vs), "%s", cells_floor_label(sec, families[f].floor));
+    }
+    open_for_measuring(c);
     return c;
+}
+
+struct figs cells_figs(const struct cell *c)
+{
+    return (struct figs){c->ok,       c->p50,      c->p99,         c->mean,   c->rate,
+                         c->delivered, c->ratio,   c->sent,        c->received, c->dropped,
+                         c->clients,  c->completed, c->failed,     c->unexplained,
+                         c->rss_kib,  c->hist};
+}
+
+void cells_figs_put(struct cell *c, const struct figs *f)
+{
+    c->ok = f->ok, c->p50 = f->p50, c->p99 = f->p99, c->mean = f->mean, c->rate = f->rate;
+    c->delivered = f->delivered, c->ratio = f->ratio, c->sent = f->sent;
+    c->received = f->received, c->dropped = f->dropped, c->clients = f->clients;
+    c->completed = f->completed, c->failed = f->failed, c->unexplained = f->unexplained;
+    c->rss_kib = f->rss_kib, c->hist = f->hist;
+}
+
+void cells_keep(struct bench *b)
+{
+    for (int i = 0; i < b->ncells; i++) {
+        struct cell *c = &b->cells[i];
+        if (!c->fresh)
+            continue;
+        c->fresh = 0;
+        if (c->nreps < REPS_MAX)
+            c->rep[c->nreps++] = cells_figs(c);
+    }
 }
 
 const char *cells_floor_label(enum section sec, enum floor_kind k)
@@ -41,31 +98,105 @@ double cells_headline(const struct cell *c)
     }
 }
 
-/* The measured row of sec named name at size, of another role than not. */
+/* The row of sec named name at size, of another role than not. */
 static const struct cell *find(const struct bench *b, enum section sec, const char *name,
                                unsigned long size, enum role not )
 {
     for (int i = 0; i < b->ncells; i++) {
         const struct cell *c = &b->cells[i];
-        if (c->ok && c->sec == sec && c->size == size &&
-            c->role != not &&strcmp(c->name, name) == 0)
+        if (c->sec == sec && c->size == size && c->role != not &&strcmp(c->name, name) == 0)
             return c;
     }
     return NULL;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+/* The lower median of v[0..n-1] (n > 0), sorting v. */
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof(*v), cmp_double);
+    return v[(n - 1) / 2];
+}
+
+/* Repetition r's ratio of c to o (a peer's: ours over it), or 0 where either failed. */
+static double rep_ratio(const struct cell *c, const struct cell *o, int r)
+{
+    struct cell mine = *c, theirs = *o;
+    double m, t;
+
+    if (c->rep[r].ratio > 0) /* set where it was measured (ping: wall time per echo) */
+        return c->rep[r].ratio;
+    if (r >= o->nreps || !c->rep[r].ok || !o->rep[r].ok)
+        return 0;
+    cells_figs_put(&mine, &c->rep[r]);
+    cells_figs_put(&theirs, &o->rep[r]);
+    m = cells_headline(&mine), t = cells_headline(&theirs);
+    if (m <= 0 || t <= 0)
+        return 0;
+    if (c->role == ROLE_PEER) /* a peer that gives only a mean (ping) is compared by means */
+        return (c->sec == SEC_LATENCY && theirs.p50 > 0 && mine.p50 == 0 ? theirs.mean : t) / m;
+    return m / t;
+}
+
+/* The ratio of every repetition: their median, and their range. */
+static void ratios_of(struct cell *c, const struct cell *o)
+{
+    double v[REPS_MAX];
+    int n = 0;
+
+    for (int r = 0; r < c->nreps; r++) {
+        double x = o ? rep_ratio(c, o, r) : c->rep[r].ratio;
+        if (x > 0)
+            v[n++] = x;
+    }
+    c->nratios = n;
+    c->ratio = c->ratio_lo = c->ratio_hi = 0;
+    if (n == 0)
+        return;
+    c->ratio = median(v, n); /* sorts v */
+    c->ratio_lo = v[0], c->ratio_hi = v[n - 1];
+}
+
+/* The row's figures: those of the repetition whose headline is the median; ok if all were. */
+static void settle(struct cell *c)
+{
+    double h[REPS_MAX], mid;
+    int all_ok = c->nreps > 0, pick = 0;
+
+    for (int r = 0; r < c->nreps; r++) {
+        struct cell one = *c;
+        cells_figs_put(&one, &c->rep[r]);
+        h[r] = cells_headline(&one);
+        all_ok &= c->rep[r].ok;
+    }
+    if (c->nreps == 0)
+        return;
+    double sorted[REPS_MAX];
+    memcpy(sorted, h, sizeof(double) * (size_t)c->nreps);
+    mid = median(sorted, c->nreps);
+    while (pick < c->nreps - 1 && h[pick] != mid)
+        pick++;
+    cells_figs_put(c, &c->rep[pick]);
+    c->ok = all_ok;
 }
 
 void cells_ratios(struct bench *b)
 {
     for (int i = 0; i < b->ncells; i++) {
         struct cell *c = &b->cells[i];
-        const struct cell *o = c->ok && c->vs[0] ? find(b, c->sec, c->vs, c->size, c->role) : NULL;
-        double mine = o ? cells_headline(c) : 0, theirs = o ? cells_headline(o) : 0;
-        if (c->ratio > 0) /* set where it was measured (ping: wall time per echo) */
-            continue;
-        if (c->role == ROLE_PEER && mine > 0 && theirs > 0)
-            c->ratio =
-                (c->sec == SEC_LATENCY && o->p50 > 0 && c->p50 == 0 ? o->mean : theirs) / mine;
-        else if (c->role == ROLE_OURS && mine > 0 && theirs > 0)
-            c->ratio = mine / theirs;
+        const struct cell *o = c->vs[0] ? find(b, c->sec, c->vs, c->size, c->role) : NULL;
+        if (c->role != ROLE_FLOOR)
+            ratios_of(c, o);
+    }
+    for (int i = 0; i < b->ncells; i++) {
+        double ratio = b->cells[i].ratio;
+        settle(&b->cells[i]);
+        b->cells[i].ratio = ratio; /* the median of the ratios, not the picked repetition's */
     }
 }

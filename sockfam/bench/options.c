@@ -18,6 +18,7 @@ enum {
     OPT_ECHOES,
     OPT_PLACEMENT,
     OPT_PEERS,
+    OPT_REPS,
     OPT_JSON
 };
 
@@ -41,7 +42,13 @@ static const struct sf_opt bench_opts[] = {
     {"peers", OPT_PEERS, NULL,
      "also run sockperf, iperf3, ping and socat where installed\n"
      "(nothing is installed: apt-get install sockperf iperf3 socat)"},
-    {"json", OPT_JSON, NULL, "print one JSON object instead of the tables"},
+    {"reps", OPT_REPS, "R",
+     "measure every row R times, interleaved: the floor, then ours, then the peer,\n"
+     "R times over; a ratio is the median of the R ratios, with their range (default: 3,\n"
+     "at most 9)"},
+    {"json", OPT_JSON, NULL,
+     "print one JSON object instead of the tables (every repetition's figures, and\n"
+     "each round-trip row's latency histogram)"},
     {"quiet", 'q', NULL, "no progress line"},
 };
 
@@ -107,8 +114,13 @@ static void sections(int on[SEC_N], const char *list)
         int k = 0, all = strcmp(word, "all") == 0;
         while (!all && k < SEC_N && strcmp(word, section_names[k]) != 0)
             k++;
-        if (k == SEC_N)
-            sf_cli_usage_error("--sections: unknown section '%s'", word);
+        if (k == SEC_N) {
+            char valid[128];
+            size_t at = 0;
+            for (int i = 0; i < SEC_N && at < sizeof(valid); i++)
+                at += (size_t)snprintf(valid + at, sizeof(valid) - at, "%s, ", section_names[i]);
+            sf_cli_usage_error("--sections: unknown section '%s' (valid: %sall)", word, valid);
+        }
         for (int i = 0; i < SEC_N; i++)
             on[i] |= all || i == k;
         if (!p[n])
@@ -203,6 +215,9 @@ static void option(void *ctx, int c, const char *arg)
     case OPT_PEERS:
         b->peers = 1;
         return;
+    case OPT_REPS:
+        b->reps = (int)sf_opt_uint("--reps", arg, 1, REPS_MAX);
+        return;
     case OPT_JSON:
         b->json = 1;
         return;
@@ -218,7 +233,7 @@ void bench_options(struct bench *b, int argc, char **argv)
     sections(b->sec_on, "all");
     sizes(b, "1,64,1024,16384");
     b->count = 20000, b->warmup = 1000, b->stream_mib = 512, b->dgrams = 200000;
-    b->connections = 5000, b->clients = 100, b->echoes = 100;
+    b->connections = 5000, b->clients = 100, b->echoes = 100, b->reps = 3;
     placement(b, "same");
     families_text();
     sf_opts_no_operands(argc, argv, sf_opts_parse(&bench_cmd, argc, argv, option, b));

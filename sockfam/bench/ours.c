@@ -129,6 +129,8 @@ static void latency_cell(struct bench *b, const struct ours *o, unsigned long si
     if (client_run(b, c, o, &a, &sum) < 0)
         return;
     c->p50 = sum.p50_us, c->p99 = sum.p99_us, c->mean = sum.mean_us;
+    c->hist.n = sum.nhist;
+    memcpy(c->hist.bin, sum.hist, sizeof(sum.hist[0]) * (size_t)sum.nhist);
     c->ok = (sum.have & SUM_RTT) && c->mean > 0;
     if (!c->ok)
         snprintf(c->why, sizeof(c->why), "no round trips in the client's summary");
@@ -199,13 +201,52 @@ static void connect_cell(struct bench *b, const struct ours *o)
     sf_stats_free(&st);
 }
 
-/* The section's rows against the started server (or the kernel, for round trips). */
-static void rows(struct bench *b, enum section sec, struct ours *o)
+/* A row that says why the family could not be measured in sec. */
+static void failed(struct bench *b, enum section sec, const char *name, const char *why)
 {
+    struct cell *c = bench_cell(b, sec, ROLE_OURS, name, 0);
+
+    snprintf(c->why, sizeof(c->why), "%.200s", why);
+}
+
+/* Where the kernel answers the family itself (icmp), the client talks to the kernel:
+ * the bench runs in the caller's namespace, where the kernel is not to be silenced. */
+static int serverless(const struct family *fam)
+{
+    return !fam->server || fam->kernel_off;
+}
+
+struct ours *ours_open(struct bench *b, enum section sec, int f)
+{
+    const struct family *fam = &families[f];
+    struct ours *o;
+    struct sf_err err;
+
+    if (serverless(fam) && sec != SEC_LATENCY)
+        return NULL; /* only round trips can be measured without a server of ours */
+    bench_progress(b, fam->name, 0);
+    if (!(o = calloc(1, sizeof(*o))))
+        return failed(b, sec, fam->name, "out of memory"), NULL;
+    o->fam = fam;
+    o->a = (struct fam_args){.mode = modes[sec], .warmup = -1, .path = o->path};
+    if (!serverless(fam) && server_start(&err, b, sec, o) < 0) {
+        failed(b, sec, fam->name, err.msg);
+        free(o);
+        return NULL;
+    }
+    return o;
+}
+
+void ours_measure(struct bench *b, struct ours *o, enum section sec, unsigned long size)
+{
+    struct sf_err err;
+
+    /* A datagram row stops its server to read its counts: the next repetition starts another. */
+    if (!o->has_server && !serverless(o->fam) && server_start(&err, b, sec, o) < 0)
+        return failed(b, sec, o->fam->name, err.msg);
     switch (sec) {
     case SEC_LATENCY:
-        for (int i = 0; i < b->nsizes; i++)
-            latency_cell(b, o, b->sizes[i]);
+        latency_cell(b, o, size);
         break;
     case SEC_STREAM:
         stream_cell(b, o);
@@ -220,39 +261,15 @@ static void rows(struct bench *b, enum section sec, struct ours *o)
         crowd_run(b, bench_cell(b, SEC_CROWD, ROLE_OURS, o->fam->name, CONNECT_SIZE),
                   (const struct sockaddr *)&o->addr, o->addrlen, o->t.c.pid);
         break;
-    case SEC_N:
+    default:
         break;
     }
 }
 
-/* A row that says why the family could not be measured in sec. */
-static void failed(struct bench *b, enum section sec, const char *name, const char *why)
+void ours_close(struct ours *o)
 {
-    struct cell *c = bench_cell(b, sec, ROLE_OURS, name, 0);
-
-    snprintf(c->why, sizeof(c->why), "%.200s", why);
-}
-
-void ours_rows(struct bench *b, enum section sec, int f)
-{
-    const struct family *fam = &families[f];
-    /* Where the kernel answers the family itself (icmp), the client talks to the kernel:
-     * the bench runs in the caller's namespace, where the kernel is not to be silenced. */
-    int serverless = !fam->server || fam->kernel_off;
-    struct ours *o;
-    struct sf_err err;
-
-    if (serverless && sec != SEC_LATENCY)
-        return; /* only round trips can be measured without a server of ours */
-    bench_progress(b, fam->name, 0);
-    if (!(o = calloc(1, sizeof(*o))))
-        return failed(b, sec, fam->name, "out of memory");
-    o->fam = fam;
-    o->a = (struct fam_args){.mode = modes[sec], .warmup = -1, .path = o->path};
-    if (!serverless && server_start(&err, b, sec, o) < 0)
-        failed(b, sec, fam->name, err.msg);
-    else
-        rows(b, sec, o);
+    if (!o)
+        return;
     server_stop(o);
     free(o);
 }

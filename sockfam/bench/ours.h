@@ -1,6 +1,8 @@
 /*
  * ours: a family's own rows in one section.  Its server (when it has one
- * the kernel does not replace) is started once for the section, pinned
+ * the kernel does not replace) is started once for the section (the
+ * datagram rows', once for each repetition: their counts are its last
+ * line), pinned
  * to the server end's CPU, and found through its readiness line; its
  * client runs pinned to the client end's CPU and its JSON summary gives
  * the figures: --mode mirror --warmup W for round trips, --mode discard
@@ -13,7 +15,19 @@
 
 #include "bench.h"
 
-/* The rows of family f (an index of families[]) in section sec, appended to b's cells. */
-void ours_rows(struct bench *b, enum section sec, int f);
+struct ours;
+
+/*
+ * Family f (an index of families[]) takes part in section sec: its server
+ * started.  NULL where it takes no part (no server of ours outside the
+ * round trips), or could not start (a failed row says why).
+ */
+struct ours *ours_open(struct bench *b, enum section sec, int f);
+
+/* One repetition of the family's row in sec at size (round trips; the others have one size). */
+void ours_measure(struct bench *b, struct ours *o, enum section sec, unsigned long size);
+
+/* Stop the family's server and free o (NULL: nothing). */
+void ours_close(struct ours *o);
 
 #endif

@@ -57,19 +57,49 @@ static void text_row(const struct cell *c)
         break;
     }
     if (c->ratio > 0)
-        printf(" %7.2f  %s", c->ratio, c->role == ROLE_PEER ? "ours / peer" : c->vs);
+        printf(" %7.2f %5.2f-%-5.2f %s", c->ratio, c->ratio_lo, c->ratio_hi,
+               c->role == ROLE_PEER ? "ours / peer" : c->vs);
     if (c->sec == SEC_CROWD && c->failed)
         printf("  (first failure: %s)", c->why);
     printf("\n");
 }
 
+#define RATIO_HEAD "   ratio  range       to"
+
 static const char *const heads[SEC_N] = {
-    "bytes    p50 us    p99 us   mean us     msgs/s   ratio  to",
-    "     MB/s   ratio  to",
-    "    sent/s  deliv'd/s      sent  received  dropped  unexpl.   ratio  to",
-    "   conns/s    p50 us    p99 us   ratio  to",
+    "bytes    p50 us    p99 us   mean us     msgs/s" RATIO_HEAD,
+    "     MB/s" RATIO_HEAD,
+    "    sent/s  deliv'd/s      sent  received  dropped  unexpl." RATIO_HEAD,
+    "   conns/s    p50 us    p99 us" RATIO_HEAD,
     "clients    echoes  failed    p99 us  srv RSS MiB",
 };
+
+/* What a section measured, and what its ratio compares, under its title. */
+static void section_line(const struct bench *b, enum section s)
+{
+    switch (s) {
+    case SEC_LATENCY:
+        printf("  %lu round trips a row after %lu unmeasured; ratio: p50 over the floor's p50\n",
+               b->count, b->warmup);
+        break;
+    case SEC_STREAM:
+        printf("  %lu MiB a row; ratio: MB/s over the floor's MB/s\n", b->stream_mib);
+        break;
+    case SEC_DGRAM:
+        printf("  %lu datagrams a row; ratio: delivered/s over the floor's delivered/s\n",
+               b->dgrams);
+        break;
+    case SEC_CONNECT:
+        printf("  %lu connections a row; ratio: connections/s over the floor's\n",
+               b->connections);
+        break;
+    case SEC_CROWD:
+        printf("  %lu clients, %lu echoes each; no floor\n", b->clients, b->echoes);
+        break;
+    default:
+        break;
+    }
+}
 
 static void print_text(const struct bench *b)
 {
@@ -78,21 +108,27 @@ static void print_text(const struct bench *b)
         printf(" (server end on CPU %d, client end on CPU %d)", b->server.self, b->client.self);
     else
         printf(" (both ends left to the scheduler)");
-    printf("; %lu round trips per cell after %lu unmeasured\n", b->count, b->warmup);
+    printf("; every row measured %d time%s, interleaved with its floor and peers\n", b->reps,
+           b->reps == 1 ? "" : "s");
     for (int s = 0; s < SEC_N; s++) {
         int any = 0;
         for (int i = 0; i < b->ncells; i++)
             any |= b->cells[i].sec == (enum section)s;
         if (!any)
             continue;
-        printf("\n%s\n  %-28s %s\n", titles[s], "", heads[s]);
+        printf("\n%s\n", titles[s]);
+        section_line(b, (enum section)s);
+        printf("  %-28s %s\n", "", heads[s]);
         for (int i = 0; i < b->ncells; i++)
             if (b->cells[i].sec == (enum section)s)
                 text_row(&b->cells[i]);
     }
-    printf("\nratio: a family over the floor of its own socket type (a bare socket between two\n"
-           "processes, same run, same placement); a peer row: ours over the peer. For round\n"
-           "trips lower is better (1.10 = 10%% slower); for rates higher is better.\n");
+    printf("\nEach floor is the bare socket of its type between two processes, printed above the\n"
+           "rows measured against it. ratio: the median, over the repetitions, of a row's\n"
+           "figure over its floor's taken moments apart (a peer row: ours over the peer's;\n"
+           "ping: wall time per echo); range: the lowest and highest of those ratios. The\n"
+           "figures shown are the median repetition's. For round trips lower is better (1.10 =\n"
+           "10%% slower); for rates higher is better.\n");
 }
 
 /* The figures of a measured cell, by section. */
@@ -119,6 +155,35 @@ static void json_figures(json_t *o, const struct cell *c)
     }
 }
 
+/* A round-trip row's histogram: [[lower edge us, round trips], ...]. */
+static json_t *json_hist(const struct hist *h)
+{
+    json_t *a = json_array();
+
+    for (int i = 0; i < h->n; i++)
+        json_array_append_new(a, json_pack("[o,o]", sf_jreal(h->bin[i][0], 3),
+                                           sf_juint((unsigned long long)h->bin[i][1])));
+    return a;
+}
+
+/* Every repetition's figures, in the order they were measured. */
+static json_t *json_reps(const struct cell *c)
+{
+    json_t *a = json_array();
+
+    for (int r = 0; r < c->nreps; r++) {
+        struct cell one = *c;
+        json_t *o = json_pack("{s:b}", "ok", c->rep[r].ok);
+        cells_figs_put(&one, &c->rep[r]);
+        if (one.ok)
+            json_figures(o, &one);
+        if (one.ok && c->sec == SEC_LATENCY)
+            json_object_set_new(o, "hist_us", json_hist(&one.hist));
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
 static json_t *json_cell(const struct cell *c)
 {
     static const char *const roles[] = {"ours", "floor", "peer"};
@@ -133,9 +198,13 @@ static json_t *json_cell(const struct cell *c)
     else
         json_figures(o, c);
     if (c->ratio > 0) {
-        json_object_set_new(o, "ratio", sf_jreal(c->ratio, 4));
-        json_object_set_new(o, "vs", sf_jstr(c->vs));
+        json_object_update_new(o, json_pack("{s:o,s:o,s:o,s:i,s:o}", "ratio",
+                                            sf_jreal(c->ratio, 4), "ratio_min",
+                                            sf_jreal(c->ratio_lo, 4), "ratio_max",
+                                            sf_jreal(c->ratio_hi, 4), "ratios", c->nratios, "vs",
+                                            sf_jstr(c->vs)));
     }
+    json_object_set_new(o, "repetitions", json_reps(c));
     return o;
 }
 
@@ -146,10 +215,10 @@ static void print_json(const struct bench *b)
     for (int i = 0; i < b->ncells; i++)
         json_array_append_new(cells, json_cell(&b->cells[i]));
     sf_jout_print(stdout,
-                  json_pack("{s:s,s:s,s:i,s:i,s:i,s:I,s:I,s:o}", "program", "sockfam bench",
+                  json_pack("{s:s,s:s,s:i,s:i,s:i,s:I,s:I,s:i,s:o}", "program", "sockfam bench",
                             "placement", b->placement, "cpu_server", b->server.self, "cpu_client",
                             b->client.self, "cpus", b->cpus.n, "count", (json_int_t)b->count,
-                            "warmup", (json_int_t)b->warmup, "cells", cells));
+                            "warmup", (json_int_t)b->warmup, "reps", b->reps, "cells", cells));
 }
 
 int bench_report(struct bench *b)

@@ -292,25 +292,25 @@ static void socat(struct bench *b, int unused)
     free(srv), free(cli);
 }
 
-/* A peer: the family of ours it stands beside, in which section, and how it runs. */
+/* A peer: the family of ours it stands beside, in which section at which size, and how it runs. */
 struct peer {
     const char *family;
     enum section sec;
+    unsigned long size;
     void (*run)(struct bench *b, int udp);
     int udp;
 };
 
 static const struct peer peers[] = {
-    {"tcp", SEC_LATENCY, sockperf, 0}, {"udp", SEC_LATENCY, sockperf, 1},
-    {"icmp", SEC_LATENCY, ping, 0},    {"tcp", SEC_STREAM, iperf3, 0},
-    {"udp", SEC_DGRAM, iperf3, 1},     {"unix-stream", SEC_STREAM, socat, 0},
+    {"tcp", SEC_LATENCY, 64, sockperf, 0},  {"udp", SEC_LATENCY, 64, sockperf, 1},
+    {"icmp", SEC_LATENCY, 64, ping, 0},     {"tcp", SEC_STREAM, 65536, iperf3, 0},
+    {"udp", SEC_DGRAM, 64, iperf3, 1},      {"unix-stream", SEC_STREAM, 65536, socat, 0},
 };
 
-void peers_run(struct bench *b)
+void peers_for(struct bench *b, enum section sec, int f, unsigned long size)
 {
-    for (size_t i = 0; i < sizeof(peers) / sizeof(peers[0]); i++) {
-        int f = family_find(peers[i].family, strlen(peers[i].family));
-        if (f >= 0 && b->on[f] && b->sec_on[peers[i].sec])
+    for (size_t i = 0; i < sizeof(peers) / sizeof(peers[0]); i++)
+        if (peers[i].sec == sec && peers[i].size == size &&
+            strcmp(peers[i].family, families[f].name) == 0)
             peers[i].run(b, peers[i].udp);
-    }
 }

@@ -16,7 +16,11 @@
 
 #include "bench.h"
 
-/* Each peer whose family and section are selected: its rows. */
-void peers_run(struct bench *b);
+/*
+ * One repetition of each peer that stands beside family f (an index of
+ * families[]) in section sec at size: round trips at 64 bytes only, so a
+ * run whose --sizes leaves out 64 has no latency peers.
+ */
+void peers_for(struct bench *b, enum section sec, int f, unsigned long size);
 
 #endif

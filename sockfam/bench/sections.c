@@ -8,6 +8,7 @@
 #include "cells.h"
 #include "floor.h"
 #include "ours.h"
+#include "peers.h"
 
 #define STREAM_WRITE 65536
 #define DGRAM_SIZE 64
@@ -28,7 +29,11 @@ static void floor_latency(struct bench *b, enum floor_kind k, unsigned long size
         c->skipped = k == FLOOR_ICMP && err.sys_errno == EPERM; /* no ICMP socket allowed */
     } else {
         struct sf_summary sum = sf_stats_summary(&s);
+        struct sf_hist_bin bins[SF_HIST_MAX];
         c->ok = 1, c->p50 = sum.p50, c->p99 = sum.p99, c->mean = sum.mean;
+        c->hist.n = (int)sf_stats_hist(&s, bins, SF_HIST_MAX);
+        for (int i = 0; i < c->hist.n; i++)
+            c->hist.bin[i][0] = bins[i].lo, c->hist.bin[i][1] = (double)bins[i].n;
     }
     sf_stats_free(&s);
 }
@@ -85,9 +90,67 @@ static int takes_part(const struct bench *b, int f, enum section sec)
     return b->on[f] && (families[f].sections & SEC_BIT(sec));
 }
 
+/* The sizes a section measures: the round trips' --sizes, the others' one. */
+static int section_sizes(const struct bench *b, enum section sec, unsigned long *sizes)
+{
+    if (sec == SEC_LATENCY) {
+        for (int i = 0; i < b->nsizes; i++)
+            sizes[i] = b->sizes[i];
+        return b->nsizes;
+    }
+    sizes[0] = sec == SEC_STREAM ? STREAM_WRITE : sec == SEC_DGRAM ? DGRAM_SIZE : CONNECT_SIZE;
+    return 1;
+}
+
+/* One repetition of a floor's row. */
+static void floor_measure(struct bench *b, enum section sec, enum floor_kind k, unsigned long size)
+{
+    if (sec == SEC_LATENCY)
+        floor_latency(b, k, size);
+    else
+        floor_rate(b, sec, k);
+    cells_keep(b);
+}
+
+/*
+ * The rows of floor k at size, interleaved: --reps times the floor, then
+ * each family measured against it, each followed by its peers, so that
+ * every ratio compares figures taken moments apart.
+ */
+static void group_run(struct bench *b, enum section sec, enum floor_kind k, unsigned long size,
+                      struct ours *const *o)
+{
+    for (int r = 0; r < b->reps; r++) {
+        floor_measure(b, sec, k, size);
+        for (int f = 0; f < family_count; f++) {
+            if (!o[f] || families[f].floor != k)
+                continue;
+            ours_measure(b, o[f], sec, size);
+            cells_keep(b);
+            if (b->peers)
+                peers_for(b, sec, f, size);
+            cells_keep(b);
+        }
+    }
+}
+
+/* The crowd has no floor: --reps times each family's crowd. */
+static void crowd_section(struct bench *b, struct ours *const *o)
+{
+    for (int r = 0; r < b->reps; r++)
+        for (int f = 0; f < family_count; f++)
+            if (o[f]) {
+                ours_measure(b, o[f], SEC_CROWD, 0);
+                cells_keep(b);
+            }
+}
+
 void sections_run(struct bench *b, enum section sec)
 {
     int want[FLOOR_N] = {0};
+    struct ours *o[FAM_MAX] = {0};
+    unsigned long sizes[8];
+    int nsizes = section_sizes(b, sec, sizes);
 
     /* Every floor a family of the section is measured against; and the pipe, the
      * floor of every byte stream, beside the round trips and the throughput. */
@@ -95,14 +158,15 @@ void sections_run(struct bench *b, enum section sec)
         if (takes_part(b, f, sec)) {
             want[families[f].floor] = 1;
             want[FLOOR_PIPE] |= sec == SEC_LATENCY || sec == SEC_STREAM;
+            o[f] = ours_open(b, sec, f);
+            cells_keep(b); /* a family that could not start: its failed row */
         }
-    for (int k = 0; k < FLOOR_N && sec != SEC_CROWD; k++) {
-        for (int i = 0; want[k] && sec == SEC_LATENCY && i < b->nsizes; i++)
-            floor_latency(b, (enum floor_kind)k, b->sizes[i]);
-        if (want[k] && sec != SEC_LATENCY)
-            floor_rate(b, sec, (enum floor_kind)k);
-    }
+    if (sec == SEC_CROWD)
+        crowd_section(b, o);
+    for (int i = 0; i < nsizes && sec != SEC_CROWD; i++)
+        for (int k = 0; k < FLOOR_N; k++)
+            if (want[k])
+                group_run(b, sec, (enum floor_kind)k, sizes[i], o);
     for (int f = 0; f < family_count; f++)
-        if (takes_part(b, f, sec))
-            ours_rows(b, sec, f);
+        ours_close(o[f]);
 }
