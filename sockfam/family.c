@@ -45,7 +45,7 @@ const struct family families[] = {
         .server_flags = {"--rate-limit", "0"},
         .connect = "--connect",
         .owns = OWNS_UDP_PORT,
-        .floor = FLOOR_UDP,
+        .floor = FLOOR_UDP_SERVER,
         .sections = DGRAM_SECTIONS,
     },
     {
@@ -75,7 +75,7 @@ const struct family families[] = {
         .flags = {"--type", "dgram"},
         .connect = "--connect",
         .owns = OWNS_NOTHING,
-        .floor = FLOOR_DGRAM,
+        .floor = FLOOR_DGRAM_SERVER,
         .sections = DGRAM_SECTIONS,
     },
     {

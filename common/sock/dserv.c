@@ -2,20 +2,24 @@
 #include "dserv.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 
 #include "addr.h"
 #include "io.h"
-#include "loop.h"
 
 /* Datagrams handled per wake-up before the loop looks at signals again. */
 #define BATCH 64
 /* Datagrams one recvmmsg() reads at most: a ping-pong's wake-up takes one call, not a read
  * and a second that finds the queue empty; a flood's takes one call per SLOTS. */
 #define SLOTS 16
+/* The longest a wait for a datagram lasts before the stop descriptor is looked at. */
+#define STOP_CHECK_MS 100
 /* Datagrams handled at most after the stop, and for how long (a flood would never end). */
 #define DRAIN_MAX 1048576
 #define DRAIN_MS 1000
@@ -153,8 +157,9 @@ static void serve_one(struct dserver *d, int fd, int i)
     reply(d, fd, &d->from[i], m->msg_hdr.msg_namelen, in, len);
 }
 
-/* Up to max datagrams; how many were read (fewer: the queue is empty). */
-static int serve_batch(struct dserver *d, int fd, int max)
+/* Up to max datagrams, the first read with flags; how many were read (fewer: the queue is empty).
+ */
+static int serve_batch(struct dserver *d, int fd, int max, int flags)
 {
     int done = 0;
 
@@ -162,7 +167,8 @@ static int serve_batch(struct dserver *d, int fd, int max)
         int want = max - done < SLOTS ? max - done : SLOTS;
         for (int i = 0; i < want; i++)
             d->msgs[i].msg_hdr.msg_namelen = sizeof(d->from[i]);
-        int n = recvmmsg(fd, d->msgs, (unsigned)want, MSG_DONTWAIT | MSG_TRUNC, NULL);
+        int n =
+            recvmmsg(fd, d->msgs, (unsigned)want, (done ? MSG_DONTWAIT : flags) | MSG_TRUNC, NULL);
         if (n <= 0)
             return done; /* EAGAIN: all read; errors such as ECONNREFUSED are not ours */
         for (int i = 0; i < n; i++)
@@ -184,11 +190,45 @@ static void slots_setup(struct dserver *d)
     }
 }
 
-static void on_readable(struct sf_loop *loop, int fd, unsigned events, void *ctx)
+/* Has the stop come (stop_fd readable)?  Looked at without waiting. */
+static int stop_came(int stop_fd)
 {
-    (void)loop;
-    (void)events;
-    serve_batch(ctx, fd, BATCH);
+    struct pollfd p = {.fd = stop_fd, .events = POLLIN};
+
+    return stop_fd >= 0 && poll(&p, 1, 0) > 0;
+}
+
+/*
+ * Wait for datagrams in recvmmsg() itself (MSG_WAITFORONE: the first one
+ * blocks, the rest are what is queued), so that a ping-pong costs one
+ * call to read and one to reply, as a bare socket's.  Each wait is bounded
+ * by SO_RCVTIMEO (STOP_CHECK_MS): the stop is looked at then, and after
+ * every BATCH datagrams of a busy spell, so it is seen within 100 ms or a
+ * batch.  Spinning (sf_io_spin), every read is non-blocking instead.
+ * 0 at the stop, or -1 if the socket cannot be set up to wait so.
+ */
+static int serve_blocking(struct sf_err *err, struct dserver *d, int fd, int stop_fd)
+{
+    struct timeval tv = {0, STOP_CHECK_MS * 1000};
+    int fl = fcntl(fd, F_GETFL), flags = sf_io_spinning() ? MSG_DONTWAIT : MSG_WAITFORONE;
+
+    if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0 ||
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
+        return sf_err_sys(err, errno, "setsockopt", "SO_RCVTIMEO");
+    int64_t look = sf_now_ns();
+
+    for (int since = 0;;) {
+        int n = serve_batch(d, fd, BATCH, flags);
+        since += n;
+        /* Datagrams came (or a spin found none), fewer than a batch since the last look,
+         * within 100 ms of it: go on.  Otherwise (a wait ran out, a batch, 100 ms) look. */
+        if ((n > 0 || sf_io_spinning()) && since < BATCH &&
+            sf_now_ns() - look < STOP_CHECK_MS * 1000000LL)
+            continue;
+        if (stop_came(stop_fd))
+            return 0;
+        look = sf_now_ns(), since = 0;
+    }
 }
 
 /* After the stop: what was already queued, within DRAIN_MAX datagrams and DRAIN_MS. */
@@ -197,7 +237,7 @@ static void drain(struct dserver *d, int fd, int rc)
     int64_t deadline = sf_deadline_after_ms(DRAIN_MS);
 
     for (int n = 0; rc == 0 && n < DRAIN_MAX && sf_now_ns() < deadline; n += BATCH)
-        if (serve_batch(d, fd, BATCH) < BATCH)
+        if (serve_batch(d, fd, BATCH, MSG_DONTWAIT) < BATCH)
             return;
 }
 
@@ -205,7 +245,6 @@ int sf_dserv_run(struct sf_err *err, int fd, const struct sf_dserv_config *cfg, 
                  struct sf_dserv_counters *counters)
 {
     struct dserver d = {.cfg = cfg, .count = counters};
-    struct sf_loop *loop = sf_loop_new(err);
     int rc = -1;
 
     memset(counters, 0, sizeof(*counters));
@@ -222,11 +261,10 @@ int sf_dserv_run(struct sf_err *err, int fd, const struct sf_dserv_config *cfg, 
         d.buckets = calloc(SOURCES, sizeof(*d.buckets));
     if (!d.inbuf || !d.outbuf || (cfg->reply_rate && !d.buckets))
         sf_err_sys(err, ENOMEM, "malloc", "server buffers");
-    else if (loop && sf_loop_add(err, loop, fd, SF_EV_IN, on_readable, &d) == 0)
-        rc = sf_loop_run(err, loop, stop_fd);
+    else
+        rc = serve_blocking(err, &d, fd, stop_fd);
     drain(&d, fd, rc);
     counters->kernel_drops = sf_socket_drops(fd);
-    sf_loop_free(loop);
     free(d.buckets);
     free(d.inbuf);
     free(d.outbuf);

@@ -18,6 +18,13 @@
  * datagram in flight, so the first reply refused ends it.  Each refusal is
  * counted.  AF_UNIX sources are the kernel's word, and not limited.
  *
+ * A ping-pong costs what a bare socket's does, one call to read and one to
+ * reply: the server waits in recvmmsg() itself (each wait bounded by
+ * SO_RCVTIMEO, 100 ms, which it sets on fd), reads what is queued with it,
+ * and looks at stop_fd when a wait runs out, after a batch of 64, or
+ * after 100 ms of datagrams: a stop is seen within 100 ms.  A process
+ * that spins (sf_io_spin) reads without ever blocking.
+ *
  * The module never prints; the caller owns the fd.
  */
 #ifndef SF_DSERV_H
@@ -58,8 +65,7 @@ struct sf_dserv_counters {
 };
 
 /*
- * Serve fd until stop_fd is readable (see sf_loop_run()), then handle
- * what was already queued (bounded in count and in time: a flood never
+ * Serve fd until stop_fd is readable, then handle what was already queued (bounded in count and in time: a flood never
  * ends), so that every datagram is counted: sent = datagrams +
  * kernel_drops.  Returns 0, or -1 if waiting itself failed.
  */

@@ -42,7 +42,8 @@ void sf_xchg_attach(struct sf_xchg *x, int fd)
     /* SO_RCVTIMEO 0 would mean no limit: a timeout of 0 or none keeps poll's way. */
     if (x->timeout_ms <= 0 || sf_io_spinning() || fl < 0 || (fl & O_NONBLOCK))
         return;
-    if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0)
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0 &&
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == 0)
         x->timed_fd = fd;
 }
 
@@ -54,6 +55,32 @@ void sf_xchg_attach(struct sf_xchg *x, int fd)
 static int blocked_out(int64_t deadline)
 {
     return (errno == EAGAIN || errno == EWOULDBLOCK) && sf_now_ns() >= deadline;
+}
+
+/*
+ * Send all of buf on an attached socket in blocking calls, each bounded by
+ * SO_SNDTIMEO (timeout_ms), within deadline: for what has no reply to read
+ * meanwhile (a discarded stream message, a datagram).  1 sent, 0 the
+ * socket could not take it at once and the polling way should go on from
+ * *sent, -1 error (the deadline passed: SF_ERR_TIMEOUT).
+ */
+static int blocking_send(struct sf_err *err, int fd, const char *buf, size_t len,
+                         const struct sockaddr *dest, socklen_t destlen, int64_t deadline,
+                         size_t *sent)
+{
+    while (*sent < len) {
+        ssize_t n = sendto(fd, buf + *sent, len - *sent, MSG_NOSIGNAL, dest, dest ? destlen : 0);
+        if (n >= 0) {
+            *sent += (size_t)n;
+            continue;
+        }
+        if (blocked_out(deadline))
+            return sf_err_set(err, SF_ERR_TIMEOUT, ETIMEDOUT, "send", "timed out");
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+            return 0;
+        return sf_err_sys(err, errno, "send", NULL);
+    }
+    return 1;
 }
 
 void sf_xchg_free(struct sf_xchg *x)
@@ -248,8 +275,14 @@ static int stream_step(struct sf_err *err, struct sf_xchg *x, int fd, int sendin
 int sf_xchg_send_stream(struct sf_err *err, struct sf_xchg *x, int fd, const void *msg, size_t mlen)
 {
     begin(x, msg, mlen);
-    if (x->mode == SF_MODE_DISCARD)
-        return sf_send_all(err, fd, msg, mlen, x->deadline);
+    if (x->mode == SF_MODE_DISCARD) { /* nothing comes back to read while the socket is full */
+        int rc = x->timed_fd == fd
+                     ? blocking_send(err, fd, msg, mlen, NULL, 0, x->deadline, &x->sent)
+                     : 0;
+        return rc != 0
+                   ? (rc < 0 ? -1 : 0)
+                   : sf_send_all(err, fd, (const char *)msg + x->sent, mlen - x->sent, x->deadline);
+    }
     while (x->sent < x->mlen && !x->closed)
         if (stream_step(err, x, fd, 1) < 0)
             return -1;
@@ -310,11 +343,21 @@ static int reply_room(struct sf_err *err, struct sf_xchg *x)
 
 int sf_xchg_send_record(struct sf_err *err, struct sf_xchg *x, int fd, const void *msg, size_t mlen)
 {
+    int64_t deadline;
+    size_t sent = 0;
+    int rc;
+
     begin(x, msg, mlen);
     if (reply_room(err, x) < 0)
         return -1;
-    return sf_send_dgram(err, fd, msg, mlen, dest_of(x), x->destlen,
-                         sf_deadline_after_ms(x->timeout_ms));
+    deadline = sf_deadline_after_ms(x->timeout_ms);
+    /* A datagram goes whole or not at all: "sent" is all of it or none. */
+    rc = x->timed_fd == fd
+             ? blocking_send(err, fd, msg, mlen, dest_of(x), x->destlen, deadline, &sent)
+             : 0;
+    if (rc != 0)
+        return rc < 0 ? -1 : 0;
+    return sf_send_dgram(err, fd, msg, mlen, dest_of(x), x->destlen, deadline);
 }
 
 /*

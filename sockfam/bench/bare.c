@@ -6,16 +6,20 @@
 #include <fcntl.h>
 #include <netinet/tcp.h>
 #include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 int bare_is_record(enum floor_kind kind)
 {
-    return kind == FLOOR_DGRAM || kind == FLOOR_SEQPACKET || kind == FLOOR_UDP;
+    return kind == FLOOR_DGRAM || kind == FLOOR_SEQPACKET || kind == FLOOR_UDP ||
+           kind == FLOOR_UDP_SERVER || kind == FLOOR_DGRAM_SERVER;
 }
 
 void bare_stall_limit(int fd)
@@ -72,6 +76,34 @@ static int udp_pair(int out[2])
     return 0;
 }
 
+/* A UDP server socket (out[1]: bound, unconnected) and a client connected to it (out[0]). */
+static int udp_server_pair(int out[2])
+{
+    struct sockaddr_in a;
+
+    out[1] = bare_loopback(SOCK_DGRAM, &a);
+    out[0] = out[1] < 0 ? -1 : socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    return out[0] < 0 || connect(out[0], (struct sockaddr *)&a, sizeof(a)) < 0 ? -1 : 0;
+}
+
+/* An AF_UNIX datagram server bound to an abstract name of this process, a client connected. */
+static int dgram_server_pair(int out[2])
+{
+    static unsigned serial;
+    struct sockaddr_un a = {.sun_family = AF_UNIX}, c = {.sun_family = AF_UNIX};
+    int n = snprintf(a.sun_path + 1, sizeof(a.sun_path) - 1, "sockfam-floor-%d-%u", (int)getpid(),
+                     serial++);
+    socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
+
+    out[1] = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    out[0] = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (out[0] < 0 || out[1] < 0 || bind(out[1], (struct sockaddr *)&a, len) < 0 ||
+        bind(out[0], (struct sockaddr *)&c, sizeof(sa_family_t)) < 0 || /* autobind */
+        connect(out[0], (struct sockaddr *)&a, len) < 0)
+        return -1;
+    return 0;
+}
+
 /* The two ends: fds[0]/[1] the parent's write/read, [2]/[3] the child's read/write. */
 int bare_channel(enum floor_kind kind, int fds[4])
 {
@@ -84,10 +116,13 @@ int bare_channel(enum floor_kind kind, int fds[4])
         fds[0] = a[1], fds[2] = a[0], fds[3] = b[1], fds[1] = b[0];
         return 0;
     }
-    if (kind == FLOOR_TCP   ? tcp_pair(a) < 0
-        : kind == FLOOR_UDP ? udp_pair(a) < 0
-                            : socketpair(AF_UNIX, types[kind] | SOCK_CLOEXEC, 0, a) < 0)
+    if (kind == FLOOR_TCP            ? tcp_pair(a) < 0
+        : kind == FLOOR_UDP          ? udp_pair(a) < 0
+        : kind == FLOOR_UDP_SERVER   ? udp_server_pair(a) < 0
+        : kind == FLOOR_DGRAM_SERVER ? dgram_server_pair(a) < 0
+                                     : socketpair(AF_UNIX, types[kind] | SOCK_CLOEXEC, 0, a) < 0)
         return -1;
+    bare_stall_limit(a[1]); /* a server end's (the child's) own blocking calls too */
     bare_stall_limit(a[0]);
     fds[0] = fds[1] = a[0];
     fds[2] = fds[3] = a[1];

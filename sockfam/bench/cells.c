@@ -48,10 +48,10 @@ struct cell *bench_cell(struct bench *b, enum section sec, enum role role, const
 
 struct figs cells_figs(const struct cell *c)
 {
-    return (struct figs){c->ok,       c->p50,      c->p99,         c->mean,   c->rate,
-                         c->delivered, c->ratio,   c->sent,        c->received, c->dropped,
-                         c->clients,  c->completed, c->failed,     c->unexplained,
-                         c->rss_kib,  c->hist};
+    return (struct figs){c->ok,       c->p50,         c->p99,     c->mean,
+                         c->rate,     c->delivered,   c->ratio,   c->sent,
+                         c->received, c->dropped,     c->clients, c->completed,
+                         c->failed,   c->unexplained, c->rss_kib, c->hist};
 }
 
 void cells_figs_put(struct cell *c, const struct figs *f)

@@ -1,8 +1,8 @@
 /*
  * cells: the bench's table of rows.  Every measuring file appends its rows
  * here and fills them; the ratios are worked out here once every row is
- * in (one per repetition, see cells_ratios()), each of the section's headline figure: the round trip's p50 (the
- * mean where a peer gives no p50), MB/s, datagrams delivered per second,
+ * in (one per repetition, see cells_ratios()), each of the section's headline figure: the round
+ * trip's p50 (the mean where a peer gives no p50), MB/s, datagrams delivered per second,
  * connections per second.  A family's row is over its floor (the bare
  * socket of its type); a peer's row is ours over the peer's.
  */

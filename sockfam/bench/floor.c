@@ -21,9 +21,14 @@
 const char *floor_name(enum floor_kind kind)
 {
     static const char *names[] = {
-        "socketpair stream", "socketpair dgram", "socketpair seqpacket", "pipe", "tcp bare",
-        "udp bare",          "icmp bare"};
+        "socketpair stream", "socketpair dgram", "socketpair seqpacket", "pipe",     "tcp bare",
+        "udp bare",          "udp server",       "unix-dgram server",    "icmp bare"};
     return names[kind];
+}
+
+int floor_reference(enum floor_kind kind)
+{
+    return kind == FLOOR_UDP_SERVER ? FLOOR_UDP : kind == FLOOR_DGRAM_SERVER ? FLOOR_DGRAM : -1;
 }
 
 static void echo_child(const int *fds, size_t size)
@@ -32,6 +37,19 @@ static void echo_child(const int *fds, size_t size)
 
     while (buf && bare_read(fds[2], buf, size, 0) == 0 && bare_write(fds[3], buf, size) == 0)
         ;
+}
+
+/* A server's echo: each datagram back to where it came from. */
+static void echo_server_child(const int *fds, size_t size)
+{
+    char *buf = malloc(size);
+    struct sockaddr_storage from;
+    socklen_t len = sizeof(from);
+    ssize_t n;
+
+    while (buf && (n = recvfrom(fds[2], buf, size, 0, (struct sockaddr *)&from, &len)) > 0 &&
+           sendto(fds[2], buf, (size_t)n, 0, (struct sockaddr *)&from, len) == n)
+        len = sizeof(from);
 }
 
 static int icmp_pingpong(struct sf_err *err, size_t size, unsigned long warmup, unsigned long count,
@@ -53,7 +71,7 @@ int floor_pingpong(struct sf_err *err, enum floor_kind kind, size_t size, unsign
         return sf_err_sys(err, errno ? errno : ENOMEM, "floor", floor_name(kind));
     }
     memset(out, 'f', size);
-    pid = bare_fork(pl, echo_child, fds, size);
+    pid = bare_fork(pl, floor_reference(kind) >= 0 ? echo_server_child : echo_child, fds, size);
     bare_close(fds[2], fds[3]);
     for (unsigned long i = 0; pid > 0 && rc == 0 && i < warmup + count; i++) {
         int64_t t0 = sf_now_ns();

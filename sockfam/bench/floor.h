@@ -23,9 +23,25 @@ enum floor_kind {
     FLOOR_PIPE,      /* two pipes */
     FLOOR_TCP,       /* a TCP connection over 127.0.0.1 */
     FLOOR_UDP,       /* two connected UDP sockets on 127.0.0.1 */
-    FLOOR_ICMP,      /* the socket icmp-ping would use, to the kernel's responder */
+    /* A server's floors: a bound socket that answers each datagram with sendto() to its
+     * source, as a server for any client must, and a client connected to it (below). */
+    FLOOR_UDP_SERVER,   /* a UDP server socket on 127.0.0.1 */
+    FLOOR_DGRAM_SERVER, /* an AF_UNIX datagram server socket, bound to an abstract name */
+    FLOOR_ICMP,         /* the socket icmp-ping would use, to the kernel's responder */
     FLOOR_N
 };
+
+/*
+ * The connected pair a server floor is shown beside (FLOOR_UDP,
+ * FLOOR_DGRAM), or -1: what the same socket type costs where neither end
+ * serves anyone else.  A server's socket cannot be connected, and the
+ * kernel charges for that: an unconnected UDP sendto() looks up its route
+ * for every datagram, and a named AF_UNIX receiver queues at most
+ * net.unix.max_dgram_qlen datagrams per sender, where a socketpair's is
+ * bounded by the send buffer only (unix_dgram_sendmsg skips the queue
+ * limit when the receiver is connected back to the sender).
+ */
+int floor_reference(enum floor_kind kind);
 
 /* Where the two ends run: CPU numbers, -1 for wherever the scheduler likes. */
 struct place {

@@ -90,8 +90,7 @@ static void section_line(const struct bench *b, enum section s)
                b->dgrams);
         break;
     case SEC_CONNECT:
-        printf("  %lu connections a row; ratio: connections/s over the floor's\n",
-               b->connections);
+        printf("  %lu connections a row; ratio: connections/s over the floor's\n", b->connections);
         break;
     case SEC_CROWD:
         printf("  %lu clients, %lu echoes each; no floor\n", b->clients, b->echoes);
@@ -198,9 +197,8 @@ static json_t *json_cell(const struct cell *c)
     else
         json_figures(o, c);
     if (c->ratio > 0) {
-        json_object_update_new(o, json_pack("{s:o,s:o,s:o,s:i,s:o}", "ratio",
-                                            sf_jreal(c->ratio, 4), "ratio_min",
-                                            sf_jreal(c->ratio_lo, 4), "ratio_max",
+        json_object_update_new(o, json_pack("{s:o,s:o,s:o,s:i,s:o}", "ratio", sf_jreal(c->ratio, 4),
+                                            "ratio_min", sf_jreal(c->ratio_lo, 4), "ratio_max",
                                             sf_jreal(c->ratio_hi, 4), "ratios", c->nratios, "vs",
                                             sf_jstr(c->vs)));
     }

@@ -302,9 +302,9 @@ struct peer {
 };
 
 static const struct peer peers[] = {
-    {"tcp", SEC_LATENCY, 64, sockperf, 0},  {"udp", SEC_LATENCY, 64, sockperf, 1},
-    {"icmp", SEC_LATENCY, 64, ping, 0},     {"tcp", SEC_STREAM, 65536, iperf3, 0},
-    {"udp", SEC_DGRAM, 64, iperf3, 1},      {"unix-stream", SEC_STREAM, 65536, socat, 0},
+    {"tcp", SEC_LATENCY, 64, sockperf, 0}, {"udp", SEC_LATENCY, 64, sockperf, 1},
+    {"icmp", SEC_LATENCY, 64, ping, 0},    {"tcp", SEC_STREAM, 65536, iperf3, 0},
+    {"udp", SEC_DGRAM, 64, iperf3, 1},     {"unix-stream", SEC_STREAM, 65536, socat, 0},
 };
 
 void peers_for(struct bench *b, enum section sec, int f, unsigned long size)

@@ -120,8 +120,12 @@ static void floor_measure(struct bench *b, enum section sec, enum floor_kind k, 
 static void group_run(struct bench *b, enum section sec, enum floor_kind k, unsigned long size,
                       struct ours *const *o)
 {
+    int ref = floor_reference(k);
+
     for (int r = 0; r < b->reps; r++) {
         floor_measure(b, sec, k, size);
+        if (ref >= 0) /* the connected pair of the same type, for what a server's socket costs */
+            floor_measure(b, sec, (enum floor_kind)ref, size);
         for (int f = 0; f < family_count; f++) {
             if (!o[f] || families[f].floor != k)
                 continue;
