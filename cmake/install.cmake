@@ -1,7 +1,7 @@
 # cmake --install BUILD [--prefix P] (DESTDIR honoured), with GNUInstallDirs:
 #
 #   bin/                                  the nine programs
-#   share/man/man1, man7                  man/*.1 and man/*.7, as they are (mdoc)
+#   share/man/man1, man7, man8            man/*.1, *.7 and *.8, as they are (mdoc)
 #   share/bash-completion/completions/    completion/sockfam, and the eight
 #                                         other names as symlinks to it (bash-
 #                                         completion loads completions/NAME)
@@ -16,11 +16,12 @@ set(SF_PROGRAMS tcp-server tcp-client udp-server udp-client unix-server unix-cli
     icmp-ping icmp-echod sockfam)
 install(TARGETS ${SF_PROGRAMS} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 
-# Whatever pages man/ holds (none yet is fine); CONFIGURE_DEPENDS re-globs at each build.
-file(GLOB SF_MAN1 CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/man/*.1)
-file(GLOB SF_MAN7 CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/man/*.7)
-install(FILES ${SF_MAN1} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
-install(FILES ${SF_MAN7} DESTINATION ${CMAKE_INSTALL_MANDIR}/man7)
+# Whatever pages man/ holds, each in the directory of its section (icmp-echod.8
+# in man8); CONFIGURE_DEPENDS re-globs at each build.
+foreach(sec RANGE 1 9)
+  file(GLOB SF_MAN CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/man/*.${sec})
+  install(FILES ${SF_MAN} DESTINATION ${CMAKE_INSTALL_MANDIR}/man${sec})
+endforeach()
 
 # The completion under every name, in the build tree too (build/completions/),
 # so the tests load it exactly as bash-completion will.  install(FILES)

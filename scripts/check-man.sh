@@ -93,6 +93,7 @@ page_flags() { # page_flags FILE
         function flags(line, out,    n, t, i, j, on) {
             gsub(/\\-/, "-", line)
             gsub(/\\&/, "", line)
+            sub(/^\./, "", line) # a line may start with the macro: ".Fl h | Fl V"
             n = split(line, t, /[ \t]+/)
             out = ""
             for (i = 1; i <= n; i++) {

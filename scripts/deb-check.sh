@@ -129,7 +129,7 @@ pages=0
 if grep -rqs '^path-exclude.*/usr/share/man' /etc/dpkg/dpkg.cfg.d; then
     say "dpkg is told not to install man pages here (/etc/dpkg/dpkg.cfg.d): man -w not checked"
 else
-    for f in "$src"/man/*.1 "$src"/man/*.7; do
+    for f in "$src"/man/*.[1-9]; do
         [ -e "$f" ] || continue
         name=${f##*/}
         where=$(man -w "${name##*.}" "${name%.*}" 2>&1) || fail "man -w ${name##*.} ${name%.*}: $where"

@@ -2,7 +2,7 @@
 # `cmake --install` of this build, twice: into a temporary prefix
 # (--prefix), and staged under a temporary DESTDIR for a prefix of /usr, as
 # a package build does.  Each tree must hold the nine programs in bin/,
-# every man/*.1 and man/*.7 of the source in share/man/man1 and man7, the
+# every man/*.[1-9] of the source in share/man/manN (man1, man7, man8), the
 # completion under all nine names in share/bash-completion/completions,
 # README.md and docs/ in share/doc/sockfam, and nothing outside DESTDIR;
 # each installed program's --version must work, and bash-completion (where
@@ -37,7 +37,7 @@ check_tree() {
     grep -q '^complete -F _sockfam_complete' "$root/share/bash-completion/completions/sockfam" ||
         fail "the installed completion registers nothing"
     # Every page the source has (none yet is fine), where man(1) looks.
-    for f in "$src"/man/*.1 "$src"/man/*.7; do
+    for f in "$src"/man/*.[1-9]; do
         [[ -e $f ]] || continue
         name=${f##*/}
         cmp -s "$f" "$root/share/man/man${name##*.}/$name" ||

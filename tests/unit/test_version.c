@@ -119,3 +119,46 @@ Test(version, sockfam_help_unknown_command_exits_64)
     cr_assert_eq(proc_run(&p, WAIT_MS, argv), 64);
     cr_expect(strstr(p.err, "unknown command 'frobnicate'"), "%s", p.err);
 }
+
+/* help is a command as the others are: help help is the commands' list, help -V the version. */
+Test(version, sockfam_help_help_is_the_commands_list)
+{
+    static struct proc p, q; /* 128 KiB each */
+    const char *top[] = {"sockfam", "--help", NULL};
+    const char *help[] = {"sockfam", "help", "help", NULL};
+    const char *ver[] = {"sockfam", "help", "--version", NULL};
+
+    cr_assert_eq(proc_run(&p, WAIT_MS, top), 0, "%s", p.err);
+    cr_assert_eq(proc_run(&q, WAIT_MS, help), 0, "sockfam help help: %s", q.err);
+    cr_expect_str_eq(q.out, p.out, "sockfam help help differs from sockfam --help");
+    cr_assert_eq(proc_run(&q, WAIT_MS, ver), 0, "sockfam help --version: %s", q.err);
+    expect_version_line(q.out, "sockfam");
+}
+
+/* Without a command, the one line names every command sockfam --help lists, in its order. */
+Test(version, sockfam_without_command_names_every_command)
+{
+    static struct proc p, q;
+    const char *top[] = {"sockfam", "--help", NULL};
+    const char *none[] = {"sockfam", NULL};
+    char names[256] = "sockfam ";
+    const char *line;
+
+    cr_assert_eq(proc_run(&p, WAIT_MS, top), 0, "%s", p.err);
+    line = strstr(p.out, "\nCommands:\n");
+    cr_assert(line, "%s", p.out);
+    for (line = strchr(line + 1, '\n') + 1; strncmp(line, "  ", 2) == 0 && strchr(line, '\n');
+         line = strchr(line, '\n') + 1) {
+        size_t n = strcspn(line + 2, " \n");
+
+        cr_assert_lt(strlen(names) + 34, sizeof(names), "too many commands: %s", p.out);
+
+        if (names[strlen(names) - 1] != ' ')
+            strcat(names, "|");
+        strncat(names, line + 2, n < 32 ? n : 32);
+    }
+    cr_assert_eq(proc_run(&q, WAIT_MS, none), 64);
+    cr_expect(strstr(q.err, "a command is needed"), "%s", q.err);
+    cr_expect(strstr(q.err, names), "'%s' not in: %s", names, q.err);
+    cr_expect(strstr(names, "|help"), "help is not among %s", names);
+}
