@@ -68,10 +68,12 @@ static int blocking_send(struct sf_err *err, int fd, const char *buf, size_t len
                          const struct sockaddr *dest, socklen_t destlen, int64_t deadline,
                          size_t *sent)
 {
-    while (*sent < len) {
+    for (;;) { /* at least one call: an empty datagram is a datagram */
         ssize_t n = sendto(fd, buf + *sent, len - *sent, MSG_NOSIGNAL, dest, dest ? destlen : 0);
         if (n >= 0) {
             *sent += (size_t)n;
+            if (*sent == len)
+                return 1;
             continue;
         }
         if (blocked_out(deadline))
@@ -80,7 +82,6 @@ static int blocking_send(struct sf_err *err, int fd, const char *buf, size_t len
             return 0;
         return sf_err_sys(err, errno, "send", NULL);
     }
-    return 1;
 }
 
 void sf_xchg_free(struct sf_xchg *x)
