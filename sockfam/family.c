@@ -247,6 +247,8 @@ const char *const *family_server_argv(const struct family *f, const struct fam_a
         /* Quiet, and reading 64 KiB at once: no runner sends a larger message (a burst may
          * ask for more, so that no read is cut by the server's buffer). */
         put(v, &n, "--mode"), put(v, &n, a->mode), put(v, &n, "-q");
+        if (a->spin)
+            put(v, &n, "--spin");
         put_num(v, &n, 1, "--recv-size", a->recv_size ? (long long)a->recv_size : 65536);
         if (a->backlog > 0)
             put_num(v, &n, 0, "--backlog", a->backlog);
@@ -286,6 +288,8 @@ const char *const *family_client_argv(const struct family *f, const struct fam_a
         return v->v;
     }
     put(v, &n, "--mode"), put(v, &n, a->mode);
+    if (a->spin)
+        put(v, &n, "--spin");
     if (a->burst)
         put(v, &n, "--burst");
     if (a->warmup >= 0)

@@ -130,6 +130,7 @@ struct fam_args {
     int port;            /* LINE_INET: the server's port, from its readiness line */
     const char *host;    /* LINE_INET, LINE_PING: the server's address; NULL: 127.0.0.1 */
     int v6;              /* LINE_INET, LINE_PING: host is IPv6 */
+    int spin;            /* both, the pair vocabulary only: --spin (busy-poll every wait) */
 };
 
 /* An argv built from a row and its arguments, with room for the numbers it holds. */

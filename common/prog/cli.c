@@ -12,6 +12,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "io.h"
 #include "num.h"
 #include "opts.h"
 #include "xchg.h"
@@ -130,6 +131,7 @@ enum {
     OPT_RATE_LIMIT,
     OPT_BURST,
     OPT_HEX,
+    OPT_SPIN,
 };
 
 /* A row of the shared table: the option, and which programs take it. */
@@ -253,6 +255,12 @@ static const struct optdef optdefs[] = {
       "in hex and ASCII, '.' for the unprintable) under 'Client received N bytes:',\n"
       "not as quoted text; not with --json, -q or --mode discard"},
      ROLE_CLIENT,
+     0},
+    {{"spin", OPT_SPIN, NULL,
+      "busy-poll: every socket call non-blocking, every wait a look again, never\n"
+      "asleep (each deadline still holds): one CPU kept busy to save the wake-up\n"
+      "of a task on another CPU (as sockperf's and netperf's busy-poll modes)"},
+     ROLE_BOTH,
      0},
     {{"json", OPT_JSON, NULL, "print one JSON summary object instead of text"}, ROLE_CLIENT, 0},
     {{"quiet", 'q', NULL, "print only the summary, no per-message lines (as ping -q)"},
@@ -394,6 +402,9 @@ static void client_option(void *opts, int c, const char *optarg)
     case OPT_BURST:
         o->burst = 1;
         break;
+    case OPT_SPIN:
+        sf_io_spin(1); /* the process's way to wait, chosen once at its start */
+        break;
     case OPT_CONNECT:
         o->use_connect = 1;
         break;
@@ -532,6 +543,10 @@ static void server_option(void *opts, int c, const char *optarg)
         break;
     case OPT_MAX_PER_PEER:
         o->max_per_peer = (uint32_t)sf_opt_uint("--max-per-peer", optarg, 0, 1000000);
+        break;
+    case OPT_SPIN:
+        o->spin = 1;
+        sf_io_spin(1); /* the process's way to wait, chosen once at its start */
         break;
     case OPT_RATE_LIMIT:
         o->rate_limit = (uint32_t)sf_opt_uint("--rate-limit", optarg, 0, 100000000);

@@ -72,6 +72,7 @@ struct sf_server_opts {
     int64_t idle_timeout_ms; /* close a connection that sends nothing this long (0: never) */
     uint32_t max_conns;      /* connections open at once at most (0: no cap) */
     uint32_t max_per_peer;   /* from one address or local uid at most (0: no cap) */
+    int spin;                /* --spin: every wait busy-polls (sf_io_spin) */
     uint32_t rate_limit;     /* UDP: replies a second to one source at most (0: no limit) */
     uint64_t recv_size;      /* bytes per recv() */
     int socktype;            /* --type (AF_UNIX) */

@@ -1,6 +1,8 @@
 /* bare: channels, exact I/O and pinned children for the floors; see bare.h. */
 #include "bare.h"
 
+#include "io.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -129,12 +131,38 @@ int bare_channel(enum floor_kind kind, int fds[4])
     return 0;
 }
 
+static int spinning; /* bare_spin: the floors' round trips busy-poll */
+
+void bare_spin(int on)
+{
+    spinning = on != 0;
+}
+
+int bare_spinning(void)
+{
+    return spinning;
+}
+
+void bare_spin_fds(const int fds[4])
+{
+    for (int i = 0; spinning && i < 4; i++)
+        fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK);
+}
+
+int bare_spin_again(int64_t start_ns)
+{
+    return (errno == EAGAIN || errno == EWOULDBLOCK) && spinning &&
+           sf_now_ns() - start_ns < (int64_t)BARE_STALL_S * 1000000000;
+}
+
 /* Read exactly len bytes (or one record); 0, or -1 on EOF, error or stall. */
 int bare_read(int fd, char *buf, size_t len, int record)
 {
+    int64_t start = spinning ? sf_now_ns() : 0;
+
     for (size_t got = 0; got < len;) {
         ssize_t n = read(fd, buf + got, len - got);
-        if (n < 0 && errno == EINTR)
+        if (n < 0 && (errno == EINTR || bare_spin_again(start)))
             continue;
         if (n <= 0)
             return -1;
@@ -147,9 +175,11 @@ int bare_read(int fd, char *buf, size_t len, int record)
 
 int bare_write(int fd, const char *buf, size_t len)
 {
+    int64_t start = spinning ? sf_now_ns() : 0;
+
     for (size_t put = 0; put < len;) {
         ssize_t n = write(fd, buf + put, len - put);
-        if (n < 0 && errno == EINTR)
+        if (n < 0 && (errno == EINTR || bare_spin_again(start)))
             continue;
         if (n <= 0)
             return -1;

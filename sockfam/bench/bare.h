@@ -31,6 +31,23 @@ int bare_loopback(int type, struct sockaddr_in *a);
 /* The two ends: fds[0]/[1] the parent's write/read, [2]/[3] the child's read/write.  0 or -1. */
 int bare_channel(enum floor_kind kind, int fds[4]);
 
+/*
+ * Every floor's round trips spin from now on (on != 0): their ends are
+ * made non-blocking by bare_spin_fds() and bare_read(), bare_write() and
+ * the server floors' echo look again at once on EAGAIN, within the stall
+ * limit, as a busy-polling program does.
+ */
+void bare_spin(int on);
+
+/* Is the floors' waiting spinning? */
+int bare_spinning(void);
+
+/* Spinning: make the ends non-blocking (the rest of the floors keep blocking ends). */
+void bare_spin_fds(const int fds[4]);
+
+/* A spinning call found nothing: 1 to look again, 0 when the stall limit since start is over. */
+int bare_spin_again(int64_t start_ns);
+
 /* Read exactly len bytes (or one record); 0, or -1 on EOF, error or stall. */
 int bare_read(int fd, char *buf, size_t len, int record);
 

@@ -85,7 +85,7 @@ struct cell {
 };
 
 struct bench {
-    int on[FAM_MAX], sec_on[SEC_N], json, quiet, peers, reps;
+    int on[FAM_MAX], sec_on[SEC_N], json, quiet, peers, reps, spin;
     unsigned long count, warmup, sizes[8];
     int nsizes;
     unsigned long stream_mib, dgrams, connections, clients, echoes;

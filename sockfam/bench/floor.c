@@ -47,9 +47,14 @@ static void echo_server_child(const int *fds, size_t size)
     socklen_t len = sizeof(from);
     ssize_t n;
 
-    while (buf && (n = recvfrom(fds[2], buf, size, 0, (struct sockaddr *)&from, &len)) > 0 &&
-           sendto(fds[2], buf, (size_t)n, 0, (struct sockaddr *)&from, len) == n)
-        len = sizeof(from);
+    for (int64_t start = sf_now_ns(); buf;) {
+        n = recvfrom(fds[2], buf, size, 0, (struct sockaddr *)&from, &len);
+        if (n < 0 && bare_spin_again(start))
+            continue;
+        if (n <= 0 || sendto(fds[2], buf, (size_t)n, 0, (struct sockaddr *)&from, len) != n)
+            return;
+        len = sizeof(from), start = sf_now_ns();
+    }
 }
 
 static int icmp_pingpong(struct sf_err *err, size_t size, unsigned long warmup, unsigned long count,
@@ -71,6 +76,7 @@ int floor_pingpong(struct sf_err *err, enum floor_kind kind, size_t size, unsign
         return sf_err_sys(err, errno ? errno : ENOMEM, "floor", floor_name(kind));
     }
     memset(out, 'f', size);
+    bare_spin_fds(fds);
     pid = bare_fork(pl, floor_reference(kind) >= 0 ? echo_server_child : echo_child, fds, size);
     bare_close(fds[2], fds[3]);
     for (unsigned long i = 0; pid > 0 && rc == 0 && i < warmup + count; i++) {

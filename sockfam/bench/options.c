@@ -19,6 +19,7 @@ enum {
     OPT_PLACEMENT,
     OPT_PEERS,
     OPT_REPS,
+    OPT_SPIN,
     OPT_JSON
 };
 
@@ -46,6 +47,10 @@ static const struct sf_opt bench_opts[] = {
      "measure every row R times, interleaved: the floor, then ours, then the peer,\n"
      "R times over; a ratio is the median of the R ratios, with their range (default: 3,\n"
      "at most 9)"},
+    {"spin", OPT_SPIN, NULL,
+     "round trips busy-poll: our clients and servers with --spin, the floors'\n"
+     "ends non-blocking and looking again at once (icmp-ping and the peers wait\n"
+     "as always); for --placement split, where it saves the cross-CPU wake-up"},
     {"json", OPT_JSON, NULL,
      "print one JSON object instead of the tables (every repetition's figures, and\n"
      "each round-trip row's latency histogram)"},
@@ -214,6 +219,9 @@ static void option(void *ctx, int c, const char *arg)
         return placement(b, arg);
     case OPT_PEERS:
         b->peers = 1;
+        return;
+    case OPT_SPIN:
+        b->spin = 1;
         return;
     case OPT_REPS:
         b->reps = (int)sf_opt_uint("--reps", arg, 1, REPS_MAX);

@@ -229,6 +229,7 @@ struct ours *ours_open(struct bench *b, enum section sec, int f)
         return failed(b, sec, fam->name, "out of memory"), NULL;
     o->fam = fam;
     o->a = (struct fam_args){.mode = modes[sec], .warmup = -1, .path = o->path};
+    o->a.spin = b->spin && sec == SEC_LATENCY; /* --spin: the round trips' ends busy-poll */
     if (!serverless(fam) && server_start(&err, b, sec, o) < 0) {
         failed(b, sec, fam->name, err.msg);
         free(o);

@@ -107,8 +107,8 @@ static void print_text(const struct bench *b)
         printf(" (server end on CPU %d, client end on CPU %d)", b->server.self, b->client.self);
     else
         printf(" (both ends left to the scheduler)");
-    printf("; every row measured %d time%s, interleaved with its floor and peers\n", b->reps,
-           b->reps == 1 ? "" : "s");
+    printf("; every row measured %d time%s, interleaved with its floor and peers%s\n", b->reps,
+           b->reps == 1 ? "" : "s", b->spin ? "; round trips spinning (--spin)" : "");
     for (int s = 0; s < SEC_N; s++) {
         int any = 0;
         for (int i = 0; i < b->ncells; i++)
@@ -212,11 +212,11 @@ static void print_json(const struct bench *b)
 
     for (int i = 0; i < b->ncells; i++)
         json_array_append_new(cells, json_cell(&b->cells[i]));
-    sf_jout_print(stdout,
-                  json_pack("{s:s,s:s,s:i,s:i,s:i,s:I,s:I,s:i,s:o}", "program", "sockfam bench",
-                            "placement", b->placement, "cpu_server", b->server.self, "cpu_client",
-                            b->client.self, "cpus", b->cpus.n, "count", (json_int_t)b->count,
-                            "warmup", (json_int_t)b->warmup, "reps", b->reps, "cells", cells));
+    sf_jout_print(stdout, json_pack("{s:s,s:s,s:i,s:i,s:i,s:I,s:I,s:i,s:b,s:o}", "program",
+                                    "sockfam bench", "placement", b->placement, "cpu_server",
+                                    b->server.self, "cpu_client", b->client.self, "cpus", b->cpus.n,
+                                    "count", (json_int_t)b->count, "warmup", (json_int_t)b->warmup,
+                                    "reps", b->reps, "spin", b->spin, "cells", cells));
 }
 
 int bench_report(struct bench *b)

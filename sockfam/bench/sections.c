@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include "bare.h"
 #include "bench.h"
 #include "cells.h"
 #include "floor.h"
@@ -165,6 +166,7 @@ void sections_run(struct bench *b, enum section sec)
             o[f] = ours_open(b, sec, f);
             cells_keep(b); /* a family that could not start: its failed row */
         }
+    bare_spin(b->spin && sec == SEC_LATENCY); /* --spin: the round trips' floors busy-poll too */
     if (sec == SEC_CROWD)
         crowd_section(b, o);
     for (int i = 0; i < nsizes && sec != SEC_CROWD; i++)
@@ -173,4 +175,5 @@ void sections_run(struct bench *b, enum section sec)
                 group_run(b, sec, (enum floor_kind)k, sizes[i], o);
     for (int f = 0; f < family_count; f++)
         ours_close(o[f]);
+    bare_spin(0);
 }
