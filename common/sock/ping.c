@@ -211,9 +211,10 @@ static int configure(struct sf_err *err, struct sf_ping *p, const struct sf_ping
 
     if (given && p->v6 && p->device[0]) /* fe80::1%eth0: the scope is the interface */
         ((struct sockaddr_in6 *)&p->source)->sin6_scope_id = if_nametoindex(p->device);
+    /* A raw IPv4 socket reads the IP header, TTL and all: no control message needed. */
     if (p->v6)
         setsockopt(p->fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &on, sizeof(on));
-    else
+    else if (!p->with_ip)
         setsockopt(p->fd, IPPROTO_IP, IP_RECVTTL, &on, sizeof(on));
     if (cfg->ttl >= 0 && set_ttl(err, p, cfg->ttl) < 0)
         return -1;
@@ -336,7 +337,8 @@ ssize_t sf_ping_recv(struct sf_err *err, const struct sf_ping *p, int stop_fd, v
         if (n >= 0) {
             *full = (size_t)n;
             *fromlen = mh.msg_namelen;
-            *ttl = read_ttl(&mh);
+            /* With the IP header read, its TTL is byte 8 (RFC 791). */
+            *ttl = p->with_ip ? (n >= 20 ? ((const uint8_t *)buf)[8] : -1) : read_ttl(&mh);
             return (size_t)n > cap ? (ssize_t)cap : n;
         }
         if (errno == EINTR)
