@@ -22,9 +22,10 @@ cd "$(dirname "$0")/.."
 # mandoc lints the man pages (scripts/check-man.sh, test check_man), whose SEE ALSO
 # references must resolve: manpages and manpages-dev (socket(2), tcp(7), ...),
 # netcat-openbsd (nc(1)), iputils-ping (ping(8)) and libcap2-bin (setcap(8)).
+# strace counts the calls each program makes per message (scripts/bench-syscalls.sh).
 packages=(build-essential cmake pkg-config libpcap-dev libcriterion-dev libjansson-dev iproute2
     nftables ethtool tcpdump tshark clang jq gnuplot-nox iputils-ping dpkg-dev debhelper lintian
-    man-db libcap2-bin bash-completion mandoc manpages manpages-dev netcat-openbsd)
+    man-db libcap2-bin bash-completion mandoc manpages manpages-dev netcat-openbsd strace)
 
 install_missing() {
     local missing=() p

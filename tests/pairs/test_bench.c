@@ -17,9 +17,11 @@ TestSuite(bench, .timeout = 120);
 #define WAIT_MS 90000
 
 static const char *const tiny[] = {
-    "sockfam",   "bench", "--json",       "-q", "-c",          "20",  "--warmup",      "2",
-    "--sizes",   "1,64",  "--stream-mib", "1",  "--datagrams", "300", "--connections", "20",
-    "--clients", "10",    "--echoes",     "3",  NULL};
+    "sockfam",      "bench",     "--json",      "-q",       "-c",
+    "20",           "--warmup",  "2",           "--sizes",  "1,64",
+    "--stream-mib", "1",         "--datagrams", "300",      "--connections",
+    "20",           "--clients", "10",          "--echoes", "3",
+    "--reps",       "2",         NULL};
 
 static int get(const char *json, const char *path, struct sf_json_val *v)
 {
@@ -121,13 +123,14 @@ Test(bench, every_cell_measured_json_parses_floors_present)
     }
     static const char *const floors[] = {
         "socketpair stream", "socketpair dgram", "socketpair seqpacket", "pipe",
-        "tcp bare",          "udp bare"};
+        "tcp bare",          "udp bare",         "udp server",           "unix-dgram server"};
     for (size_t f = 0; f < sizeof(floors) / sizeof(floors[0]); f++)
         for (unsigned long size = 1; size <= 64; size += 63)
             cr_expect(has_cell(c.out, cells.count, "latency", floors[f], size),
                       "no %s floor at %lu bytes", floors[f], size);
     cr_expect(has_cell(c.out, cells.count, "stream", "tcp bare", 65536));
     cr_expect(has_cell(c.out, cells.count, "dgram", "udp bare", 64));
+    cr_expect(has_cell(c.out, cells.count, "dgram", "udp server", 64));
     cr_expect(has_cell(c.out, cells.count, "connect", "tcp bare", 64));
     cr_expect(has_cell(c.out, cells.count, "crowd", "tcp", 64));
 }
@@ -190,6 +193,8 @@ Test(bench, usage_errors_exit_64)
         {"sockfam", "bench", "--sizes", "0", NULL},
         {"sockfam", "bench", "extra", NULL},
         {"sockfam", "bench", "--families", "mptcp", NULL}, /* compare's only: no bench sections */
+        {"sockfam", "bench", "--reps", "0", NULL},
+        {"sockfam", "bench", "--reps", "10", NULL}, /* at most 9 */
     };
     struct proc c;
 
@@ -197,6 +202,8 @@ Test(bench, usage_errors_exit_64)
         cr_expect_eq(proc_run(&c, WAIT_MS, bad[i]), 64, "%s %s", bad[i][2], c.err);
         cr_expect(strstr(c.err, "sockfam: bench: "), "%s", c.err);
         cr_expect(strstr(c.err, "(see sockfam bench --help)"), "%s", c.err);
+        if (i == 0) /* an unknown section: the valid ones named */
+            cr_expect(strstr(c.err, "(valid: latency, stream, dgram, connect, crowd"), "%s", c.err);
     }
 }
 
@@ -267,4 +274,77 @@ Test(bench, peers_as_non_root_skip_ping_saying_why)
         cr_expect(strstr(why, "-i 0 to root only") && strstr(why, "2ms"), "%s", why);
     }
     cr_expect(seen, "no ping row: %s", c.out);
+}
+
+/* The round trips' histogram of one repetition of cell i: its counts, added up. */
+static double hist_total(const char *json, size_t i, size_t r)
+{
+    char path[96];
+    struct sf_json_val h;
+    double total = 0;
+
+    snprintf(path, sizeof(path), "cells.%zu.repetitions.%zu.hist_us", i, r);
+    cr_assert(get(json, path, &h) && h.type == SF_JSON_ARRAY && h.count > 0, "no %s", path);
+    for (size_t b = 0; b < h.count; b++) {
+        snprintf(path, sizeof(path), "cells.%zu.repetitions.%zu.hist_us.%zu.1", i, r, b);
+        total += num(json, path);
+    }
+    return total;
+}
+
+/*
+ * --reps 3: every row keeps its three repetitions, each round trip's with a
+ * histogram of every measured round trip; a ratio is the median of three
+ * and lies within the range printed beside it.
+ */
+Test(bench, every_repetition_kept_ratio_is_the_median_within_its_range)
+{
+    const char *argv[] = {"sockfam",  "bench", "--json",     "-q",      "-c",         "30",
+                          "--warmup", "2",     "--sizes",    "64",      "--families", "tcp,udp",
+                          "--reps",   "3",     "--sections", "latency", NULL};
+    struct proc c;
+    struct sf_json_val cells, reps;
+    char path[96], role[16];
+
+    cr_assert_eq(proc_run(&c, WAIT_MS, argv), 0, "exit %d: %s", c.status, c.err);
+    cr_assert_eq(num(c.out, "reps"), 3);
+    cr_assert(get(c.out, "cells", &cells) && cells.count >= 5, "%s", c.out);
+    for (size_t i = 0; i < cells.count; i++) {
+        snprintf(path, sizeof(path), "cells.%zu.repetitions", i);
+        cr_assert(get(c.out, path, &reps) && reps.count == 3, "%s: %s", path, c.out);
+        for (size_t r = 0; r < 3; r++)
+            cr_expect_eq(hist_total(c.out, i, r), 30, "cell %zu repetition %zu", i, r);
+        str(c.out, i, "role", role, sizeof(role));
+        if (strcmp(role, "ours") != 0)
+            continue;
+        snprintf(path, sizeof(path), "cells.%zu.ratio", i);
+        double ratio = num(c.out, path);
+        snprintf(path, sizeof(path), "cells.%zu.ratio_min", i);
+        double lo = num(c.out, path);
+        snprintf(path, sizeof(path), "cells.%zu.ratio_max", i);
+        double hi = num(c.out, path);
+        cr_expect(lo <= ratio && ratio <= hi && lo > 0, "%g not in %g-%g", ratio, lo, hi);
+        snprintf(path, sizeof(path), "cells.%zu.ratios", i);
+        cr_expect_eq(num(c.out, path), 3);
+    }
+}
+
+/* --spin: the round trips busy-poll, ours and the floors, and are still measured. */
+Test(bench, spinning_round_trips_measured)
+{
+    const char *argv[] = {
+        "sockfam",  "bench", "--json",  "-q",         "-c",         "50",
+        "--warmup", "5",     "--sizes", "64",         "--families", "tcp,udp,unix-seqpacket",
+        "--reps",   "1",     "--spin",  "--sections", "latency",    NULL};
+    struct proc c;
+    struct sf_json_val cells;
+    char path[64];
+
+    cr_assert_eq(proc_run(&c, WAIT_MS, argv), 0, "exit %d: %s", c.status, c.err);
+    cr_expect(is_true(c.out, "spin"), "%s", c.out);
+    cr_assert(get(c.out, "cells", &cells) && cells.count > 0);
+    for (size_t i = 0; i < cells.count; i++) {
+        snprintf(path, sizeof(path), "cells.%zu.ok", i);
+        cr_expect(is_true(c.out, path), "cell %zu: %s", i, c.out);
+    }
 }

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# The system calls each family's client and server make per message, counted by
+# strace -c over N mirror round trips of 64 bytes (docs/bench.md, "Calls per
+# message"), beside what the bench's floor makes: one send and one recv each side.
+#
+#   bash scripts/bench-syscalls.sh BIN_DIR [N]           print the table
+#   bash scripts/bench-syscalls.sh --check BIN_DIR [N]   also fail above the bounds
+#
+# Bounds (--check): a client makes one send and one recv per message (2 calls);
+# a datagram server the same, plus a look at its stop descriptor every 64
+# datagrams; a stream server adds epoll_wait (3): the one it needs to serve
+# many connections from one thread.  Needs strace; traffic stays on loopback
+# and abstract AF_UNIX names.
+set -euo pipefail
+check=0
+if [ "${1:-}" = --check ]; then check=1; shift; fi
+bin=${1:?usage: bench-syscalls.sh [--check] BIN_DIR [N]}
+n=${2:-2000}
+command -v strace >/dev/null || { echo "bench-syscalls: strace is not installed (apt-get install strace)" >&2; exit 77; }
+tmp=$(mktemp -d)
+spid=
+tpid=
+cleanup() {
+    [ -n "$tpid" ] && kill "$tpid" 2>/dev/null || true
+    [ -n "$spid" ] && kill "$spid" 2>/dev/null || true
+    wait 2>/dev/null || true
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+failed=0
+
+# calls FILE: the calls per message of an strace -c summary (those made at least n/10 times).
+calls() {
+    awk -v n="$n" 'NR > 2 && $NF != "total" && $4 + 0 >= n / 10 { s += $4 } END { printf "%.2f", s / n }' "$1"
+}
+detail() {
+    awk -v n="$n" 'NR > 2 && $NF != "total" && $4 + 0 >= n / 10 { printf "%s %.2f, ", $NF, $4 / n }' "$1" | sed 's/, $//'
+}
+
+# run NAME CLIENT_MAX SERVER_MAX SERVER... -- CLIENT... (@ADDR@ in CLIENT: where the server listens)
+run() {
+    local name=$1 cmax=$2 smax=$3 s=() c=() addr i
+    shift 3
+    while [ "$1" != -- ]; do s+=("$1"); shift; done
+    shift
+    c=("$@")
+    "${s[@]}" 2>"$tmp/serr" &
+    spid=$!
+    for i in $(seq 100); do grep -q 'listening on' "$tmp/serr" 2>/dev/null && break; sleep 0.05; done
+    addr=$(sed -n 's/.*listening on \([^ ]*\).*/\1/p' "$tmp/serr" | head -1)
+    [ -n "$addr" ] || { echo "bench-syscalls: $name: no readiness line from ${s[0]}" >&2; exit 1; }
+    strace -f -c -o "$tmp/s.txt" -p "$spid" 2>"$tmp/strace.err" &
+    tpid=$!
+    for i in $(seq 100); do grep -q 'attached' "$tmp/strace.err" 2>/dev/null && break; sleep 0.05; done
+    strace -c -o "$tmp/c.txt" "${c[@]/@ADDR@/$addr}" >/dev/null
+    kill -INT "$tpid"; wait "$tpid" 2>/dev/null || true; tpid=
+    kill -INT "$spid"; wait "$spid" 2>/dev/null || true; spid=
+    local cc sc
+    cc=$(calls "$tmp/c.txt") sc=$(calls "$tmp/s.txt")
+    printf '%-16s client %5s (%s)\n%-16s server %5s (%s)\n' "$name" "$cc" "$(detail "$tmp/c.txt")" "" "$sc" "$(detail "$tmp/s.txt")"
+    if [ $check = 1 ]; then
+        awk -v a="$cc" -v b="$cmax" 'BEGIN { exit !(a <= b) }' || { echo "bench-syscalls: $name client: $cc calls a message, more than $cmax" >&2; failed=1; }
+        awk -v a="$sc" -v b="$smax" 'BEGIN { exit !(a <= b) }' || { echo "bench-syscalls: $name server: $sc calls a message, more than $smax" >&2; failed=1; }
+    fi
+}
+
+q=(-m mirror -q -c "$n" -s 64)
+run tcp 2.02 3.05 "$bin/tcp-server" -m mirror -p 0 -q -- "$bin/tcp-client" "${q[@]}" @ADDR@
+run udp 2.02 2.05 "$bin/udp-server" -m mirror -p 0 -q -- "$bin/udp-client" "${q[@]}" @ADDR@
+run udp-connected 2.02 2.05 "$bin/udp-server" -m mirror -p 0 -q -- "$bin/udp-client" --connect "${q[@]}" @ADDR@
+for t in stream seqpacket dgram; do
+    smax=3.05
+    [ $t = dgram ] && smax=2.05
+    run "unix-$t" 2.02 $smax "$bin/unix-server" -t $t -m mirror -b "@sockfam-syscalls-$$-$t" -q -- \
+        "$bin/unix-client" -t $t "${q[@]}" "@sockfam-syscalls-$$-$t"
+done
+exit $failed
