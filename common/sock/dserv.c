@@ -18,6 +18,10 @@
 /* Datagrams one recvmmsg() reads at most: a ping-pong's wake-up takes one call, not a read
  * and a second that finds the queue empty; a flood's takes one call per SLOTS. */
 #define SLOTS 16
+/* A read of SLOTS that finds one datagram pays the kernel a second, empty try (7-20% of a
+ * unix-dgram round trip, measured): with no backlog each read asks for one, and one read in
+ * PROBE_EVERY asks for SLOTS again, to find a backlog that built up. */
+#define PROBE_EVERY 64
 /* The longest a wait for a datagram lasts before the stop descriptor is looked at. */
 #define STOP_CHECK_MS 100
 /* Datagrams handled at most after the stop, and for how long (a flood would never end). */
@@ -44,6 +48,8 @@ struct dserver {
     struct sockaddr_storage self; /* the socket's own address */
     socklen_t selflen;
     struct bucket *buckets; /* SOURCES of them, with reply_rate only */
+    int batching;           /* the last read filled its slots: a backlog, read SLOTS at once */
+    unsigned reads;         /* reads so far: every PROBE_EVERY-th asks for SLOTS */
 };
 
 static int inet_port(const struct sockaddr_storage *ss)
@@ -164,7 +170,8 @@ static int serve_batch(struct dserver *d, int fd, int max, int flags)
     int done = 0;
 
     while (done < max) {
-        int want = max - done < SLOTS ? max - done : SLOTS;
+        int width = done || d->batching || ++d->reads % PROBE_EVERY == 0 ? SLOTS : 1;
+        int want = max - done < width ? max - done : width;
         for (int i = 0; i < want; i++)
             d->msgs[i].msg_hdr.msg_namelen = sizeof(d->from[i]);
         int n =
@@ -173,6 +180,7 @@ static int serve_batch(struct dserver *d, int fd, int max, int flags)
             return done; /* EAGAIN: all read; errors such as ECONNREFUSED are not ours */
         for (int i = 0; i < n; i++)
             serve_one(d, fd, i);
+        d->batching = n == want && want > 1; /* a full batch: more are likely waiting */
         done += n;
         if (n < want)
             return done; /* fewer than asked for: the queue was empty */
