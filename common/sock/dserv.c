@@ -182,8 +182,8 @@ static int serve_batch(struct dserver *d, int fd, int max, int flags)
             serve_one(d, fd, i);
         d->batching = n == want && want > 1; /* a full batch: more are likely waiting */
         done += n;
-        if (n < want)
-            return done; /* fewer than asked for: the queue was empty */
+        if (!d->batching)
+            return done; /* fewer than asked for (the queue is empty), or one as asked */
     }
     return done;
 }
@@ -244,9 +244,11 @@ static void drain(struct dserver *d, int fd, int rc)
 {
     int64_t deadline = sf_deadline_after_ms(DRAIN_MS);
 
-    for (int n = 0; rc == 0 && n < DRAIN_MAX && sf_now_ns() < deadline; n += BATCH)
+    for (int n = 0; rc == 0 && n < DRAIN_MAX && sf_now_ns() < deadline; n += BATCH) {
+        d->batching = 1; /* what is queued, SLOTS at a time */
         if (serve_batch(d, fd, BATCH, MSG_DONTWAIT) < BATCH)
             return;
+    }
 }
 
 int sf_dserv_run(struct sf_err *err, int fd, const struct sf_dserv_config *cfg, int stop_fd,
