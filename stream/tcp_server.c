@@ -16,6 +16,7 @@
 
 #include "addr.h"
 #include "cli.h"
+#include "fdlimit.h"
 #include "srvout.h"
 #include "sserv.h"
 
@@ -41,6 +42,7 @@ int main(int argc, char **argv)
     sf_cli_server_parse(argc, argv, &spec, &o);
     sf_cli_server_addr(&o, NULL, &addr);
     int stop_fd = sf_cli_stop_fd(); /* SIGINT, SIGTERM */
+    sf_fdlimit_raise(o.max_conns);  /* a descriptor a client: the soft limit up to the hard */
 
     int fd = sf_listen(&err, &addr, o.family, SOCK_STREAM, o.protocol, o.backlog);
     if (fd < 0 || sf_local_address(&err, fd, local, sizeof(local)) < 0)

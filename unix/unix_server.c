@@ -18,6 +18,7 @@
 
 #include "addr.h"
 #include "cli.h"
+#include "fdlimit.h"
 #include "dserv.h"
 #include "local.h"
 #include "srvout.h"
@@ -89,6 +90,7 @@ int main(int argc, char **argv)
         sf_cli_usage_error("--perms: an @abstract name has no file, so no permissions: anyone "
                            "in this network namespace can connect (use a path to restrict it)");
     int stop_fd = sf_cli_stop_fd(); /* SIGINT, SIGTERM */
+    sf_fdlimit_raise(o.max_conns);  /* a descriptor a client: the soft limit up to the hard */
 
     int fd = sf_local_listen(&err, &addr, o.socktype, o.backlog, o.perms, &owned);
     if (fd < 0)

@@ -208,7 +208,8 @@ static const struct optdef optdefs[] = {
      SF_OPT_CONN},
     {{"max-conns", OPT_MAX_CONNS, "N",
       "connections open at once at most; more are accepted and closed (default: 0,\n"
-      "as many as descriptors allow)"},
+      "as many as descriptors allow: the soft RLIMIT_NOFILE is raised to the hard\n"
+      "limit at start, and stderr says so if that is still short of N)"},
      ROLE_SERVER,
      SF_OPT_CONN},
     {{"max-per-peer", OPT_MAX_PER_PEER, "N",

@@ -11,20 +11,30 @@
 struct watcher {
     int active;
     unsigned events; /* what epoll waits for now: a modify to the same is no system call */
+    int hpos;        /* where its deadline is in the heap, plus one; 0: none */
     int64_t deadline;
     sf_loop_fn fn;
     void *ctx;
 };
 
+/*
+ * The deadlines are a binary min-heap of fds, ordered by deadline (then
+ * fd), each watcher knowing its place: the earliest is heap[0], and
+ * setting, changing or clearing one costs O(log n), where a scan of every
+ * fd on every wake-up cost O(n), O(n^2) for a crowd of clients with one
+ * deadline each.  It has room for every slot of the table, so it never
+ * allocates apart from it.
+ */
 struct sf_loop {
     int epfd;
     struct watcher *w; /* indexed by fd */
-    int cap;
+    int *heap;         /* fds with a deadline */
+    int cap;           /* slots in w and in heap */
+    int nheap;
     unsigned count;
-    unsigned timed; /* watchers with a deadline: none, and no scan of the table per wake-up */
-    int stopping;   /* sf_loop_stop() was called */
-    int stop_fd;    /* the run's stop descriptor, or -1 */
-    int by_fd;      /* the last run ended on stop_fd */
+    int stopping; /* sf_loop_stop() was called */
+    int stop_fd;  /* the run's stop descriptor, or -1 */
+    int by_fd;    /* the last run ended on stop_fd */
 };
 
 struct sf_loop *sf_loop_new(struct sf_err *err)
@@ -50,6 +60,7 @@ void sf_loop_free(struct sf_loop *loop)
         return;
     close(loop->epfd);
     free(loop->w);
+    free(loop->heap);
     free(loop);
 }
 
@@ -57,18 +68,95 @@ static int grow(struct sf_err *err, struct sf_loop *loop, int fd)
 {
     int cap = loop->cap ? loop->cap : 64;
     struct watcher *w;
+    int *heap;
 
     while (cap <= fd)
         cap *= 2;
     if (cap == loop->cap)
         return 0;
-    w = realloc(loop->w, (size_t)cap * sizeof(*w));
-    if (!w)
+    if (!(heap = realloc(loop->heap, (size_t)cap * sizeof(*heap))))
+        return sf_err_sys(err, ENOMEM, "realloc", "event loop");
+    loop->heap = heap;
+    if (!(w = realloc(loop->w, (size_t)cap * sizeof(*w))))
         return sf_err_sys(err, ENOMEM, "realloc", "event loop");
     memset(w + loop->cap, 0, (size_t)(cap - loop->cap) * sizeof(*w));
     loop->w = w;
     loop->cap = cap;
     return 0;
+}
+
+/* Does fd a's deadline come before fd b's? */
+static int before(const struct sf_loop *loop, int a, int b)
+{
+    int64_t da = loop->w[a].deadline, db = loop->w[b].deadline;
+
+    return da < db || (da == db && a < b);
+}
+
+static void heap_put(struct sf_loop *loop, int i, int fd)
+{
+    loop->heap[i] = fd;
+    loop->w[fd].hpos = i + 1;
+}
+
+static void sift_up(struct sf_loop *loop, int i)
+{
+    int fd = loop->heap[i];
+
+    while (i > 0 && before(loop, fd, loop->heap[(i - 1) / 2])) {
+        heap_put(loop, i, loop->heap[(i - 1) / 2]);
+        i = (i - 1) / 2;
+    }
+    heap_put(loop, i, fd);
+}
+
+static void sift_down(struct sf_loop *loop, int i)
+{
+    int fd = loop->heap[i];
+
+    for (;;) {
+        int c = 2 * i + 1;
+        if (c >= loop->nheap)
+            break;
+        if (c + 1 < loop->nheap && before(loop, loop->heap[c + 1], loop->heap[c]))
+            c++;
+        if (!before(loop, loop->heap[c], fd))
+            break;
+        heap_put(loop, i, loop->heap[c]);
+        i = c;
+    }
+    heap_put(loop, i, fd);
+}
+
+/* The deadline at i moved: up or down to its place. */
+static void heap_fix(struct sf_loop *loop, int i)
+{
+    if (i > 0 && before(loop, loop->heap[i], loop->heap[(i - 1) / 2]))
+        sift_up(loop, i);
+    else
+        sift_down(loop, i);
+}
+
+static void heap_remove(struct sf_loop *loop, int fd)
+{
+    int i = loop->w[fd].hpos - 1;
+    int last = loop->heap[--loop->nheap];
+
+    loop->w[fd].hpos = 0;
+    loop->w[fd].deadline = SF_NO_DEADLINE;
+    if (last == fd)
+        return;
+    heap_put(loop, i, last);
+    heap_fix(loop, i);
+}
+
+/* Forget a slot's watcher, deadline included. */
+static void clear_slot(struct sf_loop *loop, int fd)
+{
+    if (loop->w[fd].hpos)
+        heap_remove(loop, fd);
+    loop->w[fd].active = 0;
+    loop->count--;
 }
 
 int sf_loop_add(struct sf_err *err, struct sf_loop *loop, int fd, unsigned events, sf_loop_fn fn,
@@ -80,7 +168,11 @@ int sf_loop_add(struct sf_err *err, struct sf_loop *loop, int fd, unsigned event
         return fd < 0 ? sf_err_sys(err, EBADF, "epoll_ctl", NULL) : -1;
     if (epoll_ctl(loop->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
         return sf_err_sys(err, errno, "epoll_ctl(ADD)", NULL);
-    loop->w[fd] = (struct watcher){1, events, SF_NO_DEADLINE, fn, ctx};
+    /* A slot still active belonged to an fd closed without sf_loop_remove() (close took it
+     * out of the epoll set): its deadline must not outlive it. */
+    if (loop->w[fd].active)
+        clear_slot(loop, fd);
+    loop->w[fd] = (struct watcher){1, events, 0, SF_NO_DEADLINE, fn, ctx};
     loop->count++;
     return 0;
 }
@@ -103,19 +195,26 @@ void sf_loop_remove(struct sf_loop *loop, int fd)
     if (fd < 0 || fd >= loop->cap || !loop->w[fd].active)
         return;
     epoll_ctl(loop->epfd, EPOLL_CTL_DEL, fd, NULL);
-    sf_loop_set_deadline(loop, fd, SF_NO_DEADLINE);
-    loop->w[fd].active = 0;
-    loop->count--;
+    clear_slot(loop, fd);
 }
 
 void sf_loop_set_deadline(struct sf_loop *loop, int fd, int64_t deadline)
 {
     struct watcher *w = fd >= 0 && fd < loop->cap && loop->w[fd].active ? &loop->w[fd] : NULL;
 
-    if (!w)
+    if (!w || deadline == w->deadline)
         return;
-    loop->timed += (deadline != SF_NO_DEADLINE) - (w->deadline != SF_NO_DEADLINE);
+    if (deadline == SF_NO_DEADLINE) {
+        heap_remove(loop, fd);
+        return;
+    }
     w->deadline = deadline;
+    if (w->hpos) {
+        heap_fix(loop, w->hpos - 1);
+        return;
+    }
+    loop->heap[loop->nheap] = fd;
+    sift_up(loop, loop->nheap++);
 }
 
 unsigned sf_loop_count(const struct sf_loop *loop)
@@ -125,24 +224,25 @@ unsigned sf_loop_count(const struct sf_loop *loop)
 
 static int64_t earliest_deadline(const struct sf_loop *loop)
 {
-    int64_t min = SF_NO_DEADLINE;
-
-    for (int fd = 0; loop->timed > 0 && fd < loop->cap; fd++)
-        if (loop->w[fd].active && loop->w[fd].deadline < min)
-            min = loop->w[fd].deadline;
-    return min;
+    return loop->nheap > 0 ? loop->w[loop->heap[0]].deadline : SF_NO_DEADLINE;
 }
 
+/*
+ * Every deadline due now, earliest first.  At most as many as were set when
+ * it began: a callback that sets a deadline already past is seen on the
+ * next pass (after a wait of 0), so no callback can keep this one going.
+ */
 static void fire_timeouts(struct sf_loop *loop)
 {
-    int64_t now = loop->timed > 0 ? sf_now_ns() : 0;
+    int64_t now = loop->nheap > 0 ? sf_now_ns() : 0;
 
-    for (int fd = 0; loop->timed > 0 && fd < loop->cap; fd++) {
+    for (int left = loop->nheap; left > 0 && loop->nheap > 0; left--) {
+        int fd = loop->heap[0];
         struct watcher *w = &loop->w[fd];
-        if (w->active && w->deadline <= now) {
-            sf_loop_set_deadline(loop, fd, SF_NO_DEADLINE);
-            w->fn(loop, fd, SF_EV_TIMEOUT, w->ctx);
-        }
+        if (w->deadline > now)
+            break;
+        heap_remove(loop, fd);
+        w->fn(loop, fd, SF_EV_TIMEOUT, w->ctx);
     }
 }
 
@@ -183,13 +283,14 @@ static void dispatch(struct sf_loop *loop, const struct epoll_event *ev)
 int sf_loop_run(struct sf_err *err, struct sf_loop *loop, int stop_fd)
 {
     struct epoll_event evs[64];
-    int rc = 0;
+    int rc = 0, spin = sf_io_spinning();
 
     loop->stopping = loop->by_fd = 0;
     if (watch_stop_fd(err, loop, stop_fd) < 0)
         return -1;
     while (!loop->stopping && loop->count > 0) {
-        int timeout = sf_deadline_poll_ms(earliest_deadline(loop));
+        /* Spinning, every wait is a look (timeout 0); the deadlines are checked after it. */
+        int timeout = spin ? 0 : sf_deadline_poll_ms(earliest_deadline(loop));
         int n = epoll_wait(loop->epfd, evs, 64, timeout);
         if (n < 0 && errno != EINTR) {
             rc = sf_err_sys(err, errno, "epoll_wait", NULL);

@@ -13,6 +13,17 @@
  * SIGTERM, in the programs): it is one more fd in the epoll set, so a stop
  * is seen at the next wake-up however busy the sockets keep the loop, and
  * never lost between a check and a wait.
+ *
+ * Deadlines cost O(log n) to set, change or clear and O(1) to find the
+ * earliest (a heap), so ten thousand connections with a deadline each cost
+ * no more per event than ten.  Those due at one wake-up fire earliest
+ * first.
+ *
+ * In a process that spins its waits (sf_io_spin(), a program's --spin) the
+ * loop never sleeps: each epoll_wait() has a timeout of 0 and the loop
+ * looks again at once, keeping its CPU busy, and its deadlines and stop
+ * descriptor are seen as they are when asleep: the run still ends on the
+ * same conditions, and a deadline fires on the first look after it.
  */
 #ifndef SF_LOOP_H
 #define SF_LOOP_H

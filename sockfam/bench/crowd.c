@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -14,9 +15,21 @@
 
 #define ECHO 64
 #define CROWD_MS 60000
+/* Descriptors the bench holds besides the crowd's: its stdio, the server's pipes, the epoll. */
+#define SPARE_FDS 64
+
+enum stage {
+    WAITING,    /* not connected yet: the window is full */
+    CONNECTING, /* connect() in progress */
+    FIRST,      /* the first echo sent: its reply proves the server accepted us */
+    ECHOING,    /* accepted, doing the rest of its echoes */
+    DONE,       /* every echo answered: held open until the whole crowd is done */
+    FAILED,
+};
 
 struct client {
     int fd;
+    enum stage stage;
     unsigned long left; /* echoes still to do */
     size_t got;         /* bytes of the current reply */
     int64_t t0;
@@ -24,19 +37,33 @@ struct client {
 
 struct crowd {
     struct client *cl;
-    unsigned long n, echoes, live;
+    unsigned long n, echoes;
+    unsigned long next;     /* the next client to connect */
+    unsigned long unproven; /* CONNECTING or FIRST: not yet known to be accepted */
+    unsigned long live;     /* not DONE nor FAILED */
+    unsigned long window;   /* unproven at most */
     int ep;
     struct sf_stats s;
     struct cell *c;
 };
+
+/* The client is no longer waiting for the server to accept it. */
+static void proven(struct crowd *w, struct client *k)
+{
+    if (k->stage == CONNECTING || k->stage == FIRST)
+        w->unproven--;
+}
 
 static void fail(struct crowd *w, struct client *k, const char *what, int errnum)
 {
     if (!w->c->why[0])
         snprintf(w->c->why, sizeof(w->c->why), "%s: %s", what, strerror(errnum));
     w->c->failed++;
-    close(k->fd);
+    proven(w, k);
+    if (k->fd >= 0)
+        close(k->fd);
     k->fd = -1;
+    k->stage = FAILED;
     w->live--;
 }
 
@@ -48,56 +75,74 @@ static void send_echo(struct crowd *w, struct client *k)
     k->t0 = sf_now_ns(), k->got = 0;
     if (send(k->fd, msg, ECHO, MSG_NOSIGNAL) != ECHO)
         return fail(w, k, "send", errno ? errno : EAGAIN);
-    if (epoll_ctl(w->ep, EPOLL_CTL_MOD, k->fd, &ev) < 0)
-        fail(w, k, "epoll_ctl", errno);
+    if (k->stage == CONNECTING && epoll_ctl(w->ep, EPOLL_CTL_MOD, k->fd, &ev) < 0)
+        return fail(w, k, "epoll_ctl", errno);
+    if (k->stage == CONNECTING)
+        k->stage = FIRST;
 }
 
-static void on_event(struct crowd *w, struct client *k, unsigned events)
+/* An echo's reply is complete: the next echo, or done (and held open). */
+static void answered(struct crowd *w, struct client *k)
+{
+    struct sf_err e;
+
+    if (sf_stats_add(&e, &w->s, (double)(sf_now_ns() - k->t0) / 1e3) < 0)
+        return fail(w, k, "samples", ENOMEM);
+    w->c->completed++;
+    proven(w, k);
+    k->stage = ECHOING;
+    if (--k->left > 0)
+        return send_echo(w, k);
+    k->stage = DONE;
+    w->live--;
+    epoll_ctl(w->ep, EPOLL_CTL_DEL, k->fd, NULL);
+}
+
+static void on_event(struct crowd *w, struct client *k)
 {
     char buf[ECHO];
     int err = 0;
     socklen_t len = sizeof(err);
 
-    if (k->t0 == 0) { /* connecting: writable when done */
+    if (k->stage == CONNECTING) { /* writable when the connect is done */
         getsockopt(k->fd, SOL_SOCKET, SO_ERROR, &err, &len);
         return err ? fail(w, k, "connect", err) : send_echo(w, k);
     }
-    (void)events;
     ssize_t n = recv(k->fd, buf, ECHO - k->got, MSG_DONTWAIT);
     if (n < 0 && (errno == EAGAIN || errno == EINTR))
         return;
     if (n <= 0)
         return fail(w, k, n == 0 ? "closed by the server" : "recv", n == 0 ? ECONNRESET : errno);
-    if ((k->got += (size_t)n) < ECHO)
-        return;
-    struct sf_err e;
-    if (sf_stats_add(&e, &w->s, (double)(sf_now_ns() - k->t0) / 1e3) < 0)
-        return fail(w, k, "samples", ENOMEM);
-    w->c->completed++;
-    if (--k->left > 0)
-        return send_echo(w, k);
-    close(k->fd);
-    k->fd = -1;
-    w->live--;
+    if ((k->got += (size_t)n) == ECHO)
+        answered(w, k);
 }
 
-/* Every client's socket, connecting (non-blocking) at once. */
-static void connect_all(struct crowd *w, const struct sockaddr *addr, socklen_t len)
+static void connect_one(struct crowd *w, struct client *k, const struct sockaddr *addr,
+                        socklen_t len)
 {
-    for (unsigned long i = 0; i < w->n; i++) {
-        struct client *k = &w->cl[i];
-        struct epoll_event ev = {.events = EPOLLOUT, .data.ptr = k};
-        *k = (struct client){.left = w->echoes};
-        k->fd = socket(addr->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        w->live++;
-        if (k->fd < 0) {
-            k->fd = -1, w->live--, w->c->failed++;
-            snprintf(w->c->why, sizeof(w->c->why), "socket: %s", strerror(errno));
-        } else if ((connect(k->fd, addr, len) < 0 && errno != EINPROGRESS) ||
-                   epoll_ctl(w->ep, EPOLL_CTL_ADD, k->fd, &ev) < 0) {
-            fail(w, k, "connect", errno);
-        }
-    }
+    struct epoll_event ev = {.events = EPOLLOUT, .data.ptr = k};
+
+    k->stage = CONNECTING;
+    w->unproven++;
+    k->fd = socket(addr->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (k->fd < 0)
+        return fail(w, k, "socket", errno);
+    if ((connect(k->fd, addr, len) < 0 && errno != EINPROGRESS) ||
+        epoll_ctl(w->ep, EPOLL_CTL_ADD, k->fd, &ev) < 0)
+        fail(w, k, "connect", errno);
+}
+
+/*
+ * Connect the next clients while fewer than the window are unproven (not
+ * yet answered once).  The server's accept queue then never holds more
+ * than the backlog it was given: past it, Linux drops a TCP SYN (the client
+ * tries again 1 s later: a p99 of the kernel's retry timer, not of the
+ * server) and refuses a non-blocking AF_UNIX connect with EAGAIN.
+ */
+static void admit(struct crowd *w, const struct sockaddr *addr, socklen_t len)
+{
+    while (w->next < w->n && w->unproven < w->window)
+        connect_one(w, &w->cl[w->next++], addr, len);
 }
 
 /* VmHWM of pid, in KiB; -1 if unreadable. */
@@ -117,41 +162,79 @@ static long peak_rss_kib(int pid)
     return kib;
 }
 
-static void run_loop(struct crowd *w)
+/* Until every client is done or failed, or the deadline; the seconds it took. */
+static double run_loop(struct crowd *w, const struct sockaddr *addr, socklen_t len)
 {
-    int64_t deadline = sf_deadline_after_ms(CROWD_MS);
+    int64_t t0 = sf_now_ns(), deadline = sf_deadline_after_ms(CROWD_MS);
     struct epoll_event evs[256];
 
+    admit(w, addr, len);
     while (w->live > 0 && sf_now_ns() < deadline) {
         int n = epoll_wait(w->ep, evs, 256, sf_deadline_poll_ms(deadline));
         for (int i = 0; i < n; i++)
-            on_event(w, evs[i].data.ptr, evs[i].events);
+            on_event(w, evs[i].data.ptr);
+        admit(w, addr, len);
     }
+    double secs = (double)(sf_now_ns() - t0) / 1e9;
+    for (unsigned long i = 0; i < w->n; i++)
+        if (w->cl[i].stage != DONE && w->cl[i].stage != FAILED)
+            fail(w, &w->cl[i], "unfinished at the deadline", ETIMEDOUT);
+    return secs;
+}
+
+/*
+ * One descriptor a client, here: raise the soft limit to the hard one if
+ * that is short (as the servers do at start).  0, or -1 with why set.
+ */
+static int enough_fds(struct cell *c, unsigned long clients)
+{
+    struct rlimit r;
+    rlim_t need = (rlim_t)clients + SPARE_FDS;
+
+    if (getrlimit(RLIMIT_NOFILE, &r) < 0 || r.rlim_cur >= need)
+        return 0;
+    r.rlim_cur = r.rlim_max;
+    if (r.rlim_max >= need && setrlimit(RLIMIT_NOFILE, &r) == 0)
+        return 0;
+    snprintf(c->why, sizeof(c->why),
+             "%lu clients need %llu descriptors, and the hard limit (ulimit -Hn) is %llu", clients,
+             (unsigned long long)need, (unsigned long long)r.rlim_max);
+    return -1;
+}
+
+static void close_all(struct crowd *w)
+{
     for (unsigned long i = 0; i < w->n; i++)
         if (w->cl[i].fd >= 0)
-            fail(w, &w->cl[i], "unfinished at the deadline", ETIMEDOUT);
+            close(w->cl[i].fd);
 }
 
 void crowd_run(struct bench *b, struct cell *c, const struct sockaddr *addr, socklen_t len,
                int server_pid)
 {
-    struct crowd w = {.n = b->clients, .echoes = b->echoes, .c = c};
+    struct crowd w = {.n = b->clients, .echoes = b->echoes, .window = CROWD_BACKLOG, .c = c};
 
     c->clients = b->clients;
+    if (enough_fds(c, b->clients) < 0)
+        return;
     w.cl = calloc(w.n, sizeof(*w.cl));
     w.ep = epoll_create1(EPOLL_CLOEXEC);
     sf_stats_init(&w.s);
     if (!w.cl || w.ep < 0) {
         snprintf(c->why, sizeof(c->why), "crowd: %s", strerror(w.cl ? errno : ENOMEM));
     } else {
+        for (unsigned long i = 0; i < w.n; i++)
+            w.cl[i] = (struct client){.fd = -1, .stage = WAITING, .left = w.echoes};
+        w.live = w.n;
         sf_cpu_pin(NULL, &b->cpus, b->client.self);
-        connect_all(&w, addr, len);
-        run_loop(&w);
+        double secs = run_loop(&w, addr, len);
         sf_cpu_pin(NULL, &b->cpus, -1);
+        c->rate = secs > 0 ? (double)c->completed / secs : 0;
         c->p99 = sf_stats_percentile(&w.s, 99);
         c->p50 = sf_stats_percentile(&w.s, 50);
-        c->rss_kib = peak_rss_kib(server_pid);
+        c->rss_kib = peak_rss_kib(server_pid); /* read with the whole crowd still connected */
         c->ok = 1; /* measured: failures are a figure of the row, with the first reason */
+        close_all(&w);
     }
     if (w.ep >= 0)
         close(w.ep);

@@ -1,9 +1,14 @@
 /*
  * crowd: many clients at once against one server of ours, from one
- * process on an epoll loop: every client connects at the same moment, then
- * does its echoes one at a time (64 bytes out, the same 64 back).  What
- * counts: echoes completed, clients failed (and the first reason), the p99
- * of an echo, and the server's peak resident memory (VmHWM) at the end.
+ * process on an epoll loop: each client connects, then does its echoes one
+ * at a time (64 bytes out, the same 64 back), and stays connected until the
+ * whole crowd is done, so the server holds every client at once at the end.
+ * They connect as fast as the server accepts them: at most CROWD_BACKLOG
+ * not yet answered once, the backlog the server is started with, so no
+ * connection waits on the kernel's SYN retry or is refused for a full
+ * accept queue.  What counts: echoes completed and per second, clients
+ * failed (and the first reason), the p50 and p99 of an echo, and the
+ * server's peak resident memory (VmHWM) with the crowd still connected.
  */
 #ifndef SF_CROWD_H
 #define SF_CROWD_H
@@ -11,6 +16,9 @@
 #include <sys/socket.h>
 
 #include "bench.h"
+
+/* The listen backlog of the crowd's server, and the clients connecting at once at most. */
+#define CROWD_BACKLOG 1024
 
 /*
  * b->clients connections at once to addr, each doing b->echoes echoes of

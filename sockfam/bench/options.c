@@ -35,7 +35,7 @@ static const struct sf_opt bench_opts[] = {
     {"stream-mib", OPT_STREAM, "N", "MiB per throughput cell (default: 512)"},
     {"datagrams", OPT_DGRAMS, "N", "datagrams per rate cell (default: 200000)"},
     {"connections", OPT_CONNS, "N", "connections per cell (default: 5000)"},
-    {"clients", OPT_CLIENTS, "N", "crowd size, 1-1000 (default: 100)"},
+    {"clients", OPT_CLIENTS, "N", "crowd size, 1-20000 (default: 100)"},
     {"echoes", OPT_ECHOES, "N", "echoes per crowd client (default: 100)"},
     {"placement", OPT_PLACEMENT, "P",
      "same: both ends on one CPU (default); split: one end on each\n"
@@ -210,7 +210,7 @@ static void option(void *ctx, int c, const char *arg)
         b->connections = (unsigned long)sf_opt_uint("--connections", arg, 1, 20000);
         return;
     case OPT_CLIENTS:
-        b->clients = (unsigned long)sf_opt_uint("--clients", arg, 1, 1000);
+        b->clients = (unsigned long)sf_opt_uint("--clients", arg, 1, 20000);
         return;
     case OPT_ECHOES:
         b->echoes = (unsigned long)sf_opt_uint("--echoes", arg, 1, 1000000);

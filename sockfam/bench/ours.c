@@ -41,7 +41,7 @@ static int server_start(struct sf_err *err, struct bench *b, enum section sec, s
     int rc;
 
     snprintf(o->path, sizeof(o->path), "@sockfam-bench-%d-%s", (int)getpid(), o->fam->name);
-    o->a.backlog = sec == SEC_CROWD ? 1024 : 0; /* every client of the crowd connects at once */
+    o->a.backlog = sec == SEC_CROWD ? CROWD_BACKLOG : 0; /* the crowd's connects in flight */
     sf_cpu_pin(NULL, &b->cpus, b->server.self);
     rc = sf_task_start(err, &o->t, b->bin_dir, family_server_argv(o->fam, &o->a, &v));
     sf_cpu_pin(NULL, &b->cpus, -1);

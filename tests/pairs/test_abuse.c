@@ -2,11 +2,13 @@
  * Abuse tests for the connection-oriented servers (tcp-server, unix-server
  * stream and seqpacket), with real processes and bounded loops: clients
  * that send nothing, clients that never read, half closes, random bytes,
- * oversized messages, 1000 connections at once, descriptor exhaustion,
+ * oversized messages, 1000 connections at once, a crowd of 3000 echoing at
+ * once, descriptor exhaustion and the descriptor limits,
  * resets in the middle of a reply.  Each checks that the server keeps
  * serving others and that its last line accounts for what happened.
  */
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -14,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -422,6 +425,193 @@ Test(abuse, thousand_unix_connections_opened_and_dropped)
         another_client_served(&t);
         const char *line = target_stop(&t);
         cr_expect_eq(line_counter(line, "clients "), N + 1, "%s", line);
+    }
+}
+
+/* One client of a crowd in this process. */
+struct member {
+    int fd, stage, left; /* stage: 0 waiting, 1 connecting, 2 first echo out, 3 echoing, 4 done */
+    size_t got;
+    char msg[64], reply[7 + 64]; /* "echo=> " and the message */
+};
+
+struct crowd {
+    const struct target *t;
+    struct member *m;
+    int n, next, unproven, done, ep;
+};
+
+static void member_send(struct crowd *w, int i)
+{
+    struct member *k = &w->m[i];
+
+    memset(k->msg, '.', sizeof(k->msg));
+    snprintf(k->msg, sizeof(k->msg), "client %d echo %d", i, k->left); /* a mix-up shows */
+    k->got = 0;
+    cr_assert_eq(send(k->fd, k->msg, sizeof(k->msg), MSG_NOSIGNAL), 64, "client %d: %s", i,
+                 strerror(errno));
+}
+
+/* An event on client i: its connect done, or some of its reply. */
+static void member_event(struct crowd *w, int i)
+{
+    struct member *k = &w->m[i];
+    struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)i};
+    int err = 0;
+    socklen_t len = sizeof(err);
+
+    if (k->stage == 1) {
+        getsockopt(k->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+        cr_assert_eq(err, 0, "client %d: connect: %s", i, strerror(err));
+        cr_assert_eq(epoll_ctl(w->ep, EPOLL_CTL_MOD, k->fd, &ev), 0);
+        k->stage = 2;
+        return member_send(w, i);
+    }
+    ssize_t n = recv(k->fd, k->reply + k->got, sizeof(k->reply) - k->got, MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return;
+    cr_assert_gt(n, 0, "client %d: %s", i, n ? strerror(errno) : "closed by the server");
+    if ((k->got += (size_t)n) < sizeof(k->reply))
+        return;
+    cr_assert(memcmp(k->reply, "echo=> ", 7) == 0 && memcmp(k->reply + 7, k->msg, 64) == 0,
+              "client %d: not its reply: %.71s", i, k->reply);
+    w->unproven -= k->stage == 2;
+    k->stage = 3;
+    if (--k->left > 0)
+        return member_send(w, i);
+    k->stage = 4;
+    w->done++;
+    epoll_ctl(w->ep, EPOLL_CTL_DEL, k->fd, NULL);
+}
+
+/* Connect the next clients while fewer than `window` are not yet answered once. */
+static void crowd_admit(struct crowd *w, int window)
+{
+    while (w->next < w->n && w->unproven < window) {
+        struct member *k = &w->m[w->next];
+        struct epoll_event ev = {.events = EPOLLOUT, .data.u32 = (uint32_t)w->next++};
+        k->fd = target_connect(w->t, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        k->stage = 1;
+        w->unproven++;
+        cr_assert_eq(epoll_ctl(w->ep, EPOLL_CTL_ADD, k->fd, &ev), 0);
+    }
+}
+
+/* Descriptors pid has open now. */
+static int open_fds(pid_t pid)
+{
+    char path[64];
+    int n = 0;
+
+    snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+    DIR *d = opendir(path);
+    cr_assert_not_null(d, "%s: %s", path, strerror(errno));
+    for (struct dirent *e; (e = readdir(d));)
+        n += e->d_name[0] != '.';
+    closedir(d);
+    return n;
+}
+
+/*
+ * A crowd: 3000 clients from one epoll loop, connecting while fewer than
+ * 512 wait for their first reply (so the accept queue never overflows),
+ * each doing 3 echoes of 64 bytes and staying connected: every reply comes
+ * back to its own client, and the server holds all 3000 at once.  The
+ * bench's crowd row runs 10000 (sockfam bench --clients 10000).
+ */
+Test(abuse, crowd_of_thousands_connected_at_once_all_echoed, .timeout = 60)
+{
+    enum { N = 3000, ECHOES = 3, WINDOW = 512 };
+    const char *extra[] = {"-q", "--backlog", "1024", NULL};
+
+    need_descriptors(N + 100);
+    for (int kind = 0; kind < NKINDS; kind++) {
+        struct target t;
+        struct crowd w = {&t, calloc(N, sizeof(struct member)), N, 0, 0, 0, -1};
+        struct epoll_event evs[256];
+        long long end = now_ms() + WAIT_MS;
+
+        cr_assert_not_null(w.m);
+        target_start(&t, kind, NULL, extra);
+        w.ep = epoll_create1(EPOLL_CLOEXEC);
+        for (int i = 0; i < N; i++)
+            w.m[i].left = ECHOES;
+        crowd_admit(&w, WINDOW);
+        while (w.done < N) {
+            cr_assert_lt(now_ms(), end, "%s: %d of %d clients done", kind_name[kind], w.done, N);
+            int n = epoll_wait(w.ep, evs, 256, 100);
+            for (int i = 0; i < n; i++)
+                member_event(&w, (int)evs[i].data.u32);
+            crowd_admit(&w, WINDOW);
+        }
+        cr_expect_geq(open_fds(t.p.pid), N, "%s: the server does not hold every client",
+                      kind_name[kind]);
+        for (int i = 0; i < N; i++)
+            close(w.m[i].fd);
+        close(w.ep);
+        free(w.m);
+        another_client_served(&t);
+        const char *line = target_stop(&t);
+        cr_expect_eq(line_counter(line, "clients "), N + 1, "%s", line);
+        cr_expect_eq(line_counter(line, "replies "), N * ECHOES + 1, "%s", line);
+        cr_expect_eq(line_counter(line, "errors "), 0, "%s", line);
+    }
+}
+
+/* The soft and hard descriptor limits of pid, from /proc/PID/limits. */
+static void nofile_of(pid_t pid, unsigned long *soft, unsigned long *hard)
+{
+    char path[64], line[256];
+    FILE *f;
+
+    snprintf(path, sizeof(path), "/proc/%d/limits", (int)pid);
+    cr_assert_not_null(f = fopen(path, "r"), "%s: %s", path, strerror(errno));
+    *soft = *hard = 0;
+    while (fgets(line, sizeof(line), f))
+        if (sscanf(line, "Max open files %lu %lu", soft, hard) == 2)
+            break;
+    fclose(f);
+}
+
+/* A server raises its soft descriptor limit to the hard one at start, and says nothing. */
+Test(abuse, soft_descriptor_limit_raised_to_hard_silently)
+{
+    const char *extra[] = {"-q", "--max-conns", "1000", NULL};
+    unsigned long soft, hard;
+
+    if (access("/usr/bin/prlimit", X_OK) != 0)
+        cr_skip_test("prlimit (util-linux) is not installed");
+    for (int k = TCP; k <= USTREAM; k++) {
+        struct target t;
+        target_start(&t, k, "256:2048", extra);
+        nofile_of(t.p.pid, &soft, &hard);
+        cr_expect_eq(soft, 2048, "%s: soft limit %lu", kind_name[k], soft);
+        cr_expect_eq(hard, 2048);
+        target_stop(&t);
+        cr_expect_null(strstr(t.p.err, "descriptors:"), "%s", t.p.err);
+    }
+}
+
+/* When even the hard limit is short of --max-conns, the server says so on stderr and serves. */
+Test(abuse, hard_descriptor_limit_below_max_conns_said_on_stderr)
+{
+    const char *extra[] = {"-q", "--max-conns", "1000", NULL};
+    static const char *const want[] = {
+        "tcp-server: descriptors: --max-conns 1000 needs 1016, and the limit is 200 (the hard "
+        "limit, ulimit -Hn): past about 184 connections, clients are accepted and closed at "
+        "once\n",
+        "unix-server: descriptors: --max-conns 1000 needs 1016, and the limit is 200 (the hard "
+        "limit, ulimit -Hn): past about 184 connections, clients are accepted and closed at "
+        "once\n"};
+
+    if (access("/usr/bin/prlimit", X_OK) != 0)
+        cr_skip_test("prlimit (util-linux) is not installed");
+    for (int k = TCP; k <= USTREAM; k++) {
+        struct target t;
+        target_start(&t, k, "64:200", extra);
+        another_client_served(&t);
+        target_stop(&t);
+        cr_expect(strstr(t.p.err, want[k]), "%s", t.p.err);
     }
 }
 

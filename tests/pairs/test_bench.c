@@ -189,7 +189,7 @@ Test(bench, usage_errors_exit_64)
     static const char *const bad[][6] = {
         {"sockfam", "bench", "--sections", "latency,nope", NULL},
         {"sockfam", "bench", "--placement", "far", NULL},
-        {"sockfam", "bench", "--clients", "1001", NULL},
+        {"sockfam", "bench", "--clients", "20001", NULL},
         {"sockfam", "bench", "--sizes", "0", NULL},
         {"sockfam", "bench", "extra", NULL},
         {"sockfam", "bench", "--families", "mptcp", NULL}, /* compare's only: no bench sections */
