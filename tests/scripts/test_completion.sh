@@ -84,7 +84,7 @@ expect "tcp,udp tcp,unix tcp,unix-dgram tcp,unix-seqpacket tcp,unix-stream" sock
 expect "tcp udp unix-stream unix-dgram unix-seqpacket icmp unix" sockfam bench --families ""
 expect "latency stream dgram connect crowd" sockfam bench --sections ""
 expect "same split none" sockfam bench --placement ""
-expect "--sections --sizes --stream-mib" sockfam bench --s
+expect "--sections --sizes --spin --stream-mib" sockfam bench --s
 expect "" sockfam compare --count ""
 expect "root" icmp-ping -Z roo
 expect "localhost" tcp-client -c 5 localh
