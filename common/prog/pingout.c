@@ -155,13 +155,12 @@ static void summary_json(const struct sf_pingout *w, struct sf_ping_tally *t, do
                          long long ms)
 {
     struct sf_summary s = sf_stats_summary(&t->rtt_us);
-    json_t *rtt = json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "min", sf_jreal(s.min / 1e3, 6),
-                            "avg", sf_jreal(s.mean / 1e3, 6), "max", sf_jreal(s.max / 1e3, 6),
-                            "mdev", sf_jreal(s.mdev / 1e3, 6), "p50", sf_jreal(s.p50 / 1e3, 6),
-                            "p99", sf_jreal(s.p99 / 1e3, 6), "over_100ms",
-                            sf_juint(sf_stats_over(&t->rtt_us, 100000)), "cdf",
-                            sf_stats_cdf_json(&t->rtt_us, 1e-3, 6), "hist",
-                            sf_stats_hist_json(&t->rtt_us, 1e-3, 6));
+    json_t *rtt = json_pack(
+        "{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "min", sf_jreal(s.min / 1e3, 6), "avg",
+        sf_jreal(s.mean / 1e3, 6), "max", sf_jreal(s.max / 1e3, 6), "mdev",
+        sf_jreal(s.mdev / 1e3, 6), "p50", sf_jreal(s.p50 / 1e3, 6), "p99", sf_jreal(s.p99 / 1e3, 6),
+        "over_100ms", sf_juint(sf_stats_over(&t->rtt_us, 100000)), "cdf",
+        sf_stats_cdf_json(&t->rtt_us, 1e-3, 6), "hist", sf_stats_hist_json(&t->rtt_us, 1e-3, 6));
     json_t *o = json_pack(
         "{s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:o}", "program", "icmp-ping",
         "family", w->p->v6 ? "icmp6" : "icmp", "socket", w->p->raw ? "raw" : "dgram", "target",

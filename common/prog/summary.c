@@ -25,21 +25,20 @@ json_t *sf_stats_hist_json(struct sf_stats *st, double scale, int decimals)
     json_t *a = json_array();
 
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(a, json_pack("[o,o]", sf_jreal(bins[i].lo * scale, decimals),
-                                           sf_juint(bins[i].n)));
+        json_array_append_new(
+            a, json_pack("[o,o]", sf_jreal(bins[i].lo * scale, decimals), sf_juint(bins[i].n)));
     return a;
 }
 
 void sf_run_print_json(FILE *f, struct sf_run *run)
 {
     struct sf_summary s = sf_stats_summary(&run->rtt_us);
-    json_t *rtt =
-        json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "n", (json_int_t)s.n, "min",
-                  sf_jreal(s.min, 3), "p50", sf_jreal(s.p50, 3), "p99", sf_jreal(s.p99, 3), "max",
-                  sf_jreal(s.max, 3), "mean", sf_jreal(s.mean, 3), "mdev", sf_jreal(s.mdev, 3),
-                  "over_100ms", sf_juint(sf_stats_over(&run->rtt_us, 100000)), "cdf",
-                  sf_stats_cdf_json(&run->rtt_us, 1, 3), "hist",
-                  sf_stats_hist_json(&run->rtt_us, 1, 3));
+    json_t *rtt = json_pack(
+        "{s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "n", (json_int_t)s.n, "min",
+        sf_jreal(s.min, 3), "p50", sf_jreal(s.p50, 3), "p99", sf_jreal(s.p99, 3), "max",
+        sf_jreal(s.max, 3), "mean", sf_jreal(s.mean, 3), "mdev", sf_jreal(s.mdev, 3), "over_100ms",
+        sf_juint(sf_stats_over(&run->rtt_us, 100000)), "cdf", sf_stats_cdf_json(&run->rtt_us, 1, 3),
+        "hist", sf_stats_hist_json(&run->rtt_us, 1, 3));
 
     json_t *o = json_pack(
         "{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "program",

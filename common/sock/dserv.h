@@ -65,9 +65,9 @@ struct sf_dserv_counters {
 };
 
 /*
- * Serve fd until stop_fd is readable, then handle what was already queued (bounded in count and in time: a flood never
- * ends), so that every datagram is counted: sent = datagrams +
- * kernel_drops.  Returns 0, or -1 if waiting itself failed.
+ * Serve fd until stop_fd is readable, then handle what was already queued (bounded in count and in
+ * time: a flood never ends), so that every datagram is counted: sent = datagrams + kernel_drops.
+ * Returns 0, or -1 if waiting itself failed.
  */
 int sf_dserv_run(struct sf_err *err, int fd, const struct sf_dserv_config *cfg, int stop_fd,
                  struct sf_dserv_counters *counters);

@@ -72,31 +72,44 @@ static int timed_out(struct sf_err *err, const char *op)
 }
 
 /*
- * After a non-blocking call failed with errno: 0 to try it again (EINTR, or
- * the fd became ready before the deadline), or -1 with err set.
+ * After a call failed with errno: 0 to try it again (EINTR, or the fd
+ * became ready before the deadline), or -1 with err set.  A blocking call
+ * (blocked) that came back EAGAIN was ended by the socket's SO_RCVTIMEO
+ * or SO_SNDTIMEO: past the deadline that is the timeout, before it (an
+ * early end) the wait goes on in poll.
  */
-static int wait_again(struct sf_err *err, int fd, short events, int64_t deadline, const char *op)
+static int wait_again(struct sf_err *err, int fd, short events, int64_t deadline, const char *op,
+                      int blocked)
 {
     if (errno == EINTR)
         return 0;
     if (errno != EAGAIN && errno != EWOULDBLOCK)
         return sf_err_sys(err, errno, op, NULL);
+    if (blocked && sf_now_ns() >= deadline)
+        return timed_out(err, op);
     int ready = sf_wait_fd(err, fd, events, deadline);
     if (ready < 0)
         return -1;
     return ready ? 0 : timed_out(err, op);
 }
 
-int sf_send_all(struct sf_err *err, int fd, const void *buf, size_t len, int64_t deadline)
+/* The flags of a call: blocking only where the socket's own timeout bounds it (timed). */
+static int dontwait(int timed)
+{
+    return timed ? 0 : MSG_DONTWAIT;
+}
+
+int sf_send_all(struct sf_err *err, int fd, const void *buf, size_t len, int64_t deadline,
+                int timed)
 {
     const char *p = buf;
 
-    while (len > 0) {
-        ssize_t n = send(fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+    for (; len > 0; timed = 0) { /* after a blocking try, the polling way: the deadline holds */
+        ssize_t n = send(fd, p, len, MSG_NOSIGNAL | dontwait(timed));
         if (n >= 0) {
             p += n;
             len -= (size_t)n;
-        } else if (wait_again(err, fd, POLLOUT, deadline, "send") < 0) {
+        } else if (wait_again(err, fd, POLLOUT, deadline, "send", timed) < 0) {
             return -1;
         }
     }
@@ -104,34 +117,34 @@ int sf_send_all(struct sf_err *err, int fd, const void *buf, size_t len, int64_t
 }
 
 int sf_send_dgram(struct sf_err *err, int fd, const void *buf, size_t len,
-                  const struct sockaddr *dest, socklen_t destlen, int64_t deadline)
+                  const struct sockaddr *dest, socklen_t destlen, int64_t deadline, int timed)
 {
-    for (;;) {
-        if (sendto(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT, dest, dest ? destlen : 0) >= 0)
+    for (;; timed = 0) { /* after a blocking try, the polling way */
+        if (sendto(fd, buf, len, MSG_NOSIGNAL | dontwait(timed), dest, dest ? destlen : 0) >= 0)
             return 0;
-        if (wait_again(err, fd, POLLOUT, deadline, "send") < 0)
+        if (wait_again(err, fd, POLLOUT, deadline, "send", timed) < 0)
             return -1;
     }
 }
 
-ssize_t sf_recv_some(struct sf_err *err, int fd, void *buf, size_t cap, int64_t deadline)
+ssize_t sf_recv_some(struct sf_err *err, int fd, void *buf, size_t cap, int64_t deadline, int timed)
 {
-    for (;;) {
-        ssize_t n = recv(fd, buf, cap, MSG_DONTWAIT);
+    for (;; timed = 0) {
+        ssize_t n = recv(fd, buf, cap, dontwait(timed));
         if (n >= 0)
             return n;
-        if (wait_again(err, fd, POLLIN, deadline, "recv") < 0)
+        if (wait_again(err, fd, POLLIN, deadline, "recv", timed) < 0)
             return -1;
     }
 }
 
 ssize_t sf_recv_dgram(struct sf_err *err, int fd, void *buf, size_t cap, int64_t deadline,
-                      size_t *full, struct sockaddr_storage *from, socklen_t *fromlen)
+                      size_t *full, struct sockaddr_storage *from, socklen_t *fromlen, int timed)
 {
-    for (;;) {
+    for (;; timed = 0) {
         socklen_t len = sizeof(struct sockaddr_storage);
         /* MSG_TRUNC makes recvfrom return the datagram's real length. */
-        ssize_t n = recvfrom(fd, buf, cap, MSG_DONTWAIT | MSG_TRUNC, (struct sockaddr *)from,
+        ssize_t n = recvfrom(fd, buf, cap, dontwait(timed) | MSG_TRUNC, (struct sockaddr *)from,
                              from ? &len : NULL);
         if (n >= 0) {
             *full = (size_t)n;
@@ -139,7 +152,7 @@ ssize_t sf_recv_dgram(struct sf_err *err, int fd, void *buf, size_t cap, int64_t
                 *fromlen = len;
             return (size_t)n > cap ? (ssize_t)cap : n;
         }
-        if (wait_again(err, fd, POLLIN, deadline, "recv") < 0)
+        if (wait_again(err, fd, POLLIN, deadline, "recv", timed) < 0)
             return -1;
     }
 }

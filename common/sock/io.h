@@ -8,6 +8,13 @@
  * SF_NO_DEADLINE.  A missed deadline is SF_ERR_TIMEOUT with errno ETIMEDOUT.
  * None of these functions closes or owns the fd.
  *
+ * Each send and receive below takes `timed`: 0, every call non-blocking
+ * and every wait in poll(); 1, for a blocking socket whose SO_SNDTIMEO and
+ * SO_RCVTIMEO end a wait no earlier than the deadline: the first call
+ * blocks in the kernel itself (one system call where the other way takes
+ * three: a call that finds nothing, poll, the call again), and only what
+ * follows it goes the polling way.
+ *
  * A process spends its waits one of two ways, chosen once (sf_io_spin):
  * asleep in poll(), the default, or spinning (a program's --spin): every
  * wait returns at once, before its deadline, and the caller's next
@@ -55,7 +62,8 @@ int sf_wait_fd(struct sf_err *err, int fd, short events, int64_t deadline);
  * the socket is full, within the deadline.  Returns 0 or -1 (EPIPE and
  * ECONNRESET when the peer went away; never SIGPIPE).
  */
-int sf_send_all(struct sf_err *err, int fd, const void *buf, size_t len, int64_t deadline);
+int sf_send_all(struct sf_err *err, int fd, const void *buf, size_t len, int64_t deadline,
+                int timed);
 
 /*
  * Send one datagram (to dest, or on a connected socket when dest is NULL),
@@ -64,13 +72,14 @@ int sf_send_all(struct sf_err *err, int fd, const void *buf, size_t len, int64_t
  * Returns 0 or -1.
  */
 int sf_send_dgram(struct sf_err *err, int fd, const void *buf, size_t len,
-                  const struct sockaddr *dest, socklen_t destlen, int64_t deadline);
+                  const struct sockaddr *dest, socklen_t destlen, int64_t deadline, int timed);
 
 /*
  * Receive what is there (at most cap bytes) once the socket is readable,
  * within the deadline.  Returns the byte count, 0 at end of stream, or -1.
  */
-ssize_t sf_recv_some(struct sf_err *err, int fd, void *buf, size_t cap, int64_t deadline);
+ssize_t sf_recv_some(struct sf_err *err, int fd, void *buf, size_t cap, int64_t deadline,
+                     int timed);
 
 /*
  * Receive one datagram (or seqpacket record) into buf within the deadline.
@@ -79,7 +88,7 @@ ssize_t sf_recv_some(struct sf_err *err, int fd, void *buf, size_t cap, int64_t 
  * Returns the bytes stored or -1.
  */
 ssize_t sf_recv_dgram(struct sf_err *err, int fd, void *buf, size_t cap, int64_t deadline,
-                      size_t *full, struct sockaddr_storage *from, socklen_t *fromlen);
+                      size_t *full, struct sockaddr_storage *from, socklen_t *fromlen, int timed);
 
 /*
  * The datagrams the kernel dropped for fd because its receive buffer was

@@ -47,43 +47,6 @@ void sf_xchg_attach(struct sf_xchg *x, int fd)
         x->timed_fd = fd;
 }
 
-/*
- * A blocking recv on an attached socket came back empty-handed: 1 the
- * kernel's SO_RCVTIMEO ended it at the deadline, 0 not (a signal, or an
- * early end): try the polling way with what is left.
- */
-static int blocked_out(int64_t deadline)
-{
-    return (errno == EAGAIN || errno == EWOULDBLOCK) && sf_now_ns() >= deadline;
-}
-
-/*
- * Send all of buf on an attached socket in blocking calls, each bounded by
- * SO_SNDTIMEO (timeout_ms), within deadline: for what has no reply to read
- * meanwhile (a discarded stream message, a datagram).  1 sent, 0 the
- * socket could not take it at once and the polling way should go on from
- * *sent, -1 error (the deadline passed: SF_ERR_TIMEOUT).
- */
-static int blocking_send(struct sf_err *err, int fd, const char *buf, size_t len,
-                         const struct sockaddr *dest, socklen_t destlen, int64_t deadline,
-                         size_t *sent)
-{
-    for (;;) { /* at least one call: an empty datagram is a datagram */
-        ssize_t n = sendto(fd, buf + *sent, len - *sent, MSG_NOSIGNAL, dest, dest ? destlen : 0);
-        if (n >= 0) {
-            *sent += (size_t)n;
-            if (*sent == len)
-                return 1;
-            continue;
-        }
-        if (blocked_out(deadline))
-            return sf_err_set(err, SF_ERR_TIMEOUT, ETIMEDOUT, "send", "timed out");
-        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-            return 0;
-        return sf_err_sys(err, errno, "send", NULL);
-    }
-}
-
 void sf_xchg_free(struct sf_xchg *x)
 {
     sf_buf_free(&x->reply);
@@ -226,25 +189,25 @@ static int took(struct sf_err *err, struct sf_xchg *x, ssize_t n, size_t limit)
 /*
  * The reply's first read, on an attached socket with nothing read yet: one
  * blocking recv, into a buffer with room for the whole expected reply.
- * 0 (what came is in x->reply, or nothing did and the polling way goes
+ * 0 (what came is in x->reply; or nothing yet, and the polling way goes
  * on), or -1: the deadline passed, or an error.
  */
 static int stream_first_read(struct sf_err *err, struct sf_xchg *x, int fd)
 {
     size_t limit = reply_limit(x), want = sf_proto_reply_max(x->mode, x->mlen) + 1;
+    struct sf_err local;
+    ssize_t n;
 
+    if (!err)
+        err = &local; /* the kind of a failure decides the message */
     if (x->timed_fd != fd || x->reply.len || x->closed || x->burst.on)
         return 0;
     if (buf_reserve(err, &x->reply, want < limit ? want : limit) < 0)
         return -1;
-    ssize_t n = recv(fd, x->reply.p, x->reply.cap, 0);
+    n = sf_recv_some(err, fd, x->reply.p, x->reply.cap, x->deadline, 1);
     if (n >= 0)
         return took(err, x, n, limit);
-    if (blocked_out(x->deadline))
-        return timed_out(err, x->timeout_ms, "reply");
-    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-        return 0;
-    return sf_err_sys(err, errno, "recv", NULL);
+    return err->kind == SF_ERR_TIMEOUT ? timed_out(err, x->timeout_ms, "reply") : -1;
 }
 
 static int stream_step(struct sf_err *err, struct sf_xchg *x, int fd, int sending)
@@ -276,14 +239,8 @@ static int stream_step(struct sf_err *err, struct sf_xchg *x, int fd, int sendin
 int sf_xchg_send_stream(struct sf_err *err, struct sf_xchg *x, int fd, const void *msg, size_t mlen)
 {
     begin(x, msg, mlen);
-    if (x->mode == SF_MODE_DISCARD) { /* nothing comes back to read while the socket is full */
-        int rc = x->timed_fd == fd
-                     ? blocking_send(err, fd, msg, mlen, NULL, 0, x->deadline, &x->sent)
-                     : 0;
-        return rc != 0
-                   ? (rc < 0 ? -1 : 0)
-                   : sf_send_all(err, fd, (const char *)msg + x->sent, mlen - x->sent, x->deadline);
-    }
+    if (x->mode == SF_MODE_DISCARD) /* nothing comes back to read while the socket is full */
+        return sf_send_all(err, fd, msg, mlen, x->deadline, x->timed_fd == fd);
     while (x->sent < x->mlen && !x->closed)
         if (stream_step(err, x, fd, 1) < 0)
             return -1;
@@ -321,7 +278,7 @@ int sf_xchg_finish(struct sf_err *err, int fd, int64_t timeout_ms)
     if (shutdown(fd, SHUT_WR) < 0)
         return sf_err_sys(err, errno, "shutdown", NULL);
     for (;;) {
-        ssize_t n = sf_recv_some(err, fd, sink, sizeof(sink), deadline);
+        ssize_t n = sf_recv_some(err, fd, sink, sizeof(sink), deadline, 0);
         if (n == 0)
             return 0;
         if (n < 0 && err->kind == SF_ERR_TIMEOUT)
@@ -344,46 +301,11 @@ static int reply_room(struct sf_err *err, struct sf_xchg *x)
 
 int sf_xchg_send_record(struct sf_err *err, struct sf_xchg *x, int fd, const void *msg, size_t mlen)
 {
-    int64_t deadline;
-    size_t sent = 0;
-    int rc;
-
     begin(x, msg, mlen);
     if (reply_room(err, x) < 0)
         return -1;
-    deadline = sf_deadline_after_ms(x->timeout_ms);
-    /* A datagram goes whole or not at all: "sent" is all of it or none. */
-    rc = x->timed_fd == fd
-             ? blocking_send(err, fd, msg, mlen, dest_of(x), x->destlen, deadline, &sent)
-             : 0;
-    if (rc != 0)
-        return rc < 0 ? -1 : 0;
-    return sf_send_dgram(err, fd, msg, mlen, dest_of(x), x->destlen, deadline);
-}
-
-/*
- * One datagram into x->reply until deadline, as sf_recv_dgram(); the first
- * of a try, on an attached socket, in one blocking call.  Its size or -1.
- */
-static ssize_t record_read(struct sf_err *err, struct sf_xchg *x, int fd, int64_t deadline,
-                           int first, struct sockaddr_storage *from, socklen_t *fromlen)
-{
-    if (first && x->timed_fd == fd) {
-        socklen_t len = sizeof(*from);
-        /* MSG_TRUNC makes recvfrom return the datagram's real length. */
-        ssize_t n =
-            recvfrom(fd, x->reply.p, x->recv_size, MSG_TRUNC, (struct sockaddr *)from, &len);
-        if (n >= 0) {
-            x->res.full = (size_t)n;
-            *fromlen = len;
-            return (size_t)n > x->recv_size ? (ssize_t)x->recv_size : n;
-        }
-        if (blocked_out(deadline))
-            return sf_err_set(err, SF_ERR_TIMEOUT, ETIMEDOUT, "recv", "timed out");
-        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-            return sf_err_sys(err, errno, "recv", NULL);
-    }
-    return sf_recv_dgram(err, fd, x->reply.p, x->recv_size, deadline, &x->res.full, from, fromlen);
+    return sf_send_dgram(err, fd, msg, mlen, dest_of(x), x->destlen,
+                         sf_deadline_after_ms(x->timeout_ms), x->timed_fd == fd);
 }
 
 /* The next datagram from the server into x->reply, until deadline: 0 one came, 1 none, -1 error. */
@@ -397,7 +319,9 @@ static int next_record(struct sf_err *err, struct sf_xchg *x, int fd, int64_t de
     for (;; first = 0) {
         struct sockaddr_storage from;
         socklen_t fromlen = sizeof(from);
-        ssize_t n = record_read(err, x, fd, deadline, first, &from, &fromlen);
+        /* The first read of a try, on an attached socket, blocks in recvfrom itself. */
+        ssize_t n = sf_recv_dgram(err, fd, x->reply.p, x->recv_size, deadline, &x->res.full, &from,
+                                  &fromlen, first && x->timed_fd == fd);
         if (n < 0)
             return err->kind == SF_ERR_TIMEOUT ? 1 : -1;
         /* On a connected seqpacket socket 0 is the server's close (no reply is empty). */
@@ -453,7 +377,7 @@ int sf_xchg_recv_record(struct sf_err *err, struct sf_xchg *x, int fd)
         /* A datagram may simply vanish: send it again, with a fresh deadline. */
         x->res.resent++;
         if (sf_send_dgram(err, fd, x->msg, x->mlen, dest_of(x), x->destlen,
-                          sf_deadline_after_ms(x->timeout_ms)) < 0)
+                          sf_deadline_after_ms(x->timeout_ms), x->timed_fd == fd) < 0)
             return -1;
     }
 }
@@ -472,7 +396,7 @@ uint64_t sf_xchg_drain_record(struct sf_xchg *x, int fd, uint64_t max, int64_t q
         size_t full;
         int64_t quiet = sf_deadline_after_ms(quiet_ms);
         ssize_t got = sf_recv_dgram(NULL, fd, x->reply.p, x->recv_size, quiet < end ? quiet : end,
-                                    &full, &from, &fromlen);
+                                    &full, &from, &fromlen, 0);
         if (got < 0 || (got == 0 && full == 0 && !dest))
             break; /* quiet, or a connected seqpacket socket's server closed: nothing is left */
         if (!dest || sf_sockaddr_equal((struct sockaddr *)&from, fromlen, dest, x->destlen))
@@ -568,7 +492,7 @@ int sf_xchg_burst_send_stream(struct sf_err *err, struct sf_xchg *x, int fd, con
         return -1;
     x->deadline = sf_deadline_after_ms(x->timeout_ms);
     if (x->mode == SF_MODE_DISCARD) { /* no reply to check: nothing to hold */
-        rc = sf_send_all(err, fd, msg, mlen, x->deadline);
+        rc = sf_send_all(err, fd, msg, mlen, x->deadline, 0);
     } else {
         if (burst_hold(err, x, msg, mlen) < 0)
             return -1;

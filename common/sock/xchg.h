@@ -125,7 +125,7 @@ struct sf_xchg {
     int64_t started_ns, deadline; /* CLOCK_MONOTONIC; deadline for a stream exchange */
     int closed;                   /* stream: the server closed the connection */
     int timed_fd; /* sf_xchg_attach: the socket whose first read of a reply may block, or -1 */
-    enum sf_reply_state state;    /* stream: what the reply bytes so far are */
+    enum sf_reply_state state; /* stream: what the reply bytes so far are */
     struct sf_buf reply;
     struct sf_dgram_result res; /* records only; all zero on a stream */
     int64_t rtt_ns;             /* send to complete reply, once answered */

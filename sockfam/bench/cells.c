@@ -86,16 +86,24 @@ void bench_progress(const struct bench *b, const char *what, unsigned long size)
         fprintf(stderr, "\r\033[Ksockfam bench: %s, %lu bytes", what, size);
 }
 
+/* A section's headline figure of one repetition's figures. */
+static double headline(enum section sec, const struct figs *f)
+{
+    switch (sec) {
+    case SEC_LATENCY:
+        return f->p50 > 0 ? f->p50 : f->mean;
+    case SEC_DGRAM:
+        return f->delivered;
+    default:
+        return f->rate;
+    }
+}
+
 double cells_headline(const struct cell *c)
 {
-    switch (c->sec) {
-    case SEC_LATENCY:
-        return c->p50 > 0 ? c->p50 : c->mean;
-    case SEC_DGRAM:
-        return c->delivered;
-    default:
-        return c->rate;
-    }
+    struct figs f = cells_figs(c);
+
+    return headline(c->sec, &f);
 }
 
 /* The row of sec named name at size, of another role than not. */
@@ -127,20 +135,18 @@ static double median(double *v, int n)
 /* Repetition r's ratio of c to o (a peer's: ours over it), or 0 where either failed. */
 static double rep_ratio(const struct cell *c, const struct cell *o, int r)
 {
-    struct cell mine = *c, theirs = *o;
+    const struct figs *mine = &c->rep[r], *theirs = r < o->nreps ? &o->rep[r] : NULL;
     double m, t;
 
-    if (c->rep[r].ratio > 0) /* set where it was measured (ping: wall time per echo) */
-        return c->rep[r].ratio;
-    if (r >= o->nreps || !c->rep[r].ok || !o->rep[r].ok)
+    if (mine->ratio > 0) /* set where it was measured (ping: wall time per echo) */
+        return mine->ratio;
+    if (!theirs || !mine->ok || !theirs->ok)
         return 0;
-    cells_figs_put(&mine, &c->rep[r]);
-    cells_figs_put(&theirs, &o->rep[r]);
-    m = cells_headline(&mine), t = cells_headline(&theirs);
+    m = headline(c->sec, mine), t = headline(c->sec, theirs);
     if (m <= 0 || t <= 0)
         return 0;
     if (c->role == ROLE_PEER) /* a peer that gives only a mean (ping) is compared by means */
-        return (c->sec == SEC_LATENCY && theirs.p50 > 0 && mine.p50 == 0 ? theirs.mean : t) / m;
+        return (c->sec == SEC_LATENCY && theirs->p50 > 0 && mine->p50 == 0 ? theirs->mean : t) / m;
     return m / t;
 }
 
@@ -170,9 +176,7 @@ static void settle(struct cell *c)
     int all_ok = c->nreps > 0, pick = 0;
 
     for (int r = 0; r < c->nreps; r++) {
-        struct cell one = *c;
-        cells_figs_put(&one, &c->rep[r]);
-        h[r] = cells_headline(&one);
+        h[r] = headline(c->sec, &c->rep[r]);
         all_ok &= c->rep[r].ok;
     }
     if (c->nreps == 0)

@@ -25,7 +25,7 @@ Test(io, recv_deadline_times_out)
 
     cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
     int64_t t0 = sf_now_ns();
-    cr_expect_eq(sf_recv_some(&err, sv[0], buf, sizeof(buf), sf_deadline_after_ms(50)), -1);
+    cr_expect_eq(sf_recv_some(&err, sv[0], buf, sizeof(buf), sf_deadline_after_ms(50), 0), -1);
     cr_expect_eq(err.kind, SF_ERR_TIMEOUT);
     cr_expect_eq(err.sys_errno, ETIMEDOUT);
     cr_expect_geq(sf_now_ns() - t0, 50 * 1000000LL, "returned before the deadline");
@@ -41,8 +41,8 @@ Test(io, eof_and_epipe_without_sigpipe)
     signal(SIGPIPE, SIG_DFL);
     cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
     close(sv[1]);
-    cr_expect_eq(sf_recv_some(&err, sv[0], buf, sizeof(buf), SF_NO_DEADLINE), 0);
-    cr_expect_eq(sf_send_all(&err, sv[0], "x", 1, SF_NO_DEADLINE), -1);
+    cr_expect_eq(sf_recv_some(&err, sv[0], buf, sizeof(buf), SF_NO_DEADLINE, 0), 0);
+    cr_expect_eq(sf_send_all(&err, sv[0], "x", 1, SF_NO_DEADLINE, 0), -1);
     cr_expect_eq(err.sys_errno, EPIPE);
 }
 
@@ -55,7 +55,7 @@ Test(io, send_all_full_socket_times_out)
     char *p = calloc(1, big);
 
     cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-    cr_expect_eq(sf_send_all(&err, sv[0], p, big, sf_deadline_after_ms(50)), -1);
+    cr_expect_eq(sf_send_all(&err, sv[0], p, big, sf_deadline_after_ms(50), 0), -1);
     cr_expect_eq(err.kind, SF_ERR_TIMEOUT);
     free(p);
 }
@@ -71,8 +71,8 @@ Test(io, dgram_truncation_reports_full_size)
     memset(msg, 'a', sizeof(msg));
     cr_assert_eq(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv), 0);
     cr_assert_eq(send(sv[1], msg, sizeof(msg), 0), (ssize_t)sizeof(msg));
-    ssize_t n =
-        sf_recv_dgram(&err, sv[0], buf, sizeof(buf), sf_deadline_after_ms(1000), &full, NULL, NULL);
+    ssize_t n = sf_recv_dgram(&err, sv[0], buf, sizeof(buf), sf_deadline_after_ms(1000), &full,
+                              NULL, NULL, 0);
     cr_expect_eq(n, 1024);
     cr_expect_eq(full, 3000);
 }
@@ -273,4 +273,33 @@ Test(io, record_seqpacket_close_is_peer_error)
     cr_expect_eq(err.kind, SF_ERR_PEER);
     cr_expect(strstr(err.msg, "closed the connection without replying"), "%s", err.msg);
     sf_xchg_free(&x);
+}
+
+/*
+ * timed: on a blocking socket whose SO_RCVTIMEO is the wait, the first
+ * recv blocks in the kernel; the timeout it ends with is SF_ERR_TIMEOUT,
+ * never before the deadline, and a datagram that is there is read at once.
+ */
+Test(io, timed_receive_blocks_in_the_kernel_until_the_deadline)
+{
+    struct timeval tv = {0, 50000};
+    struct sf_err err;
+    char buf[16];
+    size_t full;
+    int sv[2];
+
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv), 0);
+    cr_assert_eq(setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+    int64_t deadline = sf_deadline_after_ms(50);
+    cr_expect_eq(sf_recv_dgram(&err, sv[0], buf, sizeof(buf), deadline, &full, NULL, NULL, 1), -1);
+    cr_expect_eq(err.kind, SF_ERR_TIMEOUT, "%s", err.msg);
+    cr_expect_geq(sf_now_ns(), deadline, "ended before its deadline");
+    cr_assert_eq(send(sv[1], "abc", 3, 0), 3);
+    cr_expect_eq(sf_recv_dgram(&err, sv[0], buf, sizeof(buf), sf_deadline_after_ms(1000), &full,
+                               NULL, NULL, 1),
+                 3);
+    cr_expect_eq(sf_send_all(&err, sv[1], "x", 1, SF_NO_DEADLINE, 1), 0);
+    cr_expect_eq(sf_recv_some(&err, sv[0], buf, sizeof(buf), sf_deadline_after_ms(1000), 1), 1);
+    close(sv[0]);
+    close(sv[1]);
 }
