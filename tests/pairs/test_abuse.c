@@ -519,7 +519,9 @@ static int open_fds(pid_t pid)
  * back to its own client, and the server holds all 3000 at once.  The
  * bench's crowd row runs 10000 (sockfam bench --clients 10000).
  */
-Test(abuse, crowd_of_thousands_connected_at_once_all_echoed, .timeout = 60)
+/* The suite's timeout bounds it: a test's own .timeout made Criterion 2.4's runner leak a
+ * record (48 bytes, seen by LeakSanitizer in the sanitizer build, one run in two). */
+Test(abuse, crowd_of_thousands_connected_at_once_all_echoed)
 {
     enum { N = 3000, ECHOES = 3, WINDOW = 512 };
     const char *extra[] = {"-q", "--backlog", "1024", NULL};
