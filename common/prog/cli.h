@@ -15,16 +15,17 @@
 
 #include "addr.h"
 #include "err.h"
+#include "models.h"
 #include "proto.h"
 
 /* Options a program accepts beyond the common set (a bit mask). */
 enum sf_cli_extra {
-    SF_OPT_INET = 1 << 0,         /* -4, -6, -p PORT */
-    SF_OPT_RETRIES = 1 << 1,      /* --retries N */
-    SF_OPT_CONNECT = 1 << 2,      /* --connect (a connected UDP socket) */
-    SF_OPT_RECV_SIZE = 1 << 3,    /* --recv-size BYTES (the client side) */
-    SF_OPT_UNIX = 1 << 4,         /* --type stream|dgram|seqpacket */
-    SF_OPT_CONN = 1 << 5,         /* server: --timeout, --send-timeout, --backlog, --once */
+    SF_OPT_INET = 1 << 0,      /* -4, -6, -p PORT */
+    SF_OPT_RETRIES = 1 << 1,   /* --retries N */
+    SF_OPT_CONNECT = 1 << 2,   /* --connect (a connected UDP socket) */
+    SF_OPT_RECV_SIZE = 1 << 3, /* --recv-size BYTES (the client side) */
+    SF_OPT_UNIX = 1 << 4,      /* --type stream|dgram|seqpacket */
+    SF_OPT_CONN = 1 << 5,      /* server: --timeout, --send-timeout, --backlog, --once, --model */
     SF_OPT_CONNECT_UNIX = 1 << 6, /* --connect (a connected AF_UNIX dgram socket) */
     SF_OPT_MPTCP = 1 << 7,        /* --mptcp (IPPROTO_MPTCP instead of TCP) */
     SF_OPT_RATE = 1 << 8,         /* server: --rate-limit (replies per source, UDP) */
@@ -72,6 +73,7 @@ struct sf_server_opts {
     int64_t idle_timeout_ms; /* close a connection that sends nothing this long (0: never) */
     uint32_t max_conns;      /* connections open at once at most (0: no cap) */
     uint32_t max_per_peer;   /* from one address or local uid at most (0: no cap) */
+    enum sf_model model;     /* --model: how clients are served at once (models.h) */
     uint32_t rate_limit;     /* UDP: replies a second to one source at most (0: no limit) */
     uint64_t recv_size;      /* bytes per recv() */
     int socktype;            /* --type (AF_UNIX) */
