@@ -20,12 +20,12 @@
 
 /* Options a program accepts beyond the common set (a bit mask). */
 enum sf_cli_extra {
-    SF_OPT_INET = 1 << 0,      /* -4, -6, -p PORT */
-    SF_OPT_RETRIES = 1 << 1,   /* --retries N */
-    SF_OPT_CONNECT = 1 << 2,   /* --connect (a connected UDP socket) */
-    SF_OPT_RECV_SIZE = 1 << 3, /* --recv-size BYTES (the client side) */
-    SF_OPT_UNIX = 1 << 4,      /* --type stream|dgram|seqpacket */
-    SF_OPT_CONN = 1 << 5,      /* server: --timeout, --send-timeout, --backlog, --once, --model */
+    SF_OPT_INET = 1 << 0,         /* -4, -6, -p PORT */
+    SF_OPT_RETRIES = 1 << 1,      /* --retries N */
+    SF_OPT_CONNECT = 1 << 2,      /* --connect (a connected UDP socket) */
+    SF_OPT_RECV_SIZE = 1 << 3,    /* --recv-size BYTES (the client side) */
+    SF_OPT_UNIX = 1 << 4,         /* --type stream|dgram|seqpacket */
+    SF_OPT_CONN = 1 << 5,         /* server: --timeout, --send-timeout, --backlog, --once */
     SF_OPT_CONNECT_UNIX = 1 << 6, /* --connect (a connected AF_UNIX dgram socket) */
     SF_OPT_MPTCP = 1 << 7,        /* --mptcp (IPPROTO_MPTCP instead of TCP) */
     SF_OPT_RATE = 1 << 8,         /* server: --rate-limit (replies per source, UDP) */
