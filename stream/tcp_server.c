@@ -3,12 +3,15 @@
  *
  * The textbook sequence is all here, in order: socket, bind, listen (in
  * sf_listen, for every address getaddrinfo gives), then accept, recv, send
- * and close for each client (in common/sserv.c, on an epoll loop, so an idle
- * client never delays another: the tutorial served one at a time).
+ * and close for each client (in common/sock, the way --model says: on an
+ * epoll loop by default, sserv.c, so an idle client never delays another;
+ * or a thread or a process per client, or the tutorial's one at a time:
+ * models.h has the four side by side).
  *
  *   tcp-server                      echo on 127.0.0.1:50007
  *   tcp-server --mode welcome       the welcome demo on 127.0.0.1:8001
  *   tcp-server -6 -p 0              echo on [::1], any free port
+ *   tcp-server --model fork         a process per client, UNP's classic
  *   tcp-server 127.0.0.1 8001       as nc -l 127.0.0.1 8001: --bind 127.0.0.1 -p 8001
  */
 #include <stdio.h>
@@ -17,6 +20,7 @@
 #include "addr.h"
 #include "cli.h"
 #include "fdlimit.h"
+#include "models.h"
 #include "srvout.h"
 #include "sserv.h"
 
@@ -62,7 +66,7 @@ int main(int argc, char **argv)
         .on_event = sf_srv_on_event,
         .ctx = &o,
     };
-    int rc = sf_sserv_run(&err, fd, &cfg, stop_fd, &n);
+    int rc = sf_model_run(&err, o.model, fd, &cfg, stop_fd, &n); /* epoll, thread, fork, ... */
     close(fd);
     sf_srv_print_conn_counters("tcp-server", &n);
     if (rc < 0)

@@ -10,6 +10,7 @@
  *
  *   unix-server                          echo, stream, on the default path
  *   unix-server --type seqpacket         records on a connection
+ *   unix-server --model thread           a thread per client (models.h: the four ways)
  *   unix-server --type dgram --bind @demo
  *   unix-server /tmp/x.sock              as nc -lU /tmp/x.sock: --bind /tmp/x.sock
  */
@@ -21,6 +22,7 @@
 #include "fdlimit.h"
 #include "dserv.h"
 #include "local.h"
+#include "models.h"
 #include "srvout.h"
 #include "sserv.h"
 
@@ -63,7 +65,7 @@ static int serve(struct sf_err *err, int fd, struct sf_server_opts *o, int stop_
         .on_truncated = sf_srv_on_truncated,
         .ctx = o,
     };
-    rc = sf_sserv_run(err, fd, &cfg, stop_fd, &n);
+    rc = sf_model_run(err, o->model, fd, &cfg, stop_fd, &n); /* epoll, thread, fork, ... */
     sf_srv_print_conn_counters("unix-server", &n);
     return rc;
 }

@@ -128,6 +128,7 @@ enum {
     OPT_IDLE_TIMEOUT,
     OPT_MAX_CONNS,
     OPT_MAX_PER_PEER,
+    OPT_MODEL,
     OPT_RATE_LIMIT,
     OPT_BURST,
     OPT_HEX,
@@ -217,6 +218,11 @@ static const struct optdef optdefs[] = {
       "(default: 0, no cap)"},
      ROLE_SERVER,
      SF_OPT_CONN},
+    {{"model", OPT_MODEL, "MODEL",
+      "how clients are served at once: epoll (default), thread, fork or\n"
+      "iterative; what each costs is below"},
+     ROLE_SERVER,
+     SF_OPT_CONN},
     {{"retries", OPT_RETRIES, "N",
       "resend a message whose reply is lost, up to N times (default: 0)"},
      ROLE_CLIENT,
@@ -287,10 +293,30 @@ static const struct optdef optdefs[] = {
     "  mirror   each message is answered with the same bytes\n"                             \
     "  discard  messages are read and dropped\n"
 
-static const char server_epilog[] = MODES_HELP
-    "\nExit status: 0 ok, 64 usage, 68 unknown host, 69 peer unavailable (refused,\n"
-    "unreachable, timed out, closed early), 71 OS error, 75 temporary failure,\n"
-    "77 permission denied.\n";
+#define SERVER_EXIT_HELP                                                                    \
+    "\nExit status: 0 ok, 64 usage, 68 unknown host, 69 peer unavailable (refused,\n"         \
+    "unreachable, timed out, closed early), 71 OS error, 75 temporary failure,\n"            \
+    "77 permission denied.\n"
+
+static const char server_epilog[] = MODES_HELP SERVER_EXIT_HELP;
+
+/* The connection servers' --model (common/sock/models.h), what each costs, and the lesson. */
+static const char conn_server_epilog[] = MODES_HELP
+    "\nModels (--model: how clients are served at once, the textbooks' four):\n"
+    "  epoll      one thread waits on every client at once (epoll): a client costs\n"
+    "             a few hundred bytes and a descriptor; none delays another\n"
+    "  thread     a thread per client, blocking recv and send: a client costs a\n"
+    "             stack (256 KiB reserved, a few pages used) and a kernel task\n"
+    "  fork       a process per client, UNP's classic: a client costs a fork() and\n"
+    "             a process (a crash ends that client only); counts come home by pipe\n"
+    "  iterative  one client at a time, the tutorial's: costs nothing but waiting.\n"
+    "             The others wait in the backlog, and one silent client holds them\n"
+    "             all until --idle-timeout (welcome: --timeout) closes it\n"
+    "A blocking model (thread, fork, iterative) holds no reply for a client that\n"
+    "does not read: it waits in send() instead, in that client's own thread or\n"
+    "process (iterative: everyone's). unix-server --type dgram has no connections:\n"
+    "epoll only.\n"
+    SERVER_EXIT_HELP;
 
 /* MESSAGE '-' (feed.h reads it), and the exit code its lines may end a run with. */
 static const char client_epilog[] = MODES_HELP
@@ -319,7 +345,9 @@ static struct sf_cmd family_cmd(const struct sf_cli_spec *spec, int role, struct
             rows[n++] = d->opt;
     }
     return (struct sf_cmd){spec->usage, spec->summary, rows, n,
-                           role == ROLE_CLIENT ? client_epilog : server_epilog};
+                           role == ROLE_CLIENT            ? client_epilog
+                           : (spec->extras & SF_OPT_CONN) ? conn_server_epilog
+                                                          : server_epilog};
 }
 
 static enum sf_mode opt_mode(const char *text)
@@ -329,6 +357,16 @@ static enum sf_mode opt_mode(const char *text)
 
     if (sf_mode_parse(text, &m) < 0)
         sf_opt_choice("--mode", text, names); /* never returns: text is none of them */
+    return m;
+}
+
+static enum sf_model opt_model(const char *text)
+{
+    static const char *const names[] = {"epoll", "thread", "fork", "iterative", NULL};
+    enum sf_model m;
+
+    if (sf_model_parse(text, &m) < 0)
+        sf_opt_choice("--model", text, names); /* never returns: text is none of them */
     return m;
 }
 
@@ -549,6 +587,9 @@ static void server_option(void *opts, int c, const char *optarg)
         o->spin = 1;
         sf_io_spin(1); /* the process's way to wait, chosen once at its start */
         break;
+    case OPT_MODEL:
+        o->model = opt_model(optarg);
+        break;
     case OPT_RATE_LIMIT:
         o->rate_limit = (uint32_t)sf_opt_uint("--rate-limit", optarg, 0, 100000000);
         break;
@@ -645,6 +686,14 @@ void sf_cli_server_parse(int argc, char **argv, const struct sf_cli_spec *spec,
     struct sf_cmd cmd = family_cmd(spec, ROLE_SERVER, rows);
 
     server_operands(spec, o, argc, argv, sf_opts_parse(&cmd, argc, argv, server_option, o));
+    if (o->socktype == SOCK_DGRAM && o->model != SF_MODEL_EPOLL)
+        sf_cli_usage_error("--model %s: --type dgram has no connections to serve apart; its one "
+                           "socket is served on one loop (--model epoll)",
+                           sf_model_name(o->model));
+    if (o->spin && o->model != SF_MODEL_EPOLL)
+        sf_cli_usage_error("--spin --model %s: only the epoll loop spins; a blocking model waits "
+                           "in its calls (--model epoll)",
+                           sf_model_name(o->model));
     if (!o->recv_size)
         o->recv_size = o->mode == SF_MODE_MIRROR || o->mode == SF_MODE_DISCARD ? 65536 : 1024;
 }

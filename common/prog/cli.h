@@ -15,6 +15,7 @@
 
 #include "addr.h"
 #include "err.h"
+#include "models.h"
 #include "proto.h"
 
 /* Options a program accepts beyond the common set (a bit mask). */
@@ -73,6 +74,7 @@ struct sf_server_opts {
     uint32_t max_conns;      /* connections open at once at most (0: no cap) */
     uint32_t max_per_peer;   /* from one address or local uid at most (0: no cap) */
     int spin;                /* --spin: every wait busy-polls (sf_io_spin) */
+    enum sf_model model;     /* --model: how clients are served at once (models.h) */
     uint32_t rate_limit;     /* UDP: replies a second to one source at most (0: no limit) */
     uint64_t recv_size;      /* bytes per recv() */
     int socktype;            /* --type (AF_UNIX) */
