@@ -6,6 +6,8 @@
 #   bash scripts/bench-syscalls.sh BIN_DIR [N]           print the table
 #   bash scripts/bench-syscalls.sh --check BIN_DIR [N]   also fail above the bounds
 #
+# Then the servers' calls per connection (N/10 clients, at most 300, one after the other).
+#
 # Bounds (--check): a client makes one send and one recv per message (2 calls);
 # a datagram server the same, plus a look at its stop descriptor every 64
 # datagrams; a stream server adds epoll_wait (3): the one it needs to serve
@@ -66,6 +68,33 @@ run() {
     fi
 }
 
+# conns NAME SERVER_MAX SERVER... -- CLIENT...: the server's calls per connection, over m
+# clients run one after the other (each: connect, one 64-byte echo, close), as the bench's
+# connect cell makes them; only the server is counted (a client's start is exec's, not ours).
+conns() {
+    local name=$1 smax=$2 s=() c=() addr i sc
+    shift 2
+    while [ "$1" != -- ]; do s+=("$1"); shift; done
+    shift
+    c=("$@")
+    "${s[@]}" 2>"$tmp/serr" &
+    spid=$!
+    for i in $(seq 100); do grep -q 'listening on' "$tmp/serr" 2>/dev/null && break; sleep 0.05; done
+    addr=$(sed -n 's/.*listening on \([^ ]*\).*/\1/p' "$tmp/serr" | head -1)
+    [ -n "$addr" ] || { echo "bench-syscalls: $name: no readiness line from ${s[0]}" >&2; exit 1; }
+    strace -f -c -o "$tmp/s.txt" -p "$spid" 2>"$tmp/strace.err" &
+    tpid=$!
+    for i in $(seq 100); do grep -q 'attached' "$tmp/strace.err" 2>/dev/null && break; sleep 0.05; done
+    for i in $(seq "$m"); do "${c[@]/@ADDR@/$addr}" >/dev/null; done
+    kill -INT "$tpid"; wait "$tpid" 2>/dev/null || true; tpid=
+    kill -INT "$spid"; wait "$spid" 2>/dev/null || true; spid=
+    sc=$(n=$m calls "$tmp/s.txt")
+    printf '%-16s server %5s a connection (%s)\n' "$name" "$sc" "$(n=$m detail "$tmp/s.txt")"
+    if [ $check = 1 ]; then
+        awk -v a="$sc" -v b="$smax" 'BEGIN { exit !(a <= b) }' || { echo "bench-syscalls: $name server: $sc calls a connection, more than $smax" >&2; failed=1; }
+    fi
+}
+
 q=(-m mirror -q -c "$n" -s 64)
 run tcp 2.02 3.05 "$bin/tcp-server" -m mirror -p 0 -q -- "$bin/tcp-client" "${q[@]}" @ADDR@
 run udp 2.02 2.05 "$bin/udp-server" -m mirror -p 0 -q -- "$bin/udp-client" "${q[@]}" @ADDR@
@@ -76,4 +105,12 @@ for t in stream seqpacket dgram; do
     run "unix-$t" 2.02 $smax "$bin/unix-server" -t $t -m mirror -b "@sockfam-syscalls-$$-$t" -q -- \
         "$bin/unix-client" -t $t "${q[@]}" "@sockfam-syscalls-$$-$t"
 done
+# Per connection: accept4, epoll_ctl(ADD), recv (the message, read at once: it came with
+# the connection), send, epoll_wait, recv (the end), close, and the listener's epoll_wait.
+m=$(( n / 10 > 300 ? 300 : n / 10 ))
+[ "$m" -ge 20 ] || m=20
+one=(-m mirror -q -s 64)
+conns tcp-connect 8.10 "$bin/tcp-server" -m mirror -p 0 -q -- "$bin/tcp-client" "${one[@]}" @ADDR@
+conns unix-connect 8.10 "$bin/unix-server" -m mirror -b "@sockfam-syscalls-$$-c" -q -- \
+    "$bin/unix-client" "${one[@]}" "@sockfam-syscalls-$$-c"
 exit $failed

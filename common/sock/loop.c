@@ -198,6 +198,12 @@ void sf_loop_remove(struct sf_loop *loop, int fd)
     clear_slot(loop, fd);
 }
 
+void sf_loop_forget(struct sf_loop *loop, int fd)
+{
+    if (fd >= 0 && fd < loop->cap && loop->w[fd].active)
+        clear_slot(loop, fd);
+}
+
 void sf_loop_set_deadline(struct sf_loop *loop, int fd, int64_t deadline)
 {
     struct watcher *w = fd >= 0 && fd < loop->cap && loop->w[fd].active ? &loop->w[fd] : NULL;

@@ -56,6 +56,15 @@ int sf_loop_modify(struct sf_err *err, struct sf_loop *loop, int fd, unsigned ev
 /* Stop watching fd (before closing it). */
 void sf_loop_remove(struct sf_loop *loop, int fd);
 
+/*
+ * Stop watching fd, which the caller closes next, without EPOLL_CTL_DEL:
+ * closing the last descriptor of an open file takes it out of the epoll
+ * set (epoll(7)), so the call would be one more per connection for
+ * nothing.  Only for a descriptor never duplicated (no dup, no fork
+ * holding it): else the file stays in the set after the close.
+ */
+void sf_loop_forget(struct sf_loop *loop, int fd);
+
 /* Set (or, with SF_NO_DEADLINE from io.h, clear) fd's deadline. */
 void sf_loop_set_deadline(struct sf_loop *loop, int fd, int64_t deadline);
 

@@ -82,7 +82,7 @@ static void conn_close(struct conn *c, int fd, enum sf_sserv_event ev, int errnu
 {
     struct server *srv = c->srv;
 
-    sf_loop_remove(srv->loop, fd);
+    sf_loop_forget(srv->loop, fd); /* accept4's own descriptor, closed now: no EPOLL_CTL_DEL */
     close(fd);
     if (ev == SF_SSERV_CONN_ERROR)
         srv->count->errors++;
@@ -364,16 +364,14 @@ static void add_conn(struct server *srv, int fd, const struct sockaddr_storage *
     srv->conns = c;
     srv->open++;
     srv->count->accepted++;
-    if (ss->ss_family == AF_INET || ss->ss_family == AF_INET6) {
-        /* A reply goes out in one send; Nagle would hold a split reply's
-         * second part until the client's delayed ACK, 40 ms later. */
-        int one = 1;
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    }
     if (srv->cfg->mode == SF_MODE_WELCOME)
         sf_loop_set_deadline(srv->loop, fd, sf_deadline_after_ms(srv->cfg->timeout_ms));
     if (srv->cfg->on_connect)
         srv->cfg->on_connect(srv->cfg->ctx, fd, (const struct sockaddr *)ss, len);
+    /* The client speaks first, and has often spoken by now (it wrote as soon
+     * as its connect returned): read without waiting for epoll to say so. */
+    if (srv->cfg->mode != SF_MODE_WELCOME)
+        conn_readable(c, fd);
 }
 
 /* A spell without descriptors starts: reported once, however long it lasts. */
@@ -424,7 +422,12 @@ static void on_listen(struct sf_loop *loop, int lfd, unsigned events, void *ctx)
         sf_loop_modify(NULL, loop, lfd, SF_EV_IN);
         return;
     }
-    /* Every connection waiting, on each wake-up: a burst empties the backlog at once. */
+    /*
+     * One connection a wake-up, as nginx without multi_accept: the listener
+     * is level-triggered, so a burst wakes the loop again at once, between
+     * the other clients' events, and a lone connection costs no second
+     * accept that finds the backlog empty.
+     */
     for (;;) {
         struct sockaddr_storage ss;
         socklen_t len = sizeof(ss);
@@ -439,12 +442,11 @@ static void on_listen(struct sf_loop *loop, int lfd, unsigned events, void *ctx)
             srv->cfg->on_event(srv->cfg->ctx, SF_SSERV_ACCEPT_RESUMED, "", 0);
         srv->accept_paused = 0;
         add_conn(srv, fd, &ss, len);
-        if (srv->cfg->once && srv->count->accepted) {
+        if (srv->cfg->once && srv->count->accepted)
             /* One client only: later ones stay in the backlog and are reset at
              * exit; with nothing left to watch after it, the loop ends. */
             sf_loop_remove(loop, lfd);
-            return;
-        }
+        return;
     }
 }
 
@@ -491,6 +493,23 @@ static int start_ticks(struct sf_err *err, struct server *srv)
     return sf_loop_add(err, srv->loop, srv->tick_fd, SF_EV_IN, on_tick, srv);
 }
 
+/*
+ * TCP_NODELAY on the listener: every accepted socket inherits it (Linux
+ * copies the listener's options into the child), so no connection pays a
+ * setsockopt.  A reply goes out in one send; Nagle would hold a split
+ * reply's second part until the client's delayed ACK, 40 ms later.
+ */
+static void listener_nodelay(int listen_fd)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    int one = 1;
+
+    if (getsockname(listen_fd, (struct sockaddr *)&ss, &len) == 0 &&
+        (ss.ss_family == AF_INET || ss.ss_family == AF_INET6))
+        setsockopt(listen_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
 /* Buffers, the reserve descriptor, the peer table and the listener's watch. */
 static int server_setup(struct sf_err *err, struct server *srv, int listen_fd)
 {
@@ -509,9 +528,10 @@ static int server_setup(struct sf_err *err, struct server *srv, int listen_fd)
     srv->loop = sf_loop_new(err);
     if (!srv->loop || sf_loop_add(err, srv->loop, listen_fd, SF_EV_IN, on_listen, srv) < 0)
         return -1;
-    /* accept() until EAGAIN needs a non-blocking listener. */
+    /* A wake-up that finds the connection gone (reset in the backlog) must not block. */
     if (fcntl(listen_fd, F_SETFL, fcntl(listen_fd, F_GETFL) | O_NONBLOCK) < 0)
         return sf_err_sys(err, errno, "fcntl", "listening socket");
+    listener_nodelay(listen_fd);
     return start_ticks(err, srv);
 }
 
