@@ -13,7 +13,8 @@
 #include "priv.h"
 
 #define STREAM_SECTIONS                                                                            \
-    (SEC_BIT(SEC_LATENCY) | SEC_BIT(SEC_STREAM) | SEC_BIT(SEC_CONNECT) | SEC_BIT(SEC_CROWD))
+    (SEC_BIT(SEC_LATENCY) | SEC_BIT(SEC_STREAM) | SEC_BIT(SEC_CONNECT) | SEC_BIT(SEC_CROWD) |      \
+     SEC_BIT(SEC_MODELS))
 #define DGRAM_SECTIONS (SEC_BIT(SEC_LATENCY) | SEC_BIT(SEC_DGRAM))
 
 /* The order of the rows is the order of compare's table and of its JSON. */
@@ -252,6 +253,10 @@ const char *const *family_server_argv(const struct family *f, const struct fam_a
         put_num(v, &n, 1, "--recv-size", a->recv_size ? (long long)a->recv_size : 65536);
         if (a->backlog > 0)
             put_num(v, &n, 0, "--backlog", a->backlog);
+        if (a->model)
+            put(v, &n, "--model"), put(v, &n, a->model);
+        if (a->idle_timeout_s > 0)
+            put_num(v, &n, 2, "--idle-timeout", a->idle_timeout_s);
         put_flags(f->flags, v, &n);
         put_flags(f->server_flags, v, &n);
         if (f->line == LINE_LOCAL)

@@ -131,6 +131,8 @@ struct fam_args {
     const char *host;    /* LINE_INET, LINE_PING: the server's address; NULL: 127.0.0.1 */
     int v6;              /* LINE_INET, LINE_PING: host is IPv6 */
     int spin;            /* both, the pair vocabulary only: --spin (busy-poll every wait) */
+    const char *model;   /* server, stream rows: --model (NULL: its default, epoll) */
+    int idle_timeout_s;  /* server: --idle-timeout SECONDS (0: its default) */
 };
 
 /* An argv built from a row and its arguments, with room for the numbers it holds. */

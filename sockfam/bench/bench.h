@@ -5,7 +5,8 @@
  * tools people already trust (sockperf, iperf3, iputils ping, socat).
  *
  * The sections: round trips (one message in flight), stream throughput,
- * datagram rate, connection rate, and a crowd of concurrent clients.
+ * datagram rate, connection rate, a crowd of concurrent clients, and the
+ * servers' concurrency models (--model) under that crowd.
  * This header holds the run's state, shared by the bench's files; each
  * file does one job and the calls go one way:
  *
@@ -13,7 +14,8 @@
  *   options.c   the command line, into struct bench
  *   sections.c  one section: its floor rows, then each family's (ours.c)
  *   ours.c      a family's own rows: its server started once per section, its client
- *   crowd.c     the crowd row: many clients at once against one server
+ *   crowd.c     the crowd row: many clients at once against one server; the
+ *               models rows: the same crowd and a silent client, per --model
  *   floor.c     the floors: bare sockets between two processes (bare.c: their plumbing)
  *   peers.c     --peers: sockperf, iperf3, ping, socat rows
  *   cells.c     the table of rows every measuring file appends to, and the ratios
@@ -48,6 +50,7 @@ struct figs {
     unsigned long long sent, received, dropped, clients, completed, failed;
     long long unexplained;
     long rss_kib;
+    double silent_ms;
     struct hist hist;
 };
 
@@ -72,10 +75,11 @@ struct cell {
     unsigned long long sent, received, dropped;    /* datagrams */
     long long unexplained;                         /* sent - received - dropped */
     unsigned long long clients, completed, failed; /* the crowd: exchanges */
-    long rss_kib;                                  /* the crowd: server's peak RSS */
-    int skipped;  /* not measured, not a failure (a peer not installed): why says so */
-    char vs[48];  /* the row the ratio is to: its floor (ours), or ours (a peer) */
-    double ratio; /* ours: over the floor; peer: ours over the peer; 0: none */
+    long rss_kib;     /* the crowd: server's peak RSS; models: its processes' PSS */
+    double silent_ms; /* models: an echo's time beside a silent client */
+    int skipped;      /* not measured, not a failure (a peer not installed): why says so */
+    char vs[48];      /* the row the ratio is to: its floor (ours), or ours (a peer) */
+    double ratio;     /* ours: over the floor; peer: ours over the peer; 0: none */
     struct hist hist;
     int fresh; /* opened by bench_cell() for a measurement not yet kept */
     struct figs rep[REPS_MAX];

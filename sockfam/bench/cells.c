@@ -48,10 +48,23 @@ struct cell *bench_cell(struct bench *b, enum section sec, enum role role, const
 
 struct figs cells_figs(const struct cell *c)
 {
-    return (struct figs){c->ok,       c->p50,         c->p99,     c->mean,
-                         c->rate,     c->delivered,   c->ratio,   c->sent,
-                         c->received, c->dropped,     c->clients, c->completed,
-                         c->failed,   c->unexplained, c->rss_kib, c->hist};
+    return (struct figs){.ok = c->ok,
+                         .p50 = c->p50,
+                         .p99 = c->p99,
+                         .mean = c->mean,
+                         .rate = c->rate,
+                         .delivered = c->delivered,
+                         .ratio = c->ratio,
+                         .sent = c->sent,
+                         .received = c->received,
+                         .dropped = c->dropped,
+                         .clients = c->clients,
+                         .completed = c->completed,
+                         .failed = c->failed,
+                         .unexplained = c->unexplained,
+                         .rss_kib = c->rss_kib,
+                         .silent_ms = c->silent_ms,
+                         .hist = c->hist};
 }
 
 void cells_figs_put(struct cell *c, const struct figs *f)
@@ -60,7 +73,7 @@ void cells_figs_put(struct cell *c, const struct figs *f)
     c->delivered = f->delivered, c->ratio = f->ratio, c->sent = f->sent;
     c->received = f->received, c->dropped = f->dropped, c->clients = f->clients;
     c->completed = f->completed, c->failed = f->failed, c->unexplained = f->unexplained;
-    c->rss_kib = f->rss_kib, c->hist = f->hist;
+    c->rss_kib = f->rss_kib, c->silent_ms = f->silent_ms, c->hist = f->hist;
 }
 
 void cells_keep(struct bench *b)

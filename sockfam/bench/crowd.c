@@ -2,12 +2,14 @@
 #include "crowd.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "io.h"
@@ -17,13 +19,15 @@
 #define CROWD_MS 60000
 /* Descriptors the bench holds besides the crowd's: its stdio, the server's pipes, the epoll. */
 #define SPARE_FDS 64
+/* The silent-client test: its echo's deadline. */
+#define SILENT_MS 10000
 
 enum stage {
     WAITING,    /* not connected yet: the window is full */
     CONNECTING, /* connect() in progress */
     FIRST,      /* the first echo sent: its reply proves the server accepted us */
     ECHOING,    /* accepted, doing the rest of its echoes */
-    DONE,       /* every echo answered: held open until the whole crowd is done */
+    DONE,       /* every echo answered: held open until the whole crowd is done (or closed) */
     FAILED,
 };
 
@@ -42,6 +46,7 @@ struct crowd {
     unsigned long unproven; /* CONNECTING or FIRST: not yet known to be accepted */
     unsigned long live;     /* not DONE nor FAILED */
     unsigned long window;   /* unproven at most */
+    int hold;               /* a client done stays connected until the whole crowd is */
     int ep;
     struct sf_stats s;
     struct cell *c;
@@ -95,7 +100,12 @@ static void answered(struct crowd *w, struct client *k)
         return send_echo(w, k);
     k->stage = DONE;
     w->live--;
-    epoll_ctl(w->ep, EPOLL_CTL_DEL, k->fd, NULL);
+    if (w->hold) {
+        epoll_ctl(w->ep, EPOLL_CTL_DEL, k->fd, NULL);
+        return;
+    }
+    close(k->fd);
+    k->fd = -1;
 }
 
 static void on_event(struct crowd *w, struct client *k)
@@ -209,35 +219,158 @@ static void close_all(struct crowd *w)
             close(w->cl[i].fd);
 }
 
+/* PSS in KiB of pid (smaps_rollup: its pages, shared ones divided among their users); -1. */
+static long pss_kib(int pid)
+{
+    char path[64], line[256];
+    long kib = -1;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", pid);
+    if (!(f = fopen(path, "r")))
+        return -1;
+    while (fgets(line, sizeof(line), f))
+        if (sscanf(line, "Pss: %ld kB", &kib) == 1)
+            break;
+    fclose(f);
+    return kib;
+}
+
+/*
+ * The PSS of pid and of its children (fork: a process per client), in
+ * KiB: what the server's processes hold together, each shared page counted
+ * once.  -1 if pid's is unreadable.
+ */
+static long tree_pss_kib(int pid)
+{
+    char path[80];
+    long total = pss_kib(pid), child;
+    FILE *f;
+    int c;
+
+    snprintf(path, sizeof(path), "/proc/%d/task/%d/children", pid, pid);
+    if (total < 0 || !(f = fopen(path, "r")))
+        return total;
+    while (fscanf(f, "%d", &c) == 1)
+        if ((child = pss_kib(c)) > 0) /* a child that just ended has none */
+            total += child;
+    fclose(f);
+    return total;
+}
+
+/* The crowd into c: n clients, each done one held open (hold) or closed. */
+static void crowd_go(struct bench *b, struct cell *c, const struct sockaddr *addr, socklen_t len,
+                     unsigned long n, int hold, struct crowd *w)
+{
+    *w = (struct crowd){
+        .n = n, .echoes = b->echoes, .window = CROWD_BACKLOG, .hold = hold, .ep = -1, .c = c};
+    c->clients = n;
+    sf_stats_init(&w->s);
+    if (enough_fds(c, n) < 0)
+        return;
+    w->cl = calloc(w->n, sizeof(*w->cl));
+    w->ep = epoll_create1(EPOLL_CLOEXEC);
+    if (!w->cl || w->ep < 0) {
+        snprintf(c->why, sizeof(c->why), "crowd: %s", strerror(w->cl ? errno : ENOMEM));
+        return;
+    }
+    for (unsigned long i = 0; i < w->n; i++)
+        w->cl[i] = (struct client){.fd = -1, .stage = WAITING, .left = w->echoes};
+    w->live = w->n;
+    sf_cpu_pin(NULL, &b->cpus, b->client.self);
+    double secs = run_loop(w, addr, len);
+    sf_cpu_pin(NULL, &b->cpus, -1);
+    c->rate = secs > 0 ? (double)c->completed / secs : 0;
+    c->p99 = sf_stats_percentile(&w->s, 99);
+    c->p50 = sf_stats_percentile(&w->s, 50);
+    c->ok = 1; /* measured: failures are a figure of the row, with the first reason */
+}
+
+static void crowd_end(struct crowd *w)
+{
+    if (w->cl)
+        close_all(w);
+    if (w->ep >= 0)
+        close(w->ep);
+    sf_stats_free(&w->s);
+    free(w->cl);
+}
+
 void crowd_run(struct bench *b, struct cell *c, const struct sockaddr *addr, socklen_t len,
                int server_pid)
 {
-    struct crowd w = {.n = b->clients, .echoes = b->echoes, .window = CROWD_BACKLOG, .c = c};
+    struct crowd w;
 
-    c->clients = b->clients;
-    if (enough_fds(c, b->clients) < 0)
-        return;
-    w.cl = calloc(w.n, sizeof(*w.cl));
-    w.ep = epoll_create1(EPOLL_CLOEXEC);
-    sf_stats_init(&w.s);
-    if (!w.cl || w.ep < 0) {
-        snprintf(c->why, sizeof(c->why), "crowd: %s", strerror(w.cl ? errno : ENOMEM));
-    } else {
-        for (unsigned long i = 0; i < w.n; i++)
-            w.cl[i] = (struct client){.fd = -1, .stage = WAITING, .left = w.echoes};
-        w.live = w.n;
-        sf_cpu_pin(NULL, &b->cpus, b->client.self);
-        double secs = run_loop(&w, addr, len);
-        sf_cpu_pin(NULL, &b->cpus, -1);
-        c->rate = secs > 0 ? (double)c->completed / secs : 0;
-        c->p99 = sf_stats_percentile(&w.s, 99);
-        c->p50 = sf_stats_percentile(&w.s, 50);
+    crowd_go(b, c, addr, len, b->clients, 1, &w);
+    if (c->ok)
         c->rss_kib = peak_rss_kib(server_pid); /* read with the whole crowd still connected */
-        c->ok = 1; /* measured: failures are a figure of the row, with the first reason */
-        close_all(&w);
+    crowd_end(&w);
+}
+
+void crowd_models(struct bench *b, struct cell *c, const struct sockaddr *addr, socklen_t len,
+                  int server_pid, int hold)
+{
+    struct crowd w;
+
+    crowd_go(b, c, addr, len, b->clients < MODELS_CLIENTS ? b->clients : MODELS_CLIENTS, hold, &w);
+    if (c->ok)
+        c->rss_kib = tree_pss_kib(server_pid); /* held: with the whole crowd connected */
+    crowd_end(&w);
+}
+
+/* A blocking stream socket connected to addr, both its timeouts ms; -1 with errno. */
+static int connect_timed(const struct sockaddr *addr, socklen_t len, int ms)
+{
+    struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
+    int fd = socket(addr->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    if (fd < 0)
+        return -1;
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0 ||
+        connect(fd, addr, len) < 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
     }
-    if (w.ep >= 0)
-        close(w.ep);
-    sf_stats_free(&w.s);
-    free(w.cl);
+    return fd;
+}
+
+/* One 64-byte echo on fd, to its last byte; 0, or -1 with errno (EAGAIN: the timeout). */
+static int one_echo(int fd)
+{
+    static const char msg[ECHO] = "sockfam silent";
+    char buf[ECHO];
+    size_t got = 0;
+
+    if (send(fd, msg, ECHO, MSG_NOSIGNAL) != ECHO)
+        return -1;
+    while (got < ECHO) {
+        ssize_t n = recv(fd, buf, ECHO - got, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            errno = n == 0 ? ECONNRESET : errno;
+            return -1;
+        }
+        got += (size_t)n;
+    }
+    return 0;
+}
+
+void crowd_silent(struct cell *c, const struct sockaddr *addr, socklen_t len)
+{
+    int quiet = connect_timed(addr, len, SILENT_MS), active = -1;
+    int64_t t0 = sf_now_ns();
+
+    if (quiet >= 0 && (active = connect_timed(addr, len, SILENT_MS)) >= 0 && one_echo(active) == 0)
+        c->silent_ms = (double)(sf_now_ns() - t0) / 1e6;
+    else
+        c->ok = 0, snprintf(c->why, sizeof(c->why), "the echo beside a silent client: %s",
+                            strerror(errno == EAGAIN ? ETIMEDOUT : errno));
+    if (active >= 0)
+        close(active);
+    if (quiet >= 0)
+        close(quiet);
 }

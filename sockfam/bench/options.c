@@ -68,7 +68,9 @@ static const struct sf_cmd bench_cmd = {
     "  stream   tcp and unix-stream throughput, 64 KiB writes, discarded: MB/s\n"
     "  dgram    udp and unix-dgram, 64-byte datagrams flat out: sent/s, delivered/s, lost\n"
     "  connect  tcp and unix-stream: connect, one 64-byte echo, close: connections/s\n"
-    "  crowd    tcp and unix-stream: many clients at once, each doing echoes",
+    "  crowd    tcp and unix-stream: many clients at once, each doing echoes\n"
+    "  models   the crowd against each server --model (epoll, thread, fork, iterative):\n"
+    "           echoes/s, p99, the server's memory, an echo beside a silent client",
     bench_opts,
     sizeof(bench_opts) / sizeof(bench_opts[0]),
     "Exit status: 0 every cell measured, 1 some cell failed (named on stderr), 64 usage,\n"

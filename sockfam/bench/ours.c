@@ -18,6 +18,8 @@
 #define STREAM_WRITE 65536
 #define DGRAM_SIZE 64
 #define CONNECT_SIZE 64
+/* The models' silent-client test: the server's --idle-timeout. */
+#define SILENT_IDLE_S 1
 
 /* A family and, when it has one here, its server for one section. */
 struct ours {
@@ -31,7 +33,8 @@ struct ours {
 };
 
 /* The server's --mode in each section: round trips mirror, rates discard. */
-static const char *const modes[SEC_N] = {"mirror", "discard", "discard", "mirror", "mirror"};
+static const char *const modes[SEC_N] = {"mirror", "discard", "discard",
+                                         "mirror", "mirror",  "mirror"};
 
 /* Start the family's server pinned to the server end's CPU, and read where it listens. */
 static int server_start(struct sf_err *err, struct bench *b, enum section sec, struct ours *o)
@@ -41,7 +44,7 @@ static int server_start(struct sf_err *err, struct bench *b, enum section sec, s
     int rc;
 
     snprintf(o->path, sizeof(o->path), "@sockfam-bench-%d-%s", (int)getpid(), o->fam->name);
-    o->a.backlog = sec == SEC_CROWD ? CROWD_BACKLOG : 0; /* the crowd's connects in flight */
+    o->a.backlog = sec == SEC_CROWD || sec == SEC_MODELS ? CROWD_BACKLOG : 0; /* in flight */
     sf_cpu_pin(NULL, &b->cpus, b->server.self);
     rc = sf_task_start(err, &o->t, b->bin_dir, family_server_argv(o->fam, &o->a, &v));
     sf_cpu_pin(NULL, &b->cpus, -1);
@@ -230,7 +233,7 @@ struct ours *ours_open(struct bench *b, enum section sec, int f)
     o->fam = fam;
     o->a = (struct fam_args){.mode = modes[sec], .warmup = -1, .path = o->path};
     o->a.spin = b->spin && sec == SEC_LATENCY; /* --spin: the round trips' ends busy-poll */
-    if (!serverless(fam) && server_start(&err, b, sec, o) < 0) {
+    if (!serverless(fam) && sec != SEC_MODELS && server_start(&err, b, sec, o) < 0) {
         failed(b, sec, fam->name, err.msg);
         free(o);
         return NULL;
@@ -264,6 +267,37 @@ void ours_measure(struct bench *b, struct ours *o, enum section sec, unsigned lo
         break;
     default:
         break;
+    }
+}
+
+/*
+ * The model's row: the crowd against a server run with --model model (its
+ * own idle timeout, 60 s), then, against a fresh one whose idle timeout is
+ * SILENT_IDLE_S, one echo beside a silent client.
+ */
+void ours_models(struct bench *b, struct ours *o, const char *model)
+{
+    char name[48];
+    struct sf_err err;
+    struct cell *c;
+
+    snprintf(name, sizeof(name), "%s %s", o->fam->name, model);
+    c = bench_cell(b, SEC_MODELS, ROLE_OURS, name, CONNECT_SIZE);
+    bench_progress(b, name, CONNECT_SIZE);
+    o->a.model = model;
+    for (int silent = 0; silent < 2 && (!silent || c->ok); silent++) {
+        o->a.idle_timeout_s = silent ? SILENT_IDLE_S : 0;
+        if (server_start(&err, b, SEC_MODELS, o) < 0) {
+            c->ok = 0;
+            snprintf(c->why, sizeof(c->why), "%.200s", err.msg);
+            return;
+        }
+        if (!silent) /* iterative serves one at a time: a client done must leave */
+            crowd_models(b, c, (const struct sockaddr *)&o->addr, o->addrlen, o->t.c.pid,
+                         strcmp(model, "iterative") != 0);
+        else
+            crowd_silent(c, (const struct sockaddr *)&o->addr, o->addrlen);
+        server_stop(o);
     }
 }
 

@@ -27,6 +27,13 @@ struct ours *ours_open(struct bench *b, enum section sec, int f);
 /* One repetition of the family's row in sec at size (round trips; the others have one size). */
 void ours_measure(struct bench *b, struct ours *o, enum section sec, unsigned long size);
 
+/*
+ * One repetition of the models row of the family's server run with
+ * --model model ("epoll", "thread", "fork", "iterative"): the crowd, and
+ * one echo beside a silent client (crowd.h); a server started for each.
+ */
+void ours_models(struct bench *b, struct ours *o, const char *model);
+
 /* Stop the family's server and free o (NULL: nothing). */
 void ours_close(struct ours *o);
 

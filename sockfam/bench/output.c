@@ -6,6 +6,7 @@
 
 #include "cells.h"
 #include "cli.h"
+#include "crowd.h"
 #include "jout.h"
 
 static const char *const titles[SEC_N] = {
@@ -14,6 +15,7 @@ static const char *const titles[SEC_N] = {
     "Datagram rate, 64-byte datagrams sent flat out, counted at both ends",
     "Connection rate: connect, one 64-byte echo, close",
     "A crowd: clients connected at once, each doing 64-byte echoes",
+    "The servers' concurrency models (--model) under the crowd, and beside a silent client",
 };
 
 static const char *role_name(enum role r)
@@ -50,8 +52,12 @@ static void text_row(const struct cell *c)
         printf(" %9.0f %9.2f %9.2f", c->rate, c->p50, c->p99);
         break;
     case SEC_CROWD:
-        printf(" %7llu %9llu %7llu %9.2f %9.1f", c->clients, c->completed, c->failed, c->p99,
-               (double)c->rss_kib / 1024);
+        printf(" %7llu %9llu %7llu %9.0f %9.2f %9.1f", c->clients, c->completed, c->failed, c->rate,
+               c->p99, (double)c->rss_kib / 1024);
+        break;
+    case SEC_MODELS:
+        printf(" %7llu %9llu %7llu %9.0f %9.2f %9.1f %10.2f", c->clients, c->completed, c->failed,
+               c->rate, c->p99, (double)c->rss_kib / 1024, c->silent_ms);
         break;
     default:
         break;
@@ -59,7 +65,7 @@ static void text_row(const struct cell *c)
     if (c->ratio > 0)
         printf(" %7.2f %5.2f-%-5.2f %s", c->ratio, c->ratio_lo, c->ratio_hi,
                c->role == ROLE_PEER ? "ours / peer" : c->vs);
-    if (c->sec == SEC_CROWD && c->failed)
+    if ((c->sec == SEC_CROWD || c->sec == SEC_MODELS) && c->failed)
         printf("  (first failure: %s)", c->why);
     printf("\n");
 }
@@ -71,7 +77,8 @@ static const char *const heads[SEC_N] = {
     "     MB/s" RATIO_HEAD,
     "    sent/s  deliv'd/s      sent  received  dropped  unexpl." RATIO_HEAD,
     "   conns/s    p50 us    p99 us" RATIO_HEAD,
-    "clients    echoes  failed    p99 us  srv RSS MiB",
+    "clients    echoes  failed  echoes/s    p99 us  srv RSS MiB",
+    "clients    echoes  failed  echoes/s    p99 us  srv PSS MiB  silent ms",
 };
 
 /* What a section measured, and what its ratio compares, under its title. */
@@ -94,6 +101,12 @@ static void section_line(const struct bench *b, enum section s)
         break;
     case SEC_CROWD:
         printf("  %lu clients, %lu echoes each; no floor\n", b->clients, b->echoes);
+        break;
+    case SEC_MODELS:
+        printf("  %lu clients, %lu echoes each, held until all are done (iterative: each leaves\n"
+               "  when done); PSS: the server's processes together, at the end; silent: connect\n"
+               "  and one echo beside a client that sends nothing (server --idle-timeout 1)\n",
+               b->clients < MODELS_CLIENTS ? b->clients : MODELS_CLIENTS, b->echoes);
         break;
     default:
         break;
@@ -147,10 +160,15 @@ static void json_figures(json_t *o, const struct cell *c)
                          "received", sf_juint(c->received), "dropped", sf_juint(c->dropped),
                          "unexplained", (json_int_t)c->unexplained));
     } else {
-        json_object_update_new(
-            o, json_pack("{s:o,s:o,s:o,s:o,s:I}", "clients", sf_juint(c->clients), "completed",
-                         sf_juint(c->completed), "failed", sf_juint(c->failed), "p99_us",
-                         sf_jreal(c->p99, 3), "server_rss_kib", (json_int_t)c->rss_kib));
+        json_object_update_new(o, json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}", "clients",
+                                            sf_juint(c->clients), "completed",
+                                            sf_juint(c->completed), "failed", sf_juint(c->failed),
+                                            "per_s", sf_jreal(c->rate, 1), "p50_us",
+                                            sf_jreal(c->p50, 3), "p99_us", sf_jreal(c->p99, 3)));
+        json_object_set_new(o, c->sec == SEC_MODELS ? "server_pss_kib" : "server_rss_kib",
+                            json_integer(c->rss_kib));
+        if (c->sec == SEC_MODELS)
+            json_object_set_new(o, "silent_ms", sf_jreal(c->silent_ms, 3));
     }
 }
 

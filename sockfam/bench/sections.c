@@ -15,7 +15,8 @@
 #define DGRAM_SIZE 64
 #define CONNECT_SIZE 64
 
-const char *const section_names[SEC_N] = {"latency", "stream", "dgram", "connect", "crowd"};
+const char *const section_names[SEC_N] = {"latency", "stream", "dgram",
+                                          "connect", "crowd",  "models"};
 
 static void floor_latency(struct bench *b, enum floor_kind k, unsigned long size)
 {
@@ -150,6 +151,19 @@ static void crowd_section(struct bench *b, struct ours *const *o)
             }
 }
 
+/* The servers' --model, side by side: --reps times each family's four. */
+static void models_section(struct bench *b, struct ours *const *o)
+{
+    static const char *const models[] = {"epoll", "thread", "fork", "iterative"};
+
+    for (int r = 0; r < b->reps; r++)
+        for (int f = 0; f < family_count; f++)
+            for (size_t m = 0; o[f] && m < sizeof(models) / sizeof(models[0]); m++) {
+                ours_models(b, o[f], models[m]);
+                cells_keep(b);
+            }
+}
+
 void sections_run(struct bench *b, enum section sec)
 {
     int want[FLOOR_N] = {0};
@@ -169,7 +183,9 @@ void sections_run(struct bench *b, enum section sec)
     bare_spin(b->spin && sec == SEC_LATENCY); /* --spin: the round trips' floors busy-poll too */
     if (sec == SEC_CROWD)
         crowd_section(b, o);
-    for (int i = 0; i < nsizes && sec != SEC_CROWD; i++)
+    if (sec == SEC_MODELS)
+        models_section(b, o);
+    for (int i = 0; i < nsizes && sec != SEC_CROWD && sec != SEC_MODELS; i++)
         for (int k = 0; k < FLOOR_N; k++)
             if (want[k])
                 group_run(b, sec, (enum floor_kind)k, sizes[i], o);

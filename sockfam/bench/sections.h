@@ -7,7 +7,7 @@
 #ifndef SF_SECTIONS_H
 #define SF_SECTIONS_H
 
-enum section { SEC_LATENCY, SEC_STREAM, SEC_DGRAM, SEC_CONNECT, SEC_CROWD, SEC_N };
+enum section { SEC_LATENCY, SEC_STREAM, SEC_DGRAM, SEC_CONNECT, SEC_CROWD, SEC_MODELS, SEC_N };
 
 /* A section as a bit of struct family's sections. */
 #define SEC_BIT(sec) (1u << (sec))

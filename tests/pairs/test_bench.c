@@ -64,7 +64,8 @@ static void check_cell(const char *json, size_t i, const char *sec)
         {"stream", {"mb_per_s"}},
         {"dgram", {"sent_per_s", "delivered_per_s", "sent", "received"}},
         {"connect", {"p50_us", "p99_us", "mean_us", "per_s"}},
-        {"crowd", {"clients", "completed", "p99_us", "server_rss_kib"}},
+        {"crowd", {"completed", "per_s", "p99_us", "server_rss_kib"}},
+        {"models", {"completed", "per_s", "server_pss_kib", "silent_ms"}},
     };
     char path[64];
 
@@ -118,7 +119,7 @@ Test(bench, every_cell_measured_json_parses_floors_present)
         }
         check_cell(c.out, i, sec);
         snprintf(path, sizeof(path), "cells.%zu.ratio", i);
-        if (strcmp(role, "ours") == 0 && strcmp(sec, "crowd") != 0)
+        if (strcmp(role, "ours") == 0 && strcmp(sec, "crowd") != 0 && strcmp(sec, "models") != 0)
             cr_expect_gt(num(c.out, path), 0, "%s %s has no ratio to its floor", sec, name);
     }
     static const char *const floors[] = {
@@ -133,6 +134,43 @@ Test(bench, every_cell_measured_json_parses_floors_present)
     cr_expect(has_cell(c.out, cells.count, "dgram", "udp server", 64));
     cr_expect(has_cell(c.out, cells.count, "connect", "tcp bare", 64));
     cr_expect(has_cell(c.out, cells.count, "crowd", "tcp", 64));
+    cr_expect(has_cell(c.out, cells.count, "models", "unix-stream fork", 64));
+}
+
+/*
+ * The models side by side: every model answers every echo of the crowd,
+ * and only the iterative server makes a client wait for a silent one's
+ * idle timeout (the bench's servers: 1 s); the others answer beside it.
+ */
+Test(bench, models_only_iterative_waits_for_the_silent_client)
+{
+    const char *argv[] = {
+        "sockfam",   "bench", "--json",   "-q", "--sections", "models",          "--reps", "1",
+        "--clients", "5",     "--echoes", "3",  "--families", "tcp,unix-stream", NULL};
+    static const char *const models[] = {"epoll", "thread", "fork", "iterative"};
+    struct proc c;
+    struct sf_json_val cells;
+    int seen = 0;
+
+    cr_assert_eq(proc_run(&c, WAIT_MS, argv), 0, "exit %d: %s", c.status, c.err);
+    cr_assert(get(c.out, "cells", &cells) && cells.type == SF_JSON_ARRAY, "%s", c.out);
+    for (size_t i = 0; i < cells.count; i++) {
+        char name[64], path[64];
+        str(c.out, i, "name", name, sizeof(name));
+        snprintf(path, sizeof(path), "cells.%zu.completed", i);
+        cr_expect_eq(num(c.out, path), 15, "%s: every echo of 5 clients, 3 each", name);
+        snprintf(path, sizeof(path), "cells.%zu.failed", i);
+        cr_expect_eq(num(c.out, path), 0, "%s", name);
+        snprintf(path, sizeof(path), "cells.%zu.silent_ms", i);
+        double ms = num(c.out, path);
+        if (strstr(name, "iterative"))
+            cr_expect_geq(ms, 900, "%s: served after the silent client's 1 s idle timeout", name);
+        else
+            cr_expect_lt(ms, 900, "%s: served beside the silent client", name);
+        for (size_t m = 0; m < 4; m++)
+            seen += strstr(name, models[m]) != NULL;
+    }
+    cr_expect_eq(seen, 8, "two families, four models each: %s", c.out);
 }
 
 /* Without --json: one table per section, under the placement line. */
@@ -203,7 +241,8 @@ Test(bench, usage_errors_exit_64)
         cr_expect(strstr(c.err, "sockfam: bench: "), "%s", c.err);
         cr_expect(strstr(c.err, "(see sockfam bench --help)"), "%s", c.err);
         if (i == 0) /* an unknown section: the valid ones named */
-            cr_expect(strstr(c.err, "(valid: latency, stream, dgram, connect, crowd"), "%s", c.err);
+            cr_expect(strstr(c.err, "(valid: latency, stream, dgram, connect, crowd, models,"),
+                      "%s", c.err);
     }
 }
 

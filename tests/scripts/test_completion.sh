@@ -82,7 +82,7 @@ expect "up down both" sockfam compare --loss-dir ""
 expect "tcp udp unix-stream unix-dgram unix-seqpacket icmp mptcp unix" sockfam compare --families ""
 expect "tcp,udp tcp,unix tcp,unix-dgram tcp,unix-seqpacket tcp,unix-stream" sockfam compare --families tcp,u
 expect "tcp udp unix-stream unix-dgram unix-seqpacket icmp unix" sockfam bench --families ""
-expect "latency stream dgram connect crowd" sockfam bench --sections ""
+expect "latency stream dgram connect crowd models" sockfam bench --sections ""
 expect "same split none" sockfam bench --placement ""
 expect "--sections --sizes --spin --stream-mib" sockfam bench --s
 expect "" sockfam compare --count ""
