@@ -283,7 +283,24 @@ int floor_connect_loop(struct sf_err *err, const struct sockaddr *addr, socklen_
     return rc;
 }
 
-/* A bare server: accept, echo size bytes, close; until killed. */
+/* Read fd until its end (0) or an error. */
+static void read_to_end(int fd, char *buf, size_t size)
+{
+    for (;;) {
+        ssize_t n = read(fd, buf, size);
+        if (n == 0 || (n < 0 && errno != EINTR))
+            return;
+    }
+}
+
+/*
+ * A bare server: accept, echo size bytes, read the end (the read that
+ * returns 0), close; until killed.  It serves the conversation an echo
+ * server must: the client, not the server, says when it is over, so the
+ * server learns it from a read, as ours does (a server that closed after
+ * its reply would skip that read and the wake-up it costs, and would be
+ * the floor of another protocol).
+ */
 static void accept_child(const int *fds, size_t size)
 {
     char *buf = malloc(size);
@@ -292,8 +309,8 @@ static void accept_child(const int *fds, size_t size)
         int c = accept4(fds[2], NULL, NULL, SOCK_CLOEXEC);
         if (c < 0 && errno != EINTR && errno != ECONNABORTED)
             return;
-        if (c >= 0 && buf && bare_read(c, buf, size, 0) == 0)
-            bare_write(c, buf, size);
+        if (c >= 0 && buf && bare_read(c, buf, size, 0) == 0 && bare_write(c, buf, size) == 0)
+            read_to_end(c, buf, size);
         if (c >= 0)
             close(c);
     }
