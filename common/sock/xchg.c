@@ -319,9 +319,11 @@ static int next_record(struct sf_err *err, struct sf_xchg *x, int fd, int64_t de
     for (;; first = 0) {
         struct sockaddr_storage from;
         socklen_t fromlen = sizeof(from);
-        /* The first read of a try, on an attached socket, blocks in recvfrom itself. */
-        ssize_t n = sf_recv_dgram(err, fd, x->reply.p, x->recv_size, deadline, &x->res.full, &from,
-                                  &fromlen, first && x->timed_fd == fd);
+        /* The first read of a try, on an attached socket, blocks in recvfrom itself.  A
+         * connected socket hears only its peer: no source address asked for, none copied. */
+        ssize_t n =
+            sf_recv_dgram(err, fd, x->reply.p, x->recv_size, deadline, &x->res.full,
+                          dest ? &from : NULL, dest ? &fromlen : NULL, first && x->timed_fd == fd);
         if (n < 0)
             return err->kind == SF_ERR_TIMEOUT ? 1 : -1;
         /* On a connected seqpacket socket 0 is the server's close (no reply is empty). */
