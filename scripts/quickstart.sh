@@ -13,8 +13,9 @@ cd "$(dirname "$0")/.."
 # tcpdump and tshark read back the .pcap files the suite writes (tests/wire);
 # clang builds the libFuzzer targets (fuzz/); jansson writes every JSON output;
 # nftables and ethtool build the network lab's router and links (common/lab/netlab);
-# jq reads sockfam's JSON in scripts/lab-runs.sh and scripts/latency-chart.sh, and
-# gnuplot-nox draws docs/latency-under-loss.png (scripts/latency-chart.sh); iputils-ping is
+# jq reads sockfam's JSON in scripts/lab-runs.sh, scripts/latency-chart.sh and
+# scripts/bench-chart.sh, and gnuplot-nox draws docs/latency-under-loss.png
+# (scripts/latency-chart.sh) and docs/bench/ratios.png (scripts/bench-chart.sh); iputils-ping is
 # the ping that icmp-ping's options are tested beside (tests/pairs/test_raw_iputils.c) and the
 # bench's ping row; dpkg-dev, debhelper and lintian build and lint the .deb, man-db answers its
 # `man -w`, libcap2-bin is its postinst's setcap (scripts/deb-check.sh), and
