@@ -313,10 +313,10 @@ static void write_standin(const char *dir)
             "case \" $* \" in\n"
             "*' --spin '*) exec cat '%s' ;;\n"
             "*' split '*) if [ -e '%s/fail' ]; then echo '{\"program\":\"sockfam bench\",\"ce';"
-            " exit 1; fi; exec cat '%s' ;;\n"
+            " exit 1; fi; if [ -e '%s/partial' ]; then cat '%s'; exit 1; fi; exec cat '%s' ;;\n"
             "*) exec cat '%s' ;;\n"
             "esac\n",
-            dir, BENCH_SPIN, dir, BENCH_SAME, BENCH_SAME);
+            dir, BENCH_SPIN, dir, dir, BENCH_SAME, BENCH_SAME, BENCH_SAME);
     fclose(f);
     cr_assert_eq(chmod(path, 0755), 0);
     cr_assert_eq(setenv("SOCKFAM", path, 1), 0);
@@ -365,4 +365,23 @@ Test(docs_scripts, bench_chart_run_replaces_only_whole_runs)
                   strstr(text, "\"program\":\"sockfam bench\""),
               "the split run replaced the old one");
     cr_expect_eq(hidden_files(dir), 0, "no temporary file left");
+}
+
+/* --run: a bench that measured its run but had a cell fail (exit 1, whole JSON) is kept. */
+Test(docs_scripts, bench_chart_run_keeps_a_run_with_a_failed_cell)
+{
+    struct proc p;
+    char dir[512], path[512], text[4096];
+    own_dir(dir, sizeof(dir));
+    write_standin(dir);
+    const char *args[] = {"--run", "--dir", dir, NULL};
+    FILE *f = fopen(in_dir(path, sizeof(path), "partial"), "w");
+
+    cr_assert_not_null(f);
+    fclose(f);
+    cr_expect_eq(script(&p, "bench-chart.sh", args), 0, "%s", p.err);
+    cr_expect(strstr(p.err, "some cell failed (named above); the run is kept"), "%s", p.err);
+    cr_expect(slurp(in_dir(path, sizeof(path), "split.json"), text, sizeof(text)) > 0 &&
+                  strstr(text, "\"sockfam bench\""),
+              "the split run kept");
 }
