@@ -35,6 +35,7 @@ struct sf_loop {
     int stopping; /* sf_loop_stop() was called */
     int stop_fd;  /* the run's stop descriptor, or -1 */
     int by_fd;    /* the last run ended on stop_fd */
+    int ready;    /* events the last wait returned */
 };
 
 struct sf_loop *sf_loop_new(struct sf_err *err)
@@ -262,6 +263,11 @@ int sf_loop_stopped_by_fd(const struct sf_loop *loop)
     return loop->by_fd;
 }
 
+int sf_loop_ready(const struct sf_loop *loop)
+{
+    return loop->ready;
+}
+
 /* The stop descriptor joins the epoll set for the run (tagged apart from the watchers). */
 static int watch_stop_fd(struct sf_err *err, struct sf_loop *loop, int stop_fd)
 {
@@ -302,6 +308,7 @@ int sf_loop_run(struct sf_err *err, struct sf_loop *loop, int stop_fd)
             rc = sf_err_sys(err, errno, "epoll_wait", NULL);
             break;
         }
+        loop->ready = n > 0 ? n : 0;
         for (int i = 0; i < n; i++)
             dispatch(loop, &evs[i]);
         fire_timeouts(loop);

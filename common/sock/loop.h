@@ -84,4 +84,7 @@ void sf_loop_stop(struct sf_loop *loop);
 /* Did the last sf_loop_run() end because stop_fd became readable? */
 int sf_loop_stopped_by_fd(const struct sf_loop *loop);
 
+/* How many descriptors the wait now being dispatched found ready (a measure of the load). */
+int sf_loop_ready(const struct sf_loop *loop);
+
 #endif

@@ -2,6 +2,7 @@
 #include "sserv.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -423,12 +424,14 @@ static void on_listen(struct sf_loop *loop, int lfd, unsigned events, void *ctx)
         return;
     }
     /*
-     * One connection a wake-up, as nginx without multi_accept: the listener
-     * is level-triggered, so a burst wakes the loop again at once, between
-     * the other clients' events, and a lone connection costs no second
-     * accept that finds the backlog empty.
+     * When the listener was the only descriptor ready, one connection: a
+     * lone one then costs no second accept that finds the backlog empty
+     * (the listener is level-triggered: another wakes the loop at once).
+     * Under load, every connection waiting: a crowd's newcomers would
+     * otherwise wait a turn of the loop each (at 10000 clients, twice the
+     * p99).
      */
-    for (;;) {
+    for (int left = sf_loop_ready(loop) > 1 ? INT_MAX : 1; left > 0;) {
         struct sockaddr_storage ss;
         socklen_t len = sizeof(ss);
         int fd = accept4(lfd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -442,11 +445,13 @@ static void on_listen(struct sf_loop *loop, int lfd, unsigned events, void *ctx)
             srv->cfg->on_event(srv->cfg->ctx, SF_SSERV_ACCEPT_RESUMED, "", 0);
         srv->accept_paused = 0;
         add_conn(srv, fd, &ss, len);
-        if (srv->cfg->once && srv->count->accepted)
+        if (srv->cfg->once && srv->count->accepted) {
             /* One client only: later ones stay in the backlog and are reset at
              * exit; with nothing left to watch after it, the loop ends. */
             sf_loop_remove(loop, lfd);
-        return;
+            return;
+        }
+        left--;
     }
 }
 
