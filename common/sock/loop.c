@@ -36,6 +36,7 @@ struct sf_loop {
     int stop_fd;  /* the run's stop descriptor, or -1 */
     int by_fd;    /* the last run ended on stop_fd */
     int ready;    /* events the last wait returned */
+    int hot;      /* spinning: the last descriptor found readable, or -1 */
 };
 
 struct sf_loop *sf_loop_new(struct sf_err *err)
@@ -46,6 +47,7 @@ struct sf_loop *sf_loop_new(struct sf_err *err)
         sf_err_sys(err, ENOMEM, "calloc", "event loop");
         return NULL;
     }
+    loop->hot = -1;
     loop->epfd = epoll_create1(EPOLL_CLOEXEC);
     if (loop->epfd < 0) {
         sf_err_sys(err, errno, "epoll_create1", NULL);
@@ -158,6 +160,8 @@ static void clear_slot(struct sf_loop *loop, int fd)
         heap_remove(loop, fd);
     loop->w[fd].active = 0;
     loop->count--;
+    if (loop->hot == fd)
+        loop->hot = -1;
 }
 
 int sf_loop_add(struct sf_err *err, struct sf_loop *loop, int fd, unsigned events, sf_loop_fn fn,
@@ -292,12 +296,29 @@ static void dispatch(struct sf_loop *loop, const struct epoll_event *ev)
         loop->w[fd].fn(loop, fd, ev->events, loop->w[fd].ctx);
 }
 
+void sf_loop_hot(struct sf_loop *loop, int fd)
+{
+    loop->hot = fd;
+}
+
+/* Spinning, between two looks: the hot descriptor, called as if readable again. */
+static void spin_hot(struct sf_loop *loop)
+{
+    for (int i = 0; i < SF_SPIN_HOT && !loop->stopping; i++) {
+        int fd = loop->hot;
+        if (fd < 0 || fd >= loop->cap || !loop->w[fd].active || !(loop->w[fd].events & EPOLLIN))
+            return; /* gone, or waiting to send: not to be read now */
+        loop->w[fd].fn(loop, fd, EPOLLIN, loop->w[fd].ctx);
+    }
+}
+
 int sf_loop_run(struct sf_err *err, struct sf_loop *loop, int stop_fd)
 {
     struct epoll_event evs[64];
     int rc = 0, spin = sf_io_spinning();
 
     loop->stopping = loop->by_fd = 0;
+    loop->hot = -1;
     if (watch_stop_fd(err, loop, stop_fd) < 0)
         return -1;
     while (!loop->stopping && loop->count > 0) {
@@ -312,6 +333,8 @@ int sf_loop_run(struct sf_err *err, struct sf_loop *loop, int stop_fd)
         for (int i = 0; i < n; i++)
             dispatch(loop, &evs[i]);
         fire_timeouts(loop);
+        if (spin)
+            spin_hot(loop);
     }
     if (stop_fd >= 0)
         epoll_ctl(loop->epfd, EPOLL_CTL_DEL, stop_fd, NULL);

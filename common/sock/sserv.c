@@ -217,6 +217,7 @@ static void conn_readable(struct conn *c, int fd)
     }
     srv->count->bytes_in += (size_t)n;
     sf_reads_add(&srv->count->reads, (size_t)n);
+    sf_loop_hot(srv->loop, fd); /* spinning: the next message is likeliest from this client */
     if (cfg->idle_timeout_ms > 0)
         c->last_in = sf_now_ns();
     size_t rlen = sf_proto_reply(cfg->mode, srv->inbuf, (size_t)n, srv->outbuf, srv->outcap);
