@@ -274,3 +274,65 @@ Test(loop, spinning_loop_stops_on_stop_fd)
     cr_expect_eq(sf_loop_count(loop), 2);
     sf_loop_free(loop);
 }
+
+/* The hot test's state: calls to the hot fd's callback, and what it did each time. */
+struct hot {
+    int calls, empty, out_calls;
+    int sending, read_while_sending; /* switched to OUT; called as readable since */
+};
+
+/* Reads what is there (nothing, most calls: EAGAIN), stays hot; a read of 'q' switches to OUT. */
+static void on_hot(struct sf_loop *loop, int fd, unsigned events, void *ctx)
+{
+    struct hot *h = ctx;
+    char c;
+
+    h->calls++;
+    if (events & SF_EV_OUT) {
+        h->out_calls++;
+        sf_loop_stop(loop);
+        return;
+    }
+    h->read_while_sending += h->sending;
+    ssize_t n = recv(fd, &c, 1, MSG_DONTWAIT);
+    if (n < 0)
+        h->empty++;
+    else if (n == 1 && c == 'q')
+        h->sending = 1, sf_loop_modify(NULL, loop, fd, SF_EV_OUT); /* not to be read now */
+    sf_loop_hot(loop, fd);
+}
+
+/* A deadline that writes 'q' to the hot connection's peer after some looks. */
+static void on_later(struct sf_loop *loop, int fd, unsigned events, void *ctx)
+{
+    (void)events;
+    cr_assert_eq(write(*(int *)ctx, "q", 1), 1);
+    sf_loop_remove(loop, fd);
+}
+
+/*
+ * Spinning, the hot descriptor is called as readable between two looks
+ * (most calls find nothing), and no more once it waits only to send.
+ */
+Test(loop, spinning_loop_reads_the_hot_fd_between_looks)
+{
+    int sv[2], ev = eventfd(0, EFD_CLOEXEC);
+    struct hot h = {0};
+    struct sf_loop *loop = sf_loop_new(NULL);
+
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    cr_assert_eq(sf_loop_add(NULL, loop, sv[0], SF_EV_IN, on_hot, &h), 0);
+    cr_assert_eq(sf_loop_add(NULL, loop, ev, 0, on_later, &sv[1]), 0);
+    sf_loop_set_deadline(loop, ev, sf_deadline_after_ms(5));
+    cr_assert_eq(write(sv[1], "x", 1), 1); /* the first read makes it hot */
+    sf_io_spin(1);
+    cr_expect_eq(sf_loop_run(NULL, loop, -1), 0);
+    sf_io_spin(0);
+    cr_expect_gt(h.empty, SF_SPIN_HOT, "the hot fd was read between looks: %d empty reads",
+                 h.empty);
+    cr_expect_eq(h.out_calls, 1);
+    cr_expect_eq(h.read_while_sending, 0, "once waiting to send, it was called for that only");
+    cr_expect_eq(h.calls, h.empty + 2 + h.out_calls, "x, q, the empties and the OUT call");
+    close(sv[0]), close(sv[1]), close(ev);
+    sf_loop_free(loop);
+}
