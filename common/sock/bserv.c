@@ -395,8 +395,10 @@ int sf_bconv_serve(struct sf_bconv *cv, int fd, const char *peer)
         if (n <= 0)
             return end(cv, fd, n ? SF_SSERV_CONN_ERROR : SF_SSERV_CLOSED, peer, n ? errno : 0);
         size_t len = took(cv, (size_t)n, peer);
-        size_t rlen = sf_proto_reply(cfg->mode, cv->inbuf, len, cv->outbuf, cv->outcap);
-        int rc = rlen ? send_slices(cv, fd, cv->outbuf, rlen, &errnum) : 0;
+        size_t rlen;
+        const char *answer =
+            sf_proto_answer(cfg->mode, cv->inbuf, len, cv->outbuf, cv->outcap, &rlen);
+        int rc = rlen ? send_slices(cv, fd, answer, rlen, &errnum) : 0;
         if (rc == GOT_STOP)
             return close(fd), 1;
         if (rc)

@@ -117,9 +117,8 @@ static const char *refusal(struct dserver *d, const struct sockaddr_storage *fro
 static void reply(struct dserver *d, int fd, const struct sockaddr_storage *from, socklen_t fromlen,
                   const char *in, size_t len)
 {
-    size_t rlen = sf_proto_reply(d->cfg->mode, in, len, d->outbuf, d->outcap);
-
-    const char *why;
+    const char *why, *answer;
+    size_t rlen;
 
     if (d->cfg->mode == SF_MODE_DISCARD)
         return;
@@ -130,7 +129,8 @@ static void reply(struct dserver *d, int fd, const struct sockaddr_storage *from
             d->cfg->on_refused(d->cfg->ctx, peer, why);
         return;
     }
-    if (sendto(fd, d->outbuf, rlen, MSG_DONTWAIT | MSG_NOSIGNAL, (const struct sockaddr *)from,
+    answer = sf_proto_answer(d->cfg->mode, in, len, d->outbuf, d->outcap, &rlen);
+    if (sendto(fd, answer, rlen, MSG_DONTWAIT | MSG_NOSIGNAL, (const struct sockaddr *)from,
                fromlen) == (ssize_t)rlen) {
         d->count->replies++;
         d->count->bytes_out += rlen;

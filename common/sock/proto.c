@@ -163,3 +163,20 @@ void sf_payload_fill(void *buf, size_t len)
     for (size_t i = 0; i < len; i++)
         p[i] = pattern[i % (sizeof(pattern) - 1)];
 }
+
+const void *sf_proto_answer(enum sf_mode mode, const void *in, size_t inlen, void *out, size_t cap,
+                            size_t *len)
+{
+    if (mode == SF_MODE_MIRROR) {
+        *len = inlen; /* the same bytes: no copy (16 KiB is half a microsecond here) */
+        return in;
+    }
+    if (mode == SF_MODE_WELCOME) {
+        const char *answer =
+            inlen == 1 && *(const char *)in == '1' ? SF_WELCOME_YES : SF_WELCOME_NO;
+        *len = strlen(answer);
+        return answer;
+    }
+    *len = sf_proto_reply(mode, in, inlen, out, cap);
+    return out;
+}

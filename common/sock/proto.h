@@ -40,6 +40,15 @@ size_t sf_proto_reply_max(enum sf_mode mode, size_t inlen);
  */
 size_t sf_proto_reply(enum sf_mode mode, const void *in, size_t inlen, void *out, size_t cap);
 
+/*
+ * The reply to in, as sf_proto_reply() makes it, with its length in *len,
+ * without copying what needs no copy: mirror's reply is in itself, and
+ * welcome's a constant; echo's is built in out.  The pointer is valid
+ * while in and out are.
+ */
+const void *sf_proto_answer(enum sf_mode mode, const void *in, size_t inlen, void *out, size_t cap,
+                            size_t *len);
+
 enum sf_reply_state {
     SF_REPLY_PARTIAL,  /* what came so far is a proper start: keep reading */
     SF_REPLY_COMPLETE, /* the whole expected reply is there */

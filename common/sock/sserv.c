@@ -220,13 +220,15 @@ static void conn_readable(struct conn *c, int fd)
     sf_loop_hot(srv->loop, fd); /* spinning: the next message is likeliest from this client */
     if (cfg->idle_timeout_ms > 0)
         c->last_in = sf_now_ns();
-    size_t rlen = sf_proto_reply(cfg->mode, srv->inbuf, (size_t)n, srv->outbuf, srv->outcap);
+    size_t rlen;
+    const char *answer =
+        sf_proto_answer(cfg->mode, srv->inbuf, (size_t)n, srv->outbuf, srv->outcap, &rlen);
     if (cfg->mode == SF_MODE_WELCOME) {
         /* One message per conversation: answer, then close, as the tutorial does. */
         c->closing = 1;
         sf_loop_set_deadline(srv->loop, fd, SF_NO_DEADLINE);
     }
-    if (rlen > 0 && conn_reply(c, fd, srv->outbuf, rlen) < 0) {
+    if (rlen > 0 && conn_reply(c, fd, answer, rlen) < 0) {
         conn_close(c, fd, SF_SSERV_CONN_ERROR, errno);
         return;
     }

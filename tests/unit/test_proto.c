@@ -123,3 +123,22 @@ Test(proto, mode_names_and_ports)
     cr_expect_eq(sf_mode_parse("Echo", &m), -1);
     cr_expect_eq(sf_mode_parse("", &m), -1);
 }
+
+/* The answer is the reply sf_proto_reply() makes; mirror's is the input itself, not a copy. */
+Test(proto, answer_is_the_reply_mirror_without_a_copy)
+{
+    static const enum sf_mode modes[] = {SF_MODE_WELCOME, SF_MODE_ECHO, SF_MODE_MIRROR,
+                                         SF_MODE_DISCARD};
+    const char in[] = "1";
+    char made[64], out[64];
+
+    for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+        size_t len = 99, want = sf_proto_reply(modes[i], in, 1, made, sizeof(made));
+        const char *a = sf_proto_answer(modes[i], in, 1, out, sizeof(out), &len);
+        cr_expect_eq(len, want, "mode %d", (int)modes[i]);
+        cr_expect(len == 0 || memcmp(a, made, len) == 0, "mode %d", (int)modes[i]);
+    }
+    size_t len;
+    cr_expect_eq(sf_proto_answer(SF_MODE_MIRROR, in, 1, out, sizeof(out), &len), (const void *)in);
+    cr_expect_eq(sf_proto_answer(SF_MODE_ECHO, in, 1, out, sizeof(out), &len), (const void *)out);
+}
