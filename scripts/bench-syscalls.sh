@@ -93,11 +93,13 @@ conns() {
     if [ $check = 1 ]; then
         awk -v a="$sc" -v b="$smax" 'BEGIN { exit !(a <= b) }' || { echo "bench-syscalls: $name server: $sc calls a connection, more than $smax" >&2; failed=1; }
         local call k
-        # accept4: one a connection; a few more where a wake-up found others ready too (then
-        # the backlog is read to its end, and the last accept finds it empty).
-        for call in accept4 epoll_ctl close; do
-            k=$(awk -v n="$m" -v c="$call" '$NF == c { printf "%.2f", $4 / n }' "$tmp/s.txt")
-            awk -v a="${k:-0}" 'BEGIN { exit !(a <= 1.15) }' || { echo "bench-syscalls: $name server: $call $k times a connection, more than once" >&2; failed=1; }
+        # epoll_ctl and close: once a connection (no EPOLL_CTL_DEL).  accept4: once, and once
+        # more where the wake-up found the last connection's end ready too (then the backlog
+        # is read to its end, and the last accept finds it empty, in place of an epoll_wait:
+        # 19% of tcp's connections in one run); at most 1.5.
+        for call in accept4:1.5 epoll_ctl:1.05 close:1.05; do
+            k=$(awk -v n="$m" -v c="${call%%:*}" '$NF == c { printf "%.2f", $4 / n }' "$tmp/s.txt")
+            awk -v a="${k:-0}" -v b="${call#*:}" 'BEGIN { exit !(a <= b) }' || { echo "bench-syscalls: $name server: ${call%%:*} $k times a connection, more than ${call#*:}" >&2; failed=1; }
         done
     fi
 }
@@ -116,8 +118,8 @@ done
 # the connection), send, epoll_wait, recv (the end), close, and the listener's epoll_wait:
 # 8.  When the scheduler ran the server between the client's connect and its send, the
 # first read finds nothing and an epoll_wait says when the message comes: 10 (a loaded
-# machine, a parallel ctest).  Either way one accept4, one epoll_ctl (no EPOLL_CTL_DEL:
-# the close takes the socket out of the set) and one close.
+# machine, a parallel ctest).  Either way one epoll_ctl (no EPOLL_CTL_DEL: the close
+# takes the socket out of the set) and one close; one accept4, at times two.
 m=$(( n / 10 > 300 ? 300 : n / 10 ))
 [ "$m" -ge 20 ] || m=20
 one=(-m mirror -q -s 64)
