@@ -24,6 +24,7 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 tmp=$(mktemp -d)
 spid=
 tpid=
+addr=
 cleanup() {
     [ -n "$tpid" ] && kill "$tpid" 2>/dev/null || true
     [ -n "$spid" ] && kill "$spid" 2>/dev/null || true
@@ -41,67 +42,69 @@ detail() {
     awk -v n="$n" 'NR > 2 && $NF != "total" && $4 + 0 >= n / 10 { printf "%s %.2f, ", $NF, $4 / n }' "$1" | sed 's/, $//'
 }
 
+# serve NAME SERVER...: start the server, read where it listens (into addr), and attach
+# strace -c to it (its counts into $tmp/s.txt once unserve stops both).
+serve() {
+    local name=$1 i
+    shift
+    "$@" 2>"$tmp/serr" &
+    spid=$!
+    for i in $(seq 100); do grep -q 'listening on' "$tmp/serr" 2>/dev/null && break; sleep 0.05; done
+    addr=$(sed -n 's/.*listening on \([^ ]*\).*/\1/p' "$tmp/serr" | head -1)
+    [ -n "$addr" ] || { echo "bench-syscalls: $name: no readiness line from $1" >&2; exit 1; }
+    strace -f -c -o "$tmp/s.txt" -p "$spid" 2>"$tmp/strace.err" &
+    tpid=$!
+    for i in $(seq 100); do grep -q 'attached' "$tmp/strace.err" 2>/dev/null && break; sleep 0.05; done
+}
+unserve() {
+    kill -INT "$tpid"; wait "$tpid" 2>/dev/null || true; tpid=
+    kill -INT "$spid"; wait "$spid" 2>/dev/null || true; spid=
+}
+# bound WHAT VALUE MAX UNIT: with --check, fail (saying so) when VALUE is above MAX.
+bound() {
+    [ $check = 1 ] || return 0
+    awk -v a="${2:-0}" -v b="$3" 'BEGIN { exit !(a <= b) }' || { echo "bench-syscalls: $1: $2 $4, more than $3" >&2; failed=1; }
+}
+
 # run NAME CLIENT_MAX SERVER_MAX SERVER... -- CLIENT... (@ADDR@ in CLIENT: where the server listens)
 run() {
-    local name=$1 cmax=$2 smax=$3 s=() c=() addr i
+    local name=$1 cmax=$2 smax=$3 s=() c=() cc sc
     shift 3
     while [ "$1" != -- ]; do s+=("$1"); shift; done
     shift
     c=("$@")
-    "${s[@]}" 2>"$tmp/serr" &
-    spid=$!
-    for i in $(seq 100); do grep -q 'listening on' "$tmp/serr" 2>/dev/null && break; sleep 0.05; done
-    addr=$(sed -n 's/.*listening on \([^ ]*\).*/\1/p' "$tmp/serr" | head -1)
-    [ -n "$addr" ] || { echo "bench-syscalls: $name: no readiness line from ${s[0]}" >&2; exit 1; }
-    strace -f -c -o "$tmp/s.txt" -p "$spid" 2>"$tmp/strace.err" &
-    tpid=$!
-    for i in $(seq 100); do grep -q 'attached' "$tmp/strace.err" 2>/dev/null && break; sleep 0.05; done
+    serve "$name" "${s[@]}"
     strace -c -o "$tmp/c.txt" "${c[@]/@ADDR@/$addr}" >/dev/null
-    kill -INT "$tpid"; wait "$tpid" 2>/dev/null || true; tpid=
-    kill -INT "$spid"; wait "$spid" 2>/dev/null || true; spid=
-    local cc sc
+    unserve
     cc=$(calls "$tmp/c.txt") sc=$(calls "$tmp/s.txt")
     printf '%-16s client %5s (%s)\n%-16s server %5s (%s)\n' "$name" "$cc" "$(detail "$tmp/c.txt")" "" "$sc" "$(detail "$tmp/s.txt")"
-    if [ $check = 1 ]; then
-        awk -v a="$cc" -v b="$cmax" 'BEGIN { exit !(a <= b) }' || { echo "bench-syscalls: $name client: $cc calls a message, more than $cmax" >&2; failed=1; }
-        awk -v a="$sc" -v b="$smax" 'BEGIN { exit !(a <= b) }' || { echo "bench-syscalls: $name server: $sc calls a message, more than $smax" >&2; failed=1; }
-    fi
+    bound "$name client" "$cc" "$cmax" "calls a message"
+    bound "$name server" "$sc" "$smax" "calls a message"
 }
 
 # conns NAME SERVER_MAX SERVER... -- CLIENT...: the server's calls per connection, over m
 # clients run one after the other (each: connect, one 64-byte echo, close), as the bench's
 # connect cell makes them; only the server is counted (a client's start is exec's, not ours).
 conns() {
-    local name=$1 smax=$2 s=() c=() addr i sc
+    local name=$1 smax=$2 s=() c=() i sc call
     shift 2
     while [ "$1" != -- ]; do s+=("$1"); shift; done
     shift
     c=("$@")
-    "${s[@]}" 2>"$tmp/serr" &
-    spid=$!
-    for i in $(seq 100); do grep -q 'listening on' "$tmp/serr" 2>/dev/null && break; sleep 0.05; done
-    addr=$(sed -n 's/.*listening on \([^ ]*\).*/\1/p' "$tmp/serr" | head -1)
-    [ -n "$addr" ] || { echo "bench-syscalls: $name: no readiness line from ${s[0]}" >&2; exit 1; }
-    strace -f -c -o "$tmp/s.txt" -p "$spid" 2>"$tmp/strace.err" &
-    tpid=$!
-    for i in $(seq 100); do grep -q 'attached' "$tmp/strace.err" 2>/dev/null && break; sleep 0.05; done
+    serve "$name" "${s[@]}"
     for i in $(seq "$m"); do "${c[@]/@ADDR@/$addr}" >/dev/null; done
-    kill -INT "$tpid"; wait "$tpid" 2>/dev/null || true; tpid=
-    kill -INT "$spid"; wait "$spid" 2>/dev/null || true; spid=
+    unserve
     sc=$(n=$m calls "$tmp/s.txt")
     printf '%-16s server %5s a connection (%s)\n' "$name" "$sc" "$(n=$m detail "$tmp/s.txt")"
-    if [ $check = 1 ]; then
-        awk -v a="$sc" -v b="$smax" 'BEGIN { exit !(a <= b) }' || { echo "bench-syscalls: $name server: $sc calls a connection, more than $smax" >&2; failed=1; }
-        local call k
-        # epoll_ctl and close: once a connection (no EPOLL_CTL_DEL).  accept4: once, and once
-        # more where the wake-up found the last connection's end ready too (then the backlog
-        # is read to its end, and the last accept finds it empty, in place of an epoll_wait:
-        # 19% of tcp's connections in one run); at most 1.5.
-        for call in accept4:1.5 epoll_ctl:1.05 close:1.05; do
-            k=$(awk -v n="$m" -v c="${call%%:*}" '$NF == c { printf "%.2f", $4 / n }' "$tmp/s.txt")
-            awk -v a="${k:-0}" -v b="${call#*:}" 'BEGIN { exit !(a <= b) }' || { echo "bench-syscalls: $name server: ${call%%:*} $k times a connection, more than ${call#*:}" >&2; failed=1; }
-        done
-    fi
+    bound "$name server" "$sc" "$smax" "calls a connection"
+    # epoll_ctl and close: once a connection (no EPOLL_CTL_DEL).  accept4: once, and once
+    # more where the wake-up found the last connection's end ready too (then the backlog
+    # is read to its end, and the last accept finds it empty, in place of an epoll_wait:
+    # 19% of tcp's connections in one run); at most 1.5.
+    for call in accept4:1.5 epoll_ctl:1.05 close:1.05; do
+        bound "$name server" "$(awk -v n="$m" -v c="${call%%:*}" '$NF == c { printf "%.2f", $4 / n }' "$tmp/s.txt")" \
+            "${call#*:}" "${call%%:*} calls a connection"
+    done
 }
 
 q=(-m mirror -q -c "$n" -s 64)

@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include "io.h"
-#include "local.h"
 
 /* How long accept pauses when descriptors run out and the reserve is gone too (as sserv). */
 #define ACCEPT_PAUSE_MS 100
@@ -104,24 +103,12 @@ static void out_of_descriptors(struct sf_bserv *b, int errnum)
  */
 static void shed_backlog(struct sf_bserv *b, int errnum)
 {
-    uint64_t shed = 0;
-
     out_of_descriptors(b, errnum);
     if (b->reserve_fd >= 0) {
-        close(b->reserve_fd);
-        for (;;) {
-            int fd = accept4(b->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-            if (fd < 0 && (errno == EINTR || errno == ECONNABORTED || errno == EPROTO))
-                continue;
-            if (fd < 0)
-                break;
-            close(fd);
-            shed++;
-        }
+        uint64_t shed = sf_sserv_shed(b->listen_fd, &b->reserve_fd);
         lock(b->lock);
         b->count->refused_nofd += shed;
         unlock(b->lock);
-        b->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
         if (b->reserve_fd >= 0)
             return;
     }
@@ -150,31 +137,6 @@ int sf_bserv_accept(struct sf_bserv *b, struct sockaddr_storage *ss, socklen_t *
         }
         return fd;
     }
-}
-
-void sf_bserv_peer_key(int fd, const struct sockaddr_storage *ss, struct sf_peer_key *k)
-{
-    uid_t uid = (uid_t)-1;
-    pid_t pid;
-    gid_t gid;
-
-    k->key[0] = (unsigned char)ss->ss_family;
-    if (ss->ss_family == AF_INET) {
-        memcpy(k->key + 1, &((const struct sockaddr_in *)ss)->sin_addr, 4);
-        k->len = 5;
-    } else if (ss->ss_family == AF_INET6) {
-        memcpy(k->key + 1, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
-        k->len = 17;
-    } else {
-        sf_local_peercred(NULL, fd, &pid, &uid, &gid); /* the kernel's word, not the client's */
-        memcpy(k->key + 1, &uid, sizeof(uid));
-        k->len = 1 + sizeof(uid);
-    }
-}
-
-int sf_peer_key_same(const struct sf_peer_key *a, const struct sf_peer_key *b)
-{
-    return a->len == b->len && memcmp(a->key, b->key, a->len) == 0;
 }
 
 int sf_bserv_refused(struct sf_bserv *b, int fd, const struct sockaddr_storage *ss, socklen_t len,

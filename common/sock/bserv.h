@@ -87,18 +87,6 @@ int sf_bserv_wait(struct sf_err *err, struct sf_bserv *b, int accepting, int oth
  */
 int sf_bserv_accept(struct sf_bserv *b, struct sockaddr_storage *ss, socklen_t *len);
 
-/* The peer a connection counts against for max_per_peer: its IP address, or its uid. */
-struct sf_peer_key {
-    unsigned char key[20];
-    size_t len;
-};
-
-/* fd's peer key (over AF_UNIX, the uid the kernel gives: SO_PEERCRED). */
-void sf_bserv_peer_key(int fd, const struct sockaddr_storage *ss, struct sf_peer_key *k);
-
-/* Are two keys the same peer?  1 or 0. */
-int sf_peer_key_same(const struct sf_peer_key *a, const struct sf_peer_key *b);
-
 /*
  * With `open` connections open, `same_peer` of them from this one's peer:
  * is the new connection fd over max_conns or max_per_peer?  Then it is

@@ -181,7 +181,7 @@ static void start_child(struct fserv *s, int fd, const struct sockaddr_storage *
         return;
     }
     if (s->b.cfg->max_per_peer)
-        sf_bserv_peer_key(fd, ss, &k->key);
+        sf_peer_key_of(fd, ss, &k->key);
     sf_sockaddr_format((const struct sockaddr *)ss, len, k->peer, sizeof(k->peer));
     if (sf_bserv_refused(&s->b, fd, ss, len, s->open, same_peer(s, &k->key))) {
         free(k);

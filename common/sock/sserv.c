@@ -24,8 +24,7 @@
 /* One peer's open connections, for max_per_peer: an IP address, or a local uid. */
 struct peer {
     struct peer *next;
-    unsigned char key[20]; /* family, then the address bytes or the uid */
-    size_t keylen;
+    struct sf_peer_key key;
     uint32_t open;
 };
 
@@ -248,31 +247,40 @@ static void on_conn(struct sf_loop *loop, int fd, unsigned events, void *ctx)
         conn_readable(c, fd);
 }
 
-/* The peer a connection counts against: its IP address (no port), or its uid over AF_UNIX. */
-static size_t peer_key(int fd, const struct sockaddr_storage *ss, unsigned char *key)
+void sf_peer_key_of(int fd, const struct sockaddr_storage *ss, struct sf_peer_key *k)
 {
     uid_t uid = (uid_t)-1;
     pid_t pid;
     gid_t gid;
 
-    key[0] = (unsigned char)ss->ss_family;
-    if (ss->ss_family == AF_INET)
-        return memcpy(key + 1, &((const struct sockaddr_in *)ss)->sin_addr, 4), 5;
-    if (ss->ss_family == AF_INET6)
-        return memcpy(key + 1, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16), 17;
-    sf_local_peercred(NULL, fd, &pid, &uid, &gid); /* the kernel's word, not the client's */
-    return memcpy(key + 1, &uid, sizeof(uid)), 1 + sizeof(uid);
+    k->key[0] = (unsigned char)ss->ss_family;
+    if (ss->ss_family == AF_INET) {
+        memcpy(k->key + 1, &((const struct sockaddr_in *)ss)->sin_addr, 4);
+        k->len = 5;
+    } else if (ss->ss_family == AF_INET6) {
+        memcpy(k->key + 1, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
+        k->len = 17;
+    } else {
+        sf_local_peercred(NULL, fd, &pid, &uid, &gid); /* the kernel's word, not the client's */
+        memcpy(k->key + 1, &uid, sizeof(uid));
+        k->len = 1 + sizeof(uid);
+    }
 }
 
-static struct peer **peer_slot(struct server *srv, const unsigned char *key, size_t len)
+int sf_peer_key_same(const struct sf_peer_key *a, const struct sf_peer_key *b)
+{
+    return a->len == b->len && memcmp(a->key, b->key, a->len) == 0;
+}
+
+static struct peer **peer_slot(struct server *srv, const struct sf_peer_key *key)
 {
     uint32_t h = 2166136261u; /* FNV-1a */
     struct peer **pp;
 
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ key[i]) * 16777619u;
+    for (size_t i = 0; i < key->len; i++)
+        h = (h ^ key->key[i]) * 16777619u;
     for (pp = &srv->peers[h % PEER_BUCKETS]; *pp; pp = &(*pp)->next)
-        if ((*pp)->keylen == len && memcmp((*pp)->key, key, len) == 0)
+        if (sf_peer_key_same(&(*pp)->key, key))
             break;
     return pp;
 }
@@ -281,15 +289,15 @@ static struct peer **peer_slot(struct server *srv, const unsigned char *key, siz
 static int peer_take(struct server *srv, int fd, const struct sockaddr_storage *ss,
                      struct peer **who)
 {
-    unsigned char key[20];
-    size_t len = peer_key(fd, ss, key);
-    struct peer **pp = peer_slot(srv, key, len);
+    struct sf_peer_key key;
+    struct peer **pp;
 
+    sf_peer_key_of(fd, ss, &key);
+    pp = peer_slot(srv, &key);
     if (!*pp) {
         if (!(*pp = calloc(1, sizeof(**pp))))
             return -1;
-        memcpy((*pp)->key, key, len);
-        (*pp)->keylen = len;
+        (*pp)->key = key;
     }
     if ((*pp)->open >= srv->cfg->max_per_peer)
         return 0;
@@ -302,7 +310,7 @@ static void peer_release(struct server *srv, struct peer *p)
 {
     if (--p->open > 0)
         return;
-    struct peer **pp = peer_slot(srv, p->key, p->keylen);
+    struct peer **pp = peer_slot(srv, &p->key);
     *pp = p->next;
     free(p);
 }
@@ -389,6 +397,24 @@ static void out_of_descriptors(struct server *srv, int errnum)
     srv->accept_paused = 1;
 }
 
+uint64_t sf_sserv_shed(int listen_fd, int *reserve_fd)
+{
+    uint64_t shed = 0;
+
+    close(*reserve_fd);
+    for (;;) {
+        int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+        if (fd < 0 && (errno == EINTR || errno == ECONNABORTED || errno == EPROTO))
+            continue;
+        if (fd < 0)
+            break;
+        close(fd);
+        shed++;
+    }
+    *reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    return shed;
+}
+
 /*
  * No descriptor for accept(): free the reserve, accept and close every
  * client waiting in the backlog (each hears a close at once instead of
@@ -400,17 +426,7 @@ static void shed_backlog(struct server *srv, int errnum)
 {
     out_of_descriptors(srv, errnum);
     if (srv->reserve_fd >= 0) {
-        close(srv->reserve_fd);
-        for (;;) {
-            int fd = accept4(srv->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-            if (fd < 0 && (errno == EINTR || errno == ECONNABORTED || errno == EPROTO))
-                continue;
-            if (fd < 0)
-                break;
-            close(fd);
-            srv->count->refused_nofd++;
-        }
-        srv->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        srv->count->refused_nofd += sf_sserv_shed(srv->listen_fd, &srv->reserve_fd);
         if (srv->reserve_fd >= 0)
             return;
     }

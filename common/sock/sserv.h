@@ -87,4 +87,29 @@ struct sf_sserv_counters {
 int sf_sserv_run(struct sf_err *err, int listen_fd, const struct sf_sserv_config *cfg, int stop_fd,
                  struct sf_sserv_counters *counters);
 
+/*
+ * What every model (models.h) shares: the peer a connection counts
+ * against for max_per_peer, its IP address (no port) or, over AF_UNIX,
+ * the uid the kernel gives (SO_PEERCRED: its word, not the client's).
+ */
+struct sf_peer_key {
+    unsigned char key[20]; /* family, then the address bytes or the uid */
+    size_t len;
+};
+
+/* fd's peer key, from the address accept() gave (ss). */
+void sf_peer_key_of(int fd, const struct sockaddr_storage *ss, struct sf_peer_key *k);
+
+/* Are two keys the same peer?  1 or 0. */
+int sf_peer_key_same(const struct sf_peer_key *a, const struct sf_peer_key *b);
+
+/*
+ * No descriptor for accept(): close *reserve_fd (a descriptor held back for
+ * this), accept and close every client waiting on listen_fd (each hears a
+ * close at once instead of waiting for ever), then take the reserve back
+ * (*reserve_fd -1 if it could not be: the whole system is out).  The
+ * clients closed.
+ */
+uint64_t sf_sserv_shed(int listen_fd, int *reserve_fd);
+
 #endif

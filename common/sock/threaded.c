@@ -124,7 +124,7 @@ static void start_worker(struct tserv *s, int fd, const struct sockaddr_storage 
     }
     *w = (struct worker){.srv = s, .fd = fd};
     if (s->b.cfg->max_per_peer)
-        sf_bserv_peer_key(fd, ss, &w->key);
+        sf_peer_key_of(fd, ss, &w->key);
     sf_sockaddr_format((const struct sockaddr *)ss, len, w->peer, sizeof(w->peer));
     pthread_mutex_lock(&s->lock);
     if (sf_bserv_refused(&s->b, fd, ss, len, s->open, same_peer(s, &w->key))) {

@@ -155,18 +155,19 @@ static void admit(struct crowd *w, const struct sockaddr *addr, socklen_t len)
         connect_one(w, &w->cl[w->next++], addr, len);
 }
 
-/* VmHWM of pid, in KiB; -1 if unreadable. */
-static long peak_rss_kib(int pid)
+/* The "KEY: N kB" line of /proc/PID/FILE, in KiB; -1 if unreadable. */
+static long proc_kib(int pid, const char *file, const char *key)
 {
-    char path[64], line[256];
+    char path[64], line[256], fmt[40];
     long kib = -1;
     FILE *f;
 
-    snprintf(path, sizeof(path), "/proc/%d/status", pid);
+    snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
+    snprintf(fmt, sizeof(fmt), "%s: %%ld kB", key);
     if (!(f = fopen(path, "r")))
         return -1;
     while (fgets(line, sizeof(line), f))
-        if (sscanf(line, "VmHWM: %ld kB", &kib) == 1)
+        if (sscanf(line, fmt, &kib) == 1)
             break;
     fclose(f);
     return kib;
@@ -219,23 +220,6 @@ static void close_all(struct crowd *w)
             close(w->cl[i].fd);
 }
 
-/* PSS in KiB of pid (smaps_rollup: its pages, shared ones divided among their users); -1. */
-static long pss_kib(int pid)
-{
-    char path[64], line[256];
-    long kib = -1;
-    FILE *f;
-
-    snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", pid);
-    if (!(f = fopen(path, "r")))
-        return -1;
-    while (fgets(line, sizeof(line), f))
-        if (sscanf(line, "Pss: %ld kB", &kib) == 1)
-            break;
-    fclose(f);
-    return kib;
-}
-
 /*
  * The PSS of pid and of its children (fork: a process per client), in
  * KiB: what the server's processes hold together, each shared page counted
@@ -244,7 +228,7 @@ static long pss_kib(int pid)
 static long tree_pss_kib(int pid)
 {
     char path[80];
-    long total = pss_kib(pid), child;
+    long total = proc_kib(pid, "smaps_rollup", "Pss"), child;
     FILE *f;
     int c;
 
@@ -252,7 +236,7 @@ static long tree_pss_kib(int pid)
     if (total < 0 || !(f = fopen(path, "r")))
         return total;
     while (fscanf(f, "%d", &c) == 1)
-        if ((child = pss_kib(c)) > 0) /* a child that just ended has none */
+        if ((child = proc_kib(c, "smaps_rollup", "Pss")) > 0) /* a child that just ended has none */
             total += child;
     fclose(f);
     return total;
@@ -303,7 +287,8 @@ void crowd_run(struct bench *b, struct cell *c, const struct sockaddr *addr, soc
 
     crowd_go(b, c, addr, len, b->clients, 1, &w);
     if (c->ok)
-        c->rss_kib = peak_rss_kib(server_pid); /* read with the whole crowd still connected */
+        c->rss_kib =
+            proc_kib(server_pid, "status", "VmHWM"); /* read with the whole crowd still connected */
     crowd_end(&w);
 }
 
