@@ -306,6 +306,31 @@ static int read_ttl(struct msghdr *mh)
     return -1;
 }
 
+/*
+ * One packet, without waiting.  With the IPv4 header read (raw IPv4), the
+ * TTL is its byte 8 (RFC 791) and recvfrom does: no control message is
+ * asked for, and recvfrom spares the kernel a struct msghdr to copy in and
+ * out on every reply.  Otherwise the TTL or hop limit comes as one.
+ */
+static ssize_t receive(const struct sf_ping *p, void *buf, size_t cap, char *control, size_t ccap,
+                       struct sockaddr_storage *from, socklen_t *fromlen, int *ttl)
+{
+    ssize_t n;
+
+    if (p->with_ip) {
+        *fromlen = sizeof(*from);
+        n = recvfrom(p->fd, buf, cap, MSG_DONTWAIT | MSG_TRUNC, (struct sockaddr *)from, fromlen);
+        *ttl = n >= 20 && cap >= 20 ? ((const uint8_t *)buf)[8] : -1;
+        return n;
+    }
+    struct iovec iov = {buf, cap};
+    struct msghdr mh = {from, sizeof(*from), &iov, 1, control, ccap, 0};
+    n = recvmsg(p->fd, &mh, MSG_DONTWAIT | MSG_TRUNC);
+    *fromlen = mh.msg_namelen;
+    *ttl = n >= 0 ? read_ttl(&mh) : -1;
+    return n;
+}
+
 /* Wait for the socket or the stop descriptor: 1 the socket is readable, 0 not (deadline or stop).
  */
 static int wait_reply(struct sf_err *err, const struct sf_ping *p, int stop_fd, int64_t deadline)
@@ -331,20 +356,15 @@ ssize_t sf_ping_recv(struct sf_err *err, const struct sf_ping *p, int stop_fd, v
     char control[128];
 
     for (;;) {
-        struct iovec iov = {buf, cap};
-        struct msghdr mh = {from, sizeof(*from), &iov, 1, control, sizeof(control), 0};
-        ssize_t n = recvmsg(p->fd, &mh, MSG_DONTWAIT | MSG_TRUNC);
+        ssize_t n = receive(p, buf, cap, control, sizeof(control), from, fromlen, ttl);
         if (n >= 0) {
             *full = (size_t)n;
-            *fromlen = mh.msg_namelen;
-            /* With the IP header read, its TTL is byte 8 (RFC 791). */
-            *ttl = p->with_ip ? (n >= 20 ? ((const uint8_t *)buf)[8] : -1) : read_ttl(&mh);
             return (size_t)n > cap ? (ssize_t)cap : n;
         }
         if (errno == EINTR)
             continue;
         if (errno != EAGAIN && errno != EWOULDBLOCK)
-            return sf_err_sys(err, errno, "recvmsg", NULL);
+            return sf_err_sys(err, errno, p->with_ip ? "recvfrom" : "recvmsg", NULL);
         int ready = wait_reply(err, p, stop_fd, deadline);
         if (ready <= 0)
             return ready;
