@@ -188,7 +188,12 @@ static void conn_after_io(struct conn *c, int fd)
     conn_watch_stall(c, fd, rc, off_before);
 }
 
-static void conn_readable(struct conn *c, int fd)
+/*
+ * Read once, and answer.  1 when the read filled the buffer of a byte
+ * stream and the connection is still open with nothing waiting to be sent:
+ * more is likely there already; else 0 (c may be gone).
+ */
+static int conn_readable(struct conn *c, int fd)
 {
     struct server *srv = c->srv;
     const struct sf_sserv_config *cfg = srv->cfg;
@@ -197,17 +202,18 @@ static void conn_readable(struct conn *c, int fd)
     ssize_t n = recv(fd, srv->inbuf, cfg->recv_size, MSG_DONTWAIT | (cfg->records ? MSG_TRUNC : 0));
 
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-        return;
+        return 0;
     if (n < 0) {
         conn_close(c, fd, SF_SSERV_CONN_ERROR, errno);
-        return;
+        return 0;
     }
     if (n == 0) {
         /* The client closed its side: finish what is pending, then close. */
         c->closing = 1;
         conn_after_io(c, fd);
-        return;
+        return 0;
     }
+    int full = !cfg->records && (size_t)n == cfg->recv_size;
     if ((size_t)n > cfg->recv_size) {
         srv->count->truncated++;
         if (cfg->on_truncated)
@@ -229,9 +235,26 @@ static void conn_readable(struct conn *c, int fd)
     }
     if (rlen > 0 && conn_reply(c, fd, answer, rlen) < 0) {
         conn_close(c, fd, SF_SSERV_CONN_ERROR, errno);
-        return;
+        return 0;
     }
+    if (full && !c->closing && c->pending_len == 0)
+        return 1; /* nothing to flush, the watch unchanged: read on */
     conn_after_io(c, fd);
+    return 0;
+}
+
+/*
+ * A byte stream whose read filled the buffer is read again at once, up to
+ * SF_READ_BURST times a wake-up, rather than after another epoll_wait: a
+ * writer that keeps the socket full costs one call per buffer, as a
+ * blocking reader's, and the others' turn still comes (a bounded burst).
+ */
+#define SF_READ_BURST 16
+
+static void conn_read_burst(struct conn *c, int fd)
+{
+    for (int i = 0; conn_readable(c, fd) && i < SF_READ_BURST; i++)
+        ;
 }
 
 static void on_conn(struct sf_loop *loop, int fd, unsigned events, void *ctx)
@@ -244,7 +267,7 @@ static void on_conn(struct sf_loop *loop, int fd, unsigned events, void *ctx)
     else if (events & SF_EV_OUT)
         conn_after_io(c, fd);
     else if (events & (SF_EV_IN | EPOLLHUP | EPOLLERR))
-        conn_readable(c, fd);
+        conn_read_burst(c, fd);
 }
 
 void sf_peer_key_of(int fd, const struct sockaddr_storage *ss, struct sf_peer_key *k)
@@ -383,7 +406,7 @@ static void add_conn(struct server *srv, int fd, const struct sockaddr_storage *
     /* The client speaks first, and has often spoken by now (it wrote as soon
      * as its connect returned): read without waiting for epoll to say so. */
     if (srv->cfg->mode != SF_MODE_WELCOME)
-        conn_readable(c, fd);
+        conn_read_burst(c, fd);
 }
 
 /* A spell without descriptors starts: reported once, however long it lasts. */
