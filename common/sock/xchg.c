@@ -259,8 +259,8 @@ int sf_xchg_recv_stream(struct sf_err *err, struct sf_xchg *x, int fd)
     if (x->reply.len == 0)
         return sf_err_set(err, SF_ERR_PEER, 0, "recv",
                           "the server closed the connection without replying");
-    if (sf_proto_check_reply(x->mode, x->msg, x->mlen, x->reply.p, x->reply.len) !=
-        SF_REPLY_COMPLETE)
+    /* took() checked the reply as each piece came: x->state is the whole reply's. */
+    if (x->state != SF_REPLY_COMPLETE)
         return sf_err_set(err, SF_ERR_PEER, 0, "recv",
                           "the server closed the connection mid-reply (%zu bytes)", x->reply.len);
     x->rtt_ns = sf_now_ns() - x->started_ns;
