@@ -5,20 +5,17 @@
 #include <string.h>
 
 /*
- * Where the machine has them, the 32-byte blocks are added as eight 32-bit
- * words at once in 256-bit registers (AVX2; elsewhere the same code in
- * whatever vectors there are): the loader picks the clone once.
+ * Where the CPU has AVX2, whole 32-byte blocks are added first, eight
+ * 32-bit words at a time in 256-bit registers, each into 64 bits (no carry
+ * is lost below 16 GiB).  Elsewhere the 8-byte words below do it all: the
+ * same vectors in SSE2 took gcc 1.5 us for 16 KiB here, the 8-byte words
+ * 0.6.  sf_inet_checksum_baseline takes that way on every CPU, so that the
+ * tests check both.
  */
 #if defined(__x86_64__) && defined(__GNUC__)
-#define VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define VECTOR_CLONES
-#endif
-
 typedef uint64_t u64x4 __attribute__((vector_size(32)));
 
-/* The 32-bit words of whole 32-byte blocks, each in 64 bits (no carry is lost below 16 GiB). */
-VECTOR_CLONES static uint64_t sum_blocks(const uint8_t *p, size_t blocks)
+__attribute__((target("avx2"))) static uint64_t sum_blocks_avx2(const uint8_t *p, size_t blocks)
 {
     u64x4 acc = {0, 0, 0, 0}, q;
     const u64x4 low = {0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu};
@@ -29,24 +26,37 @@ VECTOR_CLONES static uint64_t sum_blocks(const uint8_t *p, size_t blocks)
     }
     return acc[0] + acc[1] + acc[2] + acc[3];
 }
+#define HAVE_AVX2() __builtin_cpu_supports("avx2")
+#else
+static uint64_t sum_blocks_avx2(const uint8_t *p, size_t blocks)
+{
+    (void)p, (void)blocks;
+    return 0; /* never called: no AVX2 here */
+}
+#define HAVE_AVX2() 0
+#endif
 
 /*
  * RFC 1071's sum is the same in either byte order (its 2(B)): add the
- * words as the machine reads them, 32 bytes at a time, then 8-byte words
- * into 128 bits (an add and an add with carry each), fold the carries back
+ * words as the machine reads them, 32 bytes at a time (AVX2), then 8-byte
+ * words into 128 bits (an add and an add with carry each), fold the carries back
  * in, then to 16 bits, and turn the result into network order once, rather
  * than a 16-bit word at a time: 16 KiB in 0.3 us here with AVX2, against
  * 0.6 with 8-byte words alone and 1.1 with 32-bit words.
  */
-uint16_t sf_inet_checksum(const void *data, size_t len)
+static uint16_t checksum(const void *data, size_t len, int avx2)
 {
     const uint8_t *p = data;
-    unsigned __int128 wide = sum_blocks(p, len / 32); /* + 8-byte words: add, add-with-carry */
+    unsigned __int128 wide = 0; /* 8-byte words: an add and an add-with-carry each */
     uint64_t w, sum;
     uint32_t w4;
     uint16_t h = 0;
 
-    p += len / 32 * 32, len %= 32;
+    if (avx2 && len >= 32) { /* (never moving p when there is nothing: it may be NULL) */
+        wide = sum_blocks_avx2(p, len / 32);
+        p += len & ~(size_t)31;
+        len &= 31;
+    }
     for (; len >= 8; p += 8, len -= 8) {
         memcpy(&w, p, 8);
         wide += w;
@@ -72,6 +82,16 @@ uint16_t sf_inet_checksum(const void *data, size_t len)
     while (sum >> 16)
         sum = (sum & 0xffff) + (sum >> 16);
     return ntohs((uint16_t)~sum);
+}
+
+uint16_t sf_inet_checksum(const void *data, size_t len)
+{
+    return checksum(data, len, len >= 32 && HAVE_AVX2());
+}
+
+uint16_t sf_inet_checksum_baseline(const void *data, size_t len)
+{
+    return checksum(data, len, 0);
 }
 
 static void put16(uint8_t *p, uint16_t v)

@@ -190,8 +190,9 @@ static void conn_after_io(struct conn *c, int fd)
 
 /*
  * Read once, and answer.  1 when the read filled the buffer of a byte
- * stream and the connection is still open with nothing waiting to be sent:
- * more is likely there already; else 0 (c may be gone).
+ * stream that is discarded (no reply) and the connection is still open
+ * with nothing waiting to be sent: more is likely there already; else 0
+ * (c may be gone).
  */
 static int conn_readable(struct conn *c, int fd)
 {
@@ -237,17 +238,20 @@ static int conn_readable(struct conn *c, int fd)
         conn_close(c, fd, SF_SSERV_CONN_ERROR, errno);
         return 0;
     }
-    if (full && !c->closing && c->pending_len == 0)
-        return 1; /* nothing to flush, the watch unchanged: read on */
+    /* Nothing answered (discard), nothing to flush, the watch unchanged: read on.  A
+     * reply just sent means a client likely waiting for it, with nothing more to read. */
+    if (full && rlen == 0 && !c->closing && c->pending_len == 0)
+        return 1;
     conn_after_io(c, fd);
     return 0;
 }
 
 /*
- * A byte stream whose read filled the buffer is read again at once, up to
- * SF_READ_BURST times a wake-up, rather than after another epoll_wait: a
- * writer that keeps the socket full costs one call per buffer, as a
- * blocking reader's, and the others' turn still comes (a bounded burst).
+ * A discarded byte stream whose read filled the buffer is read again at
+ * once, up to SF_READ_BURST times a wake-up, rather than after another
+ * epoll_wait: a writer that keeps the socket full costs one call per
+ * buffer, as a blocking reader's, and the others' turn still comes (a
+ * bounded burst).
  */
 #define SF_READ_BURST 16
 

@@ -481,6 +481,10 @@ static int burst_hold(struct sf_err *err, struct sf_xchg *x, const void *msg, si
         return -1;
     x->msg = x->burst.all.p;
     x->mlen = x->burst.all.len;
+    /* What came so far is checked again against the longer message: a reply complete for
+     * the shorter one is partial now (the final check relies on x->state). */
+    if (x->reply.len)
+        x->state = sf_proto_check_reply(x->mode, x->msg, x->mlen, x->reply.p, x->reply.len);
     return 0;
 }
 

@@ -20,8 +20,9 @@ static uint16_t checksum_by_the_book(const uint8_t *p, size_t len)
     return (uint16_t)~sum;
 }
 
-/* The word-at-a-time sum agrees with the book at every length and alignment. */
-Test(icmp, checksum_matches_rfc1071_at_every_length_and_offset)
+/* Both ways of the sum (vectors the CPU has, the build's baseline) agree with the book at
+ * every length and alignment. */
+static void agrees_with_the_book(uint16_t (*sum)(const void *, size_t))
 {
     static uint8_t buf[70000];
     uint32_t x = 2463534242u;
@@ -32,14 +33,27 @@ Test(icmp, checksum_matches_rfc1071_at_every_length_and_offset)
     }
     for (size_t off = 0; off < 8; off++) /* every alignment of the 8-byte words */
         for (size_t len = 0; len < 300; len++)
-            cr_assert_eq(sf_inet_checksum(buf + off, len), checksum_by_the_book(buf + off, len),
+            cr_assert_eq(sum(buf + off, len), checksum_by_the_book(buf + off, len),
                          "offset %zu, length %zu", off, len);
+    for (size_t off = 0; off < 32; off++) /* every alignment of the 32-byte blocks */
+        cr_assert_eq(sum(buf + off, 4096 + off), checksum_by_the_book(buf + off, 4096 + off),
+                     "offset %zu", off);
     for (size_t len = 1000; len <= 65535; len = len * 3 + 7) /* long ones, random bytes */
-        cr_assert_eq(sf_inet_checksum(buf + 3, len), checksum_by_the_book(buf + 3, len), "%zu",
-                     len);
+        cr_assert_eq(sum(buf + 3, len), checksum_by_the_book(buf + 3, len), "%zu", len);
     memset(buf, 0xff, sizeof(buf)); /* the most carries: every word 0xffff */
-    cr_assert_eq(sf_inet_checksum(buf, 65535), checksum_by_the_book(buf, 65535));
-    cr_assert_eq(sf_inet_checksum(buf + 1, 65534), checksum_by_the_book(buf + 1, 65534));
+    cr_assert_eq(sum(buf, 65535), checksum_by_the_book(buf, 65535));
+    cr_assert_eq(sum(buf + 1, 65534), checksum_by_the_book(buf + 1, 65534));
+    cr_assert_eq(sum(NULL, 0), 0xffff);
+}
+
+Test(icmp, checksum_matches_rfc1071_at_every_length_and_offset)
+{
+    agrees_with_the_book(sf_inet_checksum);
+}
+
+Test(icmp, checksum_baseline_matches_rfc1071_at_every_length_and_offset)
+{
+    agrees_with_the_book(sf_inet_checksum_baseline);
 }
 
 /* RFC 1071 section 3's example: the sum of these bytes is ddf2, so the checksum is 220d. */

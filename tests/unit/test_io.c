@@ -8,7 +8,10 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "io.h"
@@ -302,4 +305,59 @@ Test(io, timed_receive_blocks_in_the_kernel_until_the_deadline)
     cr_expect_eq(sf_recv_some(&err, sv[0], buf, sizeof(buf), sf_deadline_after_ms(1000), 1), 1);
     close(sv[0]);
     close(sv[1]);
+}
+
+/* The peer's end of burst_reply_checked_against_the_whole_burst: once the client has read
+ * the reply written ahead (nothing of it left in flight, SIOCOUTQ 0), read all it sends. */
+static void early_replier(int fd)
+{
+    char buf[65536];
+    int queued = 1;
+
+    for (int i = 0; i < 5000 && queued > 0; i++) /* at most 5 s */
+        if (ioctl(fd, SIOCOUTQ, &queued) < 0 || (queued > 0 && usleep(1000) < 0))
+            _exit(1);
+    while (read(fd, buf, sizeof(buf)) > 0)
+        ;
+    _exit(queued == 0 ? 0 : 2);
+}
+
+/*
+ * A stream burst's reply is checked against every message of the burst: a
+ * peer that wrote the first message's mirror before it was sent (read by
+ * the send half, complete for that message alone) and then closed has not
+ * answered the second one, and the burst ends "mid-reply".
+ */
+Test(io, burst_reply_checked_against_the_whole_burst)
+{
+    static char first[65536];
+    int sv[2], small = 4096, status = 0;
+    struct sf_err err;
+    struct sf_xchg x;
+
+    memset(first, 'm', sizeof(first));
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    cr_assert_eq(setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)), 0);
+    cr_assert_eq(write(sv[1], first, sizeof(first)), (ssize_t)sizeof(first)); /* ahead */
+    cr_assert_eq(shutdown(sv[1], SHUT_WR), 0);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        close(sv[0]);
+        early_replier(sv[1]);
+    }
+    close(sv[1]);
+    sf_xchg_init(&x, SF_MODE_MIRROR, 5000, 0, 0);
+    sf_xchg_burst_begin(&x);
+    cr_assert_eq(sf_xchg_burst_send_stream(&err, &x, sv[0], first, sizeof(first)), 0, "%s",
+                 err.msg);
+    cr_expect_eq(x.reply.len, sizeof(first), "the send half read the early reply");
+    cr_assert_eq(sf_xchg_burst_send_stream(&err, &x, sv[0], "CD", 2), 0, "%s", err.msg);
+    cr_expect_eq(sf_xchg_burst_recv_stream(&err, &x, sv[0]), -1);
+    cr_expect_eq(err.kind, SF_ERR_PEER);
+    cr_expect(strstr(err.msg, "mid-reply"), "%s", err.msg);
+    close(sv[0]);
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the peer: status %d", status);
+    sf_xchg_free(&x);
 }
