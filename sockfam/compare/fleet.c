@@ -29,6 +29,10 @@
 #define READY_MS 5000
 #define STOP_MS 3000
 #define CLIENT_TIMEOUT "5"
+/* A connection whose SYN or SYN-ACK was resent has no round trip measured, and its first
+ * data waits RTO 3 s (RFC 6298 5.7, Linux's TCP_TIMEOUT_FALLBACK): a message lost once each
+ * way is 6 s, once twice 9 s.  So over a link that loses or copies packets, 15 s. */
+#define LOSSY_HANDSHAKE_TIMEOUT "15"
 #define TICK_MS 200
 
 /*
@@ -230,6 +234,14 @@ static int has_server(const struct run *r, int f)
     return families[f].server && (!families[f].kernel_off || r->responder[f]);
 }
 
+/* How long a client with a handshake (tcp, mptcp) waits for a reply in the lab. */
+static const char *handshake_wait(const struct run *r)
+{
+    const struct sf_lab_opts *l = &r->o.lab_o;
+
+    return l->loss != SF_LOSS_NONE || l->dup_pct > 0 ? LOSSY_HANDSHAKE_TIMEOUT : CLIENT_TIMEOUT;
+}
+
 /* What both programs of f are asked for; a socket file in the run's directory. */
 static void arguments(struct run *r, int f)
 {
@@ -244,7 +256,8 @@ static void arguments(struct run *r, int f)
         .warmup = -1,
         /* In the lab a lost datagram costs the wait: 200 ms is a thousand of its round trips,
          * unless a bottleneck or a delay line makes them longer (TCP's own retries need more). */
-        .wait = !r->o.lab || family_handshake(fam)          ? CLIENT_TIMEOUT
+        .wait = !r->o.lab                                   ? CLIENT_TIMEOUT
+                : family_handshake(fam)                     ? handshake_wait(r)
                 : r->o.lab_o.rate[0] || r->o.lab_o.delay_ms ? "2"
                                                             : "0.2",
         .path = r->path[f],
