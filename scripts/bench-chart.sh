@@ -12,6 +12,8 @@ set -euo pipefail
 
 prog=bench-chart.sh
 root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$root/scripts/lib.sh" # die, need, chart_args
 runs=(same split split-spin)
 max_files=6
 max_bytes=$((64 * 1024 * 1024)) # a run with --reps 9 and every histogram is a few MB
@@ -52,35 +54,10 @@ own status when a run fails.
 EOF
 }
 
-die() { # die CODE MESSAGE: one line on stderr, exit CODE
-    echo "$prog: $2" >&2
-    exit "$1"
-}
-
-need() { # need COMMAND PACKAGE
-    command -v "$1" >/dev/null 2>&1 || die 69 "$1 is needed: apt-get install $2"
-}
-
-run=0 dir="$root/docs/bench" out=
-files=()
-while [ $# -gt 0 ]; do
-    case "$1" in
-    -h | --help) usage; exit 0 ;;
-    --run) run=1 ;;
-    --dir) [ $# -ge 2 ] || die 64 "--dir needs a directory"; dir=$2; shift ;;
-    --dir=*) dir=${1#--dir=} ;;
-    -o) [ $# -ge 2 ] || die 64 "-o needs a file name"; out=$2; shift ;;
-    --) shift; files+=("$@"); break ;;
-    -*) die 64 "unknown option '$1' (--help lists them)" ;;
-    *) files+=("$1") ;;
-    esac
-    shift
-done
-[ -n "$dir" ] || die 64 "--dir needs a directory"
+dir="$root/docs/bench" out=
+chart_args "$@"
 [ -n "$out" ] || out="$dir/ratios.png"
-[ "$run" -eq 0 ] || [ ${#files[@]} -eq 0 ] || die 64 "--run draws its own runs: give no FILE"
 [ ${#files[@]} -le "$max_files" ] || die 64 "at most $max_files runs (colours), not ${#files[@]}"
-[[ "$out" == *.png ]] || die 64 "-o names a .png file, not '$out'"
 
 need jq jq
 need gnuplot gnuplot-nox

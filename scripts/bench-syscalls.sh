@@ -27,6 +27,7 @@ tmp=$(mktemp -d)
 spid=
 tpid=
 addr=
+client=()
 cleanup() {
     [ -n "$tpid" ] && kill "$tpid" 2>/dev/null || true
     [ -n "$spid" ] && kill "$spid" 2>/dev/null || true
@@ -44,16 +45,20 @@ detail() {
     awk -v n="$n" 'NR > 2 && $NF != "total" && $4 + 0 >= n / 10 { printf "%s %.2f, ", $NF, $4 / n }' "$1" | sed 's/, $//'
 }
 
-# serve NAME SERVER...: start the server, read where it listens (into addr), and attach
-# strace -c to it (its counts into $tmp/s.txt once unserve stops both).
+# serve NAME SERVER... -- CLIENT...: start the server, read where it listens (into addr),
+# attach strace -c to it (its counts into $tmp/s.txt once unserve stops both), and put the
+# client's command line in client, @ADDR@ replaced with that address.
 serve() {
-    local name=$1 i
+    local name=$1 i s=()
     shift
-    "$@" 2>"$tmp/serr" &
+    while [ "$1" != -- ]; do s+=("$1"); shift; done
+    shift
+    "${s[@]}" 2>"$tmp/serr" &
     spid=$!
     for i in $(seq 100); do grep -q 'listening on' "$tmp/serr" 2>/dev/null && break; sleep 0.05; done
     addr=$(sed -n 's/.*listening on \([^ ]*\).*/\1/p' "$tmp/serr" | head -1)
-    [ -n "$addr" ] || { echo "bench-syscalls: $name: no readiness line from $1" >&2; exit 1; }
+    [ -n "$addr" ] || { echo "bench-syscalls: $name: no readiness line from ${s[0]}" >&2; exit 1; }
+    client=("${@/@ADDR@/$addr}")
     strace -f -c -o "$tmp/s.txt" -p "$spid" 2>"$tmp/strace.err" &
     tpid=$!
     for i in $(seq 100); do grep -q 'attached' "$tmp/strace.err" 2>/dev/null && break; sleep 0.05; done
@@ -62,21 +67,21 @@ unserve() {
     kill -INT "$tpid"; wait "$tpid" 2>/dev/null || true; tpid=
     kill -INT "$spid"; wait "$spid" 2>/dev/null || true; spid=
 }
-# bound WHAT VALUE MAX UNIT: with --check, fail (saying so) when VALUE is above MAX.
+# bound WHAT VALUE MAX UNIT [MIN]: with --check, fail (saying so) when VALUE is above MAX,
+# or below MIN.
 bound() {
     [ $check = 1 ] || return 0
     awk -v a="${2:-0}" -v b="$3" 'BEGIN { exit !(a <= b) }' || { echo "bench-syscalls: $1: $2 $4, more than $3" >&2; failed=1; }
+    [ -n "${5:-}" ] || return 0
+    awk -v a="${2:-0}" -v b="$5" 'BEGIN { exit !(a >= b) }' || { echo "bench-syscalls: $1: $2 $4, fewer than $5" >&2; failed=1; }
 }
 
 # run NAME CLIENT_MAX SERVER_MAX SERVER... -- CLIENT... (@ADDR@ in CLIENT: where the server listens)
 run() {
-    local name=$1 cmax=$2 smax=$3 s=() c=() cc sc
+    local name=$1 cmax=$2 smax=$3 cc sc
     shift 3
-    while [ "$1" != -- ]; do s+=("$1"); shift; done
-    shift
-    c=("$@")
-    serve "$name" "${s[@]}"
-    strace -c -o "$tmp/c.txt" "${c[@]/@ADDR@/$addr}" >/dev/null
+    serve "$name" "$@"
+    strace -c -o "$tmp/c.txt" "${client[@]}" >/dev/null
     unserve
     cc=$(calls "$tmp/c.txt") sc=$(calls "$tmp/s.txt")
     printf '%-16s client %5s (%s)\n%-16s server %5s (%s)\n' "$name" "$cc" "$(detail "$tmp/c.txt")" "" "$sc" "$(detail "$tmp/s.txt")"
@@ -88,13 +93,10 @@ run() {
 # clients run one after the other (each: connect, one 64-byte echo, close), as the bench's
 # connect cell makes them; only the server is counted (a client's start is exec's, not ours).
 conns() {
-    local name=$1 smax=$2 s=() c=() i sc call
+    local name=$1 smax=$2 sc call
     shift 2
-    while [ "$1" != -- ]; do s+=("$1"); shift; done
-    shift
-    c=("$@")
-    serve "$name" "${s[@]}"
-    for i in $(seq "$m"); do "${c[@]/@ADDR@/$addr}" >/dev/null; done
+    serve "$name" "$@"
+    for _ in $(seq "$m"); do "${client[@]}" >/dev/null; done
     unserve
     sc=$(n=$m calls "$tmp/s.txt")
     printf '%-16s server %5s a connection (%s)\n' "$name" "$sc" "$(n=$m detail "$tmp/s.txt")"
@@ -117,22 +119,16 @@ conns() {
 # most 17 reads a wake-up, so that the others' turn comes: with 4 KiB reads, where the
 # socket holds far more than 17 of them, never under 1/17 (0.059).
 streams() {
-    local name=$1 min=$2 max=$3 s=() c=() r w
+    local name=$1 min=$2 max=$3 r w
     shift 3
-    while [ "$1" != -- ]; do s+=("$1"); shift; done
-    shift
-    c=("$@")
-    serve "$name" "${s[@]}"
-    "${c[@]/@ADDR@/$addr}" >/dev/null
+    serve "$name" "$@"
+    "${client[@]}" >/dev/null
     unserve
     r=$(awk '$NF == "recvfrom" || $NF == "read" { s += $4 } END { print s + 0 }' "$tmp/s.txt")
     w=$(awk '$NF == "epoll_wait" { print $4 }' "$tmp/s.txt")
     w=$(awk -v r="$r" -v w="${w:-0}" 'BEGIN { printf "%.3f", r ? w / r : 99 }')
     printf '%-16s server %5s epoll_wait a read (%s reads)\n' "$name" "$w" "$r"
-    bound "$name server" "$w" "$max" "epoll_wait calls a read"
-    [ $check = 1 ] || return 0
-    awk -v a="$w" -v b="$min" 'BEGIN { exit !(a >= b) }' ||
-        { echo "bench-syscalls: $name server: $w epoll_wait calls a read, fewer than $min" >&2; failed=1; }
+    bound "$name server" "$w" "$max" "epoll_wait calls a read" "$min"
 }
 
 q=(-m mirror -q -c "$n" -s 64)

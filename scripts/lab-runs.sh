@@ -16,6 +16,8 @@ set -euo pipefail
 
 prog=lab-runs.sh
 root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$root/scripts/lib.sh" # die, need
 
 # One condition a line: name|what the table calls it|sockfam compare's arguments.
 # -c 1000 -s 1000: at 1% loss about 2% of TCP's round trips pay a timeout, so
@@ -65,15 +67,6 @@ cannot be created, 75 a run went past its bound, 77 not root; otherwise the
 exit status of the sockfam compare run that failed (1 a family failed, 75
 its capture was incomplete, ...), named on stderr.
 EOF
-}
-
-die() { # die CODE MESSAGE: one line on stderr, exit CODE
-    echo "$prog: $2" >&2
-    exit "$1"
-}
-
-need() { # need COMMAND PACKAGE
-    command -v "$1" >/dev/null 2>&1 || die 69 "$1 is needed: apt-get install $2"
 }
 
 table_only=0 only='' bound=120 sockfam="$root/build/bin/sockfam" dir=''

@@ -11,6 +11,8 @@ set -euo pipefail
 
 prog=latency-chart.sh
 root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$root/scripts/lib.sh" # die, need, chart_args
 runs=(lan loss-1pct loss-5pct)
 
 usage() {
@@ -41,33 +43,9 @@ when a run fails.
 EOF
 }
 
-die() { # die CODE MESSAGE: one line on stderr, exit CODE
-    echo "$prog: $2" >&2
-    exit "$1"
-}
-
-need() { # need COMMAND PACKAGE
-    command -v "$1" >/dev/null 2>&1 || die 69 "$1 is needed: apt-get install $2"
-}
-
-run=0 dir="$root/docs/lab" out="$root/docs/latency-under-loss.png"
-files=()
-while [ $# -gt 0 ]; do
-    case "$1" in
-    -h | --help) usage; exit 0 ;;
-    --run) run=1 ;;
-    --dir) [ $# -ge 2 ] || die 64 "--dir needs a directory"; dir=$2; shift ;;
-    --dir=*) dir=${1#--dir=} ;;
-    -o) [ $# -ge 2 ] || die 64 "-o needs a file name"; out=$2; shift ;;
-    --) shift; files+=("$@"); break ;;
-    -*) die 64 "unknown option '$1' (--help lists them)" ;;
-    *) files+=("$1") ;;
-    esac
-    shift
-done
-[ "$run" -eq 0 ] || [ ${#files[@]} -eq 0 ] || die 64 "--run draws its own runs: give no FILE"
+dir="$root/docs/lab" out="$root/docs/latency-under-loss.png"
+chart_args "$@"
 [ ${#files[@]} -le 4 ] || die 64 "at most 4 runs (panels), not ${#files[@]}"
-[[ "$out" == *.png ]] || die 64 "-o names a .png file, not '$out'"
 
 need jq jq
 need gnuplot gnuplot-nox

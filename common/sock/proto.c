@@ -41,6 +41,12 @@ size_t sf_proto_reply_max(enum sf_mode mode, size_t inlen)
     return 0;
 }
 
+/* The tutorial compares the whole received string with '1'. */
+static const char *welcome_answer(const void *in, size_t inlen)
+{
+    return inlen == 1 && *(const char *)in == '1' ? SF_WELCOME_YES : SF_WELCOME_NO;
+}
+
 size_t sf_proto_reply(enum sf_mode mode, const void *in, size_t inlen, void *out, size_t cap)
 {
     const char *answer;
@@ -49,8 +55,7 @@ size_t sf_proto_reply(enum sf_mode mode, const void *in, size_t inlen, void *out
         return 0;
     switch (mode) {
     case SF_MODE_WELCOME:
-        /* The tutorial compares the whole received string with '1'. */
-        answer = inlen == 1 && *(const char *)in == '1' ? SF_WELCOME_YES : SF_WELCOME_NO;
+        answer = welcome_answer(in, inlen);
         memcpy(out, answer, strlen(answer));
         return strlen(answer);
     case SF_MODE_ECHO:
@@ -172,8 +177,7 @@ const void *sf_proto_answer(enum sf_mode mode, const void *in, size_t inlen, voi
         return in;
     }
     if (mode == SF_MODE_WELCOME) {
-        const char *answer =
-            inlen == 1 && *(const char *)in == '1' ? SF_WELCOME_YES : SF_WELCOME_NO;
+        const char *answer = welcome_answer(in, inlen);
         *len = strlen(answer);
         return answer;
     }

@@ -163,6 +163,16 @@ static long slurp(const char *path, char *buf, size_t cap)
     return (long)n;
 }
 
+/* Write text to path (a new file, or the old one emptied first). */
+static void put_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+
+    cr_assert_not_null(f, "%s", path);
+    fputs(text, f);
+    cr_assert_eq(fclose(f), 0, "%s", path);
+}
+
 /* Does stderr hold exactly one line, containing want? */
 static int one_line(const char *err, const char *want)
 {
@@ -236,17 +246,13 @@ Test(docs_scripts, bench_chart_not_bench_json_exits_65)
 {
     struct proc p;
     char garbage[512], crowd[512], never[512];
-    FILE *f = fopen(in_dir(garbage, sizeof(garbage), "garbage.json"), "w");
 
-    cr_assert_not_null(f);
-    fputs("{\"program\": \"sockfam bench\", \"cells\": [trailing garbage\n", f);
-    fclose(f);
-    f = fopen(in_dir(crowd, sizeof(crowd), "crowd.json"), "w");
-    cr_assert_not_null(f);
-    fputs("{\"program\":\"sockfam bench\",\"placement\":\"same\",\"cells\":[{\"section\":\"crowd\","
-          "\"role\":\"ours\",\"name\":\"tcp\",\"size\":64,\"ok\":true,\"clients\":5}]}\n",
-          f);
-    fclose(f);
+    put_file(in_dir(garbage, sizeof(garbage), "garbage.json"),
+             "{\"program\": \"sockfam bench\", \"cells\": [trailing garbage\n");
+    put_file(
+        in_dir(crowd, sizeof(crowd), "crowd.json"),
+        "{\"program\":\"sockfam bench\",\"placement\":\"same\",\"cells\":[{\"section\":"
+        "\"crowd\",\"role\":\"ours\",\"name\":\"tcp\",\"size\":64,\"ok\":true,\"clients\":5}]}\n");
     in_dir(never, sizeof(never), "never.png");
     const struct {
         const char *file, *says;
@@ -330,14 +336,9 @@ Test(docs_scripts, bench_chart_run_replaces_only_whole_runs)
     own_dir(dir, sizeof(dir));
     write_standin(dir);
     const char *args[] = {"--run", "--dir", dir, NULL};
-    FILE *f = fopen(in_dir(path, sizeof(path), "split.json"), "w");
 
-    cr_assert_not_null(f);
-    fputs("the old run\n", f);
-    fclose(f);
-    f = fopen(in_dir(path, sizeof(path), "fail"), "w");
-    cr_assert_not_null(f);
-    fclose(f);
+    put_file(in_dir(path, sizeof(path), "split.json"), "the old run\n");
+    put_file(in_dir(path, sizeof(path), "fail"), "");
     cr_expect_eq(script(&p, "bench-chart.sh", args), 1, "the split run fails: %s", p.err);
     cr_expect(strstr(p.err, "split.json left as it was"), "%s", p.err);
     cr_expect(slurp(in_dir(path, sizeof(path), "split.json"), text, sizeof(text)) > 0 &&
@@ -375,10 +376,8 @@ Test(docs_scripts, bench_chart_run_keeps_a_run_with_a_failed_cell)
     own_dir(dir, sizeof(dir));
     write_standin(dir);
     const char *args[] = {"--run", "--dir", dir, NULL};
-    FILE *f = fopen(in_dir(path, sizeof(path), "partial"), "w");
 
-    cr_assert_not_null(f);
-    fclose(f);
+    put_file(in_dir(path, sizeof(path), "partial"), "");
     cr_expect_eq(script(&p, "bench-chart.sh", args), 0, "%s", p.err);
     cr_expect(strstr(p.err, "some cell failed (named above); the run is kept"), "%s", p.err);
     cr_expect(slurp(in_dir(path, sizeof(path), "split.json"), text, sizeof(text)) > 0 &&
