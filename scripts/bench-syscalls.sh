@@ -55,9 +55,17 @@ serve() {
     shift
     "${s[@]}" 2>"$tmp/serr" &
     spid=$!
-    for i in $(seq 100); do grep -q 'listening on' "$tmp/serr" 2>/dev/null && break; sleep 0.05; done
+    # Its readiness line, within 15 s (a loaded machine: a parallel ctest), or its end.
+    for i in $(seq 300); do
+        grep -q 'listening on' "$tmp/serr" 2>/dev/null && break
+        kill -0 "$spid" 2>/dev/null || break
+        sleep 0.05
+    done
     addr=$(sed -n 's/.*listening on \([^ ]*\).*/\1/p' "$tmp/serr" | head -1)
-    [ -n "$addr" ] || { echo "bench-syscalls: $name: no readiness line from ${s[0]}" >&2; exit 1; }
+    [ -n "$addr" ] || {
+        echo "bench-syscalls: $name: no readiness line from ${s[0]} (it ended, or 15 s passed); it said: $(head -c 300 "$tmp/serr" | tr '\n' ' ')" >&2
+        exit 1
+    }
     client=("${@/@ADDR@/$addr}")
     strace -f -c -o "$tmp/s.txt" -p "$spid" 2>"$tmp/strace.err" &
     tpid=$!
